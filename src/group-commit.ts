@@ -1,0 +1,68 @@
+/**
+ * Group commit: concurrent `publish()` calls made outside a caller's transaction share one
+ * store append (one transaction, one multi-row insert). The first call is written at once;
+ * calls that arrive while it is in flight are written together right after it.
+ * @module
+ */
+import type { EventDraft, EventRecord } from './event.js'
+import { PublishFailedError } from './errors.js'
+import type { EventStore } from './store.js'
+
+interface PendingCall {
+  drafts: readonly EventDraft[]
+  resolve: (records: EventRecord[]) => void
+  reject: (error: unknown) => void
+}
+
+/** Batches concurrent appends into single store calls. */
+export class GroupCommit {
+  private pending: PendingCall[] = []
+  private flushing: Promise<void> | undefined
+  private readonly store: EventStore
+
+  constructor(store: EventStore) {
+    this.store = store
+  }
+
+  /** Appends `drafts` together with any other calls in flight; resolves with this call's records. */
+  append(drafts: readonly EventDraft[]): Promise<EventRecord[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ drafts, resolve, reject })
+      this.flushing ??= this.flush()
+    })
+  }
+
+  /** Resolves once every call made so far has been written or rejected. */
+  async settled(): Promise<void> {
+    while (this.flushing) await this.flushing
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const calls = this.pending
+        this.pending = []
+        await this.write(calls)
+      }
+    } finally {
+      this.flushing = undefined
+    }
+  }
+
+  private async write(calls: PendingCall[]): Promise<void> {
+    const drafts = calls.length === 1 ? (calls[0] as PendingCall).drafts : calls.flatMap((call) => call.drafts)
+    let records: EventRecord[]
+    try {
+      records = await this.store.append(drafts)
+    } catch (cause) {
+      const error = new PublishFailedError(cause)
+      for (const call of calls) call.reject(error)
+      return
+    }
+    let offset = 0
+    for (const call of calls) {
+      call.resolve(records.slice(offset, offset + call.drafts.length))
+      offset += call.drafts.length
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * An in-process `EventStore` for tests, demos and single-process apps that may lose history on
+ * restart (a restart changes the epoch, so browsers resuming across it get `reset`).
+ * @module
+ */
+import type { EventDraft, EventRecord } from './event.js'
+import {
+  type AppendOptions,
+  type EventStore,
+  type ResumeCheck,
+  type TopicCursor,
+  formatEventId,
+  newEpoch,
+  parseEventId,
+  resumeCheck,
+} from './store.js'
+
+interface TopicLog {
+  /** Events still held, oldest first; `events[i]` has seq `firstSeq + i`. */
+  events: EventRecord[]
+  firstSeq: number
+  /** The highest seq deleted by retention (0 when none). */
+  prunedThrough: number
+}
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** Fixed epoch (tests); a random one by default. */
+  epoch?: string
+}
+
+/**
+ * Creates an in-memory store: ids are `epoch.seq` per topic, nothing survives the process.
+ * @example
+ * const broker = createBroker(memoryStore())
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
+  const epoch = options.epoch ?? newEpoch()
+  const topics = new Map<string, TopicLog>()
+
+  const logOf = (topic: string): TopicLog => {
+    let log = topics.get(topic)
+    if (!log) {
+      log = { events: [], firstSeq: 1, prunedThrough: 0 }
+      topics.set(topic, log)
+    }
+    return log
+  }
+  const headSeq = (log: TopicLog | undefined): number => (log ? log.firstSeq + log.events.length - 1 : 0)
+  const seqOf = (id: string): number => parseEventId(id)?.seq ?? 0
+
+  return {
+    async append(drafts: readonly EventDraft[], options?: AppendOptions): Promise<EventRecord[]> {
+      if (options?.transaction !== undefined) {
+        throw new TypeError('memoryStore does not support publishing inside a transaction')
+      }
+      const createdAt = new Date().toISOString()
+      return drafts.map((draft) => {
+        const log = logOf(draft.topic)
+        const record: EventRecord = { ...draft, id: formatEventId(epoch, headSeq(log) + 1), createdAt }
+        log.events.push(record)
+        return record
+      })
+    },
+
+    async readAfter(cursors: readonly TopicCursor[], limit: number): Promise<Map<string, EventRecord[]>> {
+      const result = new Map<string, EventRecord[]>()
+      for (const { topic, after } of cursors) {
+        const log = topics.get(topic)
+        if (!log) continue
+        const start = Math.max(0, seqOf(after) + 1 - log.firstSeq)
+        if (start < log.events.length) result.set(topic, log.events.slice(start, start + limit))
+      }
+      return result
+    },
+
+    async heads(topicNames: readonly string[]): Promise<Map<string, string>> {
+      return new Map(topicNames.map((topic) => [topic, formatEventId(epoch, headSeq(topics.get(topic)))]))
+    },
+
+    async checkResume(topic: string, id: string): Promise<ResumeCheck> {
+      const parsed = parseEventId(id)
+      if (!parsed || parsed.epoch !== epoch) return { ok: false, reason: 'foreign' }
+      const log = topics.get(topic)
+      return resumeCheck(parsed.seq, headSeq(log), log?.prunedThrough ?? 0)
+    },
+
+    isValidId(id: string): boolean {
+      return parseEventId(id) !== undefined
+    },
+
+    async deleteBefore(date: Date): Promise<number> {
+      const cutoff = date.toISOString()
+      let deleted = 0
+      for (const log of topics.values()) {
+        let count = 0
+        while (count < log.events.length && (log.events[count] as EventRecord).createdAt < cutoff) count++
+        if (count === 0) continue
+        log.events.splice(0, count)
+        log.firstSeq += count
+        log.prunedThrough = log.firstSeq - 1
+        deleted += count
+      }
+      return deleted
+    },
+
+    async close(): Promise<void> {
+      topics.clear()
+    },
+  }
+}

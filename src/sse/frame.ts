@@ -1,0 +1,83 @@
+/**
+ * SSE framing: the only place that knows the bytes on the wire. Each event is serialised once
+ * and the same bytes go to every subscriber.
+ * @module
+ */
+import type { EventRecord } from '../event.js'
+import type { ResetReason } from '../errors.js'
+
+const encoder = new TextEncoder()
+
+/** An event read from the store together with its SSE frame, shared by every subscriber of its topic. */
+export interface Delivery {
+  /** The stored event. */
+  readonly record: EventRecord
+  /** Its complete SSE frame (`id`, `event`, `data`, blank line), encoded once. */
+  readonly frame: Uint8Array
+}
+
+/** Re-serialises `data` if an adapter returned JSON spread over several lines. */
+function oneLine(data: string): string {
+  return data.includes('\n') || data.includes('\r') ? JSON.stringify(JSON.parse(data)) : data
+}
+
+/** The `data:` line's JSON for a record: `{id, type, topic, payload, createdAt}`, one line. */
+export function eventJson(record: EventRecord): string {
+  return `{"id":${JSON.stringify(record.id)},"type":${JSON.stringify(record.type)},"topic":${JSON.stringify(record.topic)},"payload":${oneLine(record.data)},"createdAt":${JSON.stringify(record.createdAt)}}`
+}
+
+/** Builds the delivery (record plus its encoded frame) for one stored event. */
+export function toDelivery(record: EventRecord): Delivery {
+  return {
+    record,
+    frame: encoder.encode(`id: ${record.id}\nevent: ${record.type}\ndata: ${eventJson(record)}\n\n`),
+  }
+}
+
+/** `retry: ms`: how long the browser waits before reconnecting. */
+export function retryFrame(retryMs: number): Uint8Array {
+  return encoder.encode(`retry: ${Math.max(0, Math.round(retryMs))}\n\n`)
+}
+
+/** `event: connected`, sent once the subscriber is registered; its `id` is the stream's start position. */
+export function connectedFrame(startId: string): Uint8Array {
+  return encoder.encode(`id: ${startId}\nevent: connected\ndata: {}\n\n`)
+}
+
+/** `event: reset`: the requested id cannot be resumed from; the stream continues live from `headId`. */
+export function resetFrame(headId: string, reason: ResetReason): Uint8Array {
+  return encoder.encode(`id: ${headId}\nevent: reset\ndata: ${JSON.stringify({ reason })}\n\n`)
+}
+
+/** The heartbeat comment that keeps proxies from closing an idle stream. */
+export const HEARTBEAT_FRAME: Uint8Array = encoder.encode(': heartbeat\n\n')
+
+/** Joins several frames into one chunk, so a batch is one write. */
+export function concatFrames(frames: readonly Uint8Array[]): Uint8Array {
+  if (frames.length === 1) return frames[0] as Uint8Array
+  let length = 0
+  for (const frame of frames) length += frame.byteLength
+  const chunk = new Uint8Array(length)
+  let offset = 0
+  for (const frame of frames) {
+    chunk.set(frame, offset)
+    offset += frame.byteLength
+  }
+  return chunk
+}
+
+/** Response headers of an SSE stream; `Connection` only on HTTP/1.x (HTTP/2 forbids it). */
+export function sseHeaders(http1: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    'X-Accel-Buffering': 'no',
+  }
+  if (http1) headers.Connection = 'keep-alive'
+  return headers
+}
+
+/** The last frame of a stream the server ends: a `retry:` hint, spread out on shutdown so browsers do not return all at once. */
+export function farewellFrame(shutdown: boolean, retryMs: number): Uint8Array {
+  return retryFrame(shutdown ? retryMs * (1 + Math.random()) : retryMs)
+}

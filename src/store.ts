@@ -1,0 +1,96 @@
+/**
+ * The `EventStore` contract: what a storage adapter implements so the broker can append, tail
+ * and resume topics. Positions are per topic; ids are ASCII strings only the adapter interprets.
+ * @module
+ */
+import type { EventDraft, EventRecord } from './event.js'
+import type { ResetReason } from './errors.js'
+
+/** Where a reader stands in one topic: after the event with id `after` (or a topic's start id). */
+export interface TopicCursor {
+  /** The topic to read. */
+  topic: string
+  /** Read events strictly after this id. */
+  after: string
+}
+
+/** Options of {@link EventStore.append}. */
+export interface AppendOptions {
+  /**
+   * The caller's open transaction (for Kysely adapters a `Transaction`). The events are written
+   * inside it and become visible only if and when it commits. Stores without transactions reject it.
+   */
+  transaction?: unknown
+}
+
+/** The answer of {@link EventStore.checkResume}: resume after the id, or reset and why. */
+export type ResumeCheck = { ok: true } | { ok: false; reason: ResetReason }
+
+/** Stops a wake-up subscription started with {@link EventStore.onWake}. */
+export type Unsubscribe = () => void
+
+/**
+ * A durable, append-only log of events, ordered per topic. Implement it to plug in a database;
+ * prove it with `durable-sse/testing`.
+ */
+export interface EventStore {
+  /**
+   * Appends events, all or nothing, and returns them with ids, in the given order. Within a topic,
+   * ids must order events in commit order, with no event ever committing behind one already readable.
+   */
+  append(drafts: readonly EventDraft[], options?: AppendOptions): Promise<EventRecord[]>
+  /**
+   * Reads committed events strictly after each cursor, oldest first, at most `limit` per topic, in
+   * one round trip. Topics with nothing new may be absent from the map.
+   */
+  readAfter(cursors: readonly TopicCursor[], limit: number): Promise<Map<string, EventRecord[]>>
+  /** The id of each topic's last committed event, or the topic's start id (before any event) when it has none. */
+  heads(topics: readonly string[]): Promise<Map<string, string>>
+  /** Whether reading `topic` after `id` yields exactly the events committed after it (else why not). */
+  checkResume(topic: string, id: string): Promise<ResumeCheck>
+  /** Whether `id` has the syntax of an id this store issues (a malformed one is a 400, not a reset). */
+  isValidId(id: string): boolean
+  /** Deletes events appended before `date` and remembers per topic how far it pruned; returns how many. */
+  deleteBefore(date: Date): Promise<number>
+  /** Calls `listener` (with a topic when known) when events may have been committed elsewhere. Optional. */
+  onWake?(listener: (topic?: string) => void): Unsubscribe
+  /** Releases what the store opened itself (never a connection the caller passed in). */
+  close(): Promise<void>
+}
+
+const EVENT_ID = /^([0-9a-z]{1,16})\.(0|[1-9][0-9]{0,15})$/
+
+/** A store's id split in two: the per-database epoch and the position in the topic. */
+export interface ParsedEventId {
+  /** Random per database, so ids of a re-created database are recognised as foreign. */
+  epoch: string
+  /** Position; never compared as text. */
+  seq: number
+}
+
+/** Formats the `epoch.seq` ids that the bundled adapters issue (`seq` 0 is a topic's start id). */
+export function formatEventId(epoch: string, seq: number | bigint | string): string {
+  return `${epoch}.${seq}`
+}
+
+/** Parses an `epoch.seq` id, or returns `undefined` when it is malformed. */
+export function parseEventId(id: string): ParsedEventId | undefined {
+  const match = EVENT_ID.exec(id)
+  if (!match) return undefined
+  const seq = Number(match[2])
+  return Number.isSafeInteger(seq) ? { epoch: match[1] as string, seq } : undefined
+}
+
+/** A fresh random epoch for a new database: 8 lowercase base-36 characters. */
+export function newEpoch(): string {
+  let epoch = ''
+  while (epoch.length < 8) epoch += Math.floor(Math.random() * 36).toString(36)
+  return epoch
+}
+
+/** Decides whether `topic` can resume after `seq`, given its head and how far it was pruned. */
+export function resumeCheck(seq: number, head: number, prunedThrough: number): ResumeCheck {
+  if (seq > head) return { ok: false, reason: 'ahead' }
+  if (seq < prunedThrough) return { ok: false, reason: 'pruned' }
+  return { ok: true }
+}
