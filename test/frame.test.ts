@@ -1,0 +1,41 @@
+import { type EventSourceMessage, createParser } from 'eventsource-parser'
+import { describe, expect, it } from 'vitest'
+import { toDelivery } from '../src/sse/frame.js'
+
+/** Feeds bytes to a real WHATWG SSE parser and returns the messages it dispatches. */
+function parse(bytes: Uint8Array): EventSourceMessage[] {
+  const messages: EventSourceMessage[] = []
+  const parser = createParser({ onEvent: (message) => messages.push(message) })
+  parser.feed(new TextDecoder().decode(bytes))
+  return messages
+}
+
+const awkward: Record<string, unknown> = {
+  CR: 'a\rb',
+  LF: 'a\nb',
+  CRLF: 'a\r\nb',
+  'U+2028 and U+2029': 'a\u2028b\u2029c',
+  NUL: 'a\0b',
+  emoji: 'launch 🚀 done ✅ 👩‍👩‍👧',
+  'data: and id: inside': '\n\ndata: x\nid: 9\nevent: error\n\n',
+  nested: { text: 'x\ny', list: ['\r', '\n', '\0'] },
+}
+
+describe('SSE framing', () => {
+  it.each(Object.entries(awkward))('round-trips a payload holding %s through eventsource-parser', (_name, payload) => {
+    const record = { id: 'abc.7', topic: 'p\u20281', type: 'session_updated', data: JSON.stringify(payload), createdAt: '2026-11-28T07:00:00.000Z' }
+    const messages = parse(toDelivery(record).frame)
+    expect(messages).toHaveLength(1)
+    const [message] = messages as [EventSourceMessage]
+    expect(message.id).toBe('abc.7')
+    expect(message.event).toBe('session_updated')
+    expect(JSON.parse(message.data)).toEqual({ id: 'abc.7', type: 'session_updated', topic: 'p\u20281', payload, createdAt: record.createdAt })
+  })
+
+  it('writes data as one line even when an adapter returns multi-line JSON', () => {
+    const record = { id: 'abc.1', topic: 't', type: 'x', data: '{\n  "a": 1\n}', createdAt: '2026-11-28T07:00:00.000Z' }
+    const text = new TextDecoder().decode(toDelivery(record).frame)
+    expect(text.split('\n').filter((line) => line.startsWith('data:'))).toHaveLength(1)
+    expect(JSON.parse((parse(toDelivery(record).frame)[0] as EventSourceMessage).data).payload).toEqual({ a: 1 })
+  })
+})
