@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Memory tests call global.gc() before measuring.
+    execArgv: ['--expose-gc'],
   },
 })

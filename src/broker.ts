@@ -25,7 +25,7 @@ import {
 } from './event.js'
 import { GroupCommit } from './group-commit.js'
 import { Poller } from './poller.js'
-import { connectedFrame, concatFrames, resetFrame, retryFrame, toDelivery } from './sse/frame.js'
+import { type Delivery, connectedFrame, concatFrames, resetFrame, retryFrame, toDelivery } from './sse/frame.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import type { StreamStart } from './sse/stream-start.js'
@@ -55,8 +55,22 @@ export interface BrokerOptions {
   maxTypeLength?: number
   /** Most subscribers in this process; past it, SSE requests get 200 + `retry:` + end. Default unlimited. */
   maxSubscribers?: number
-  /** Where errors the broker handles itself go (poll failures, authorize throwing). Default `console.error`. */
+  /** End each SSE stream cleanly after this long, in ms (serverless limits); the browser resumes losslessly. Default none. */
+  maxStreamMs?: number
+  /** Re-run `authorize` for open streams this often, in ms, ending those it now refuses. Default 0 (never). */
+  reauthorizeMs?: number
+  /** Delete events older than `maxAgeMs`, every `intervalMs` (default: a tenth of the age, at most an hour). Default none. */
+  retention?: RetentionOptions
+  /** Where errors the broker handles itself go (poll and retention failures, authorize throwing). Default `console.error`. */
   onError?: (error: unknown) => void
+}
+
+/** How long events are kept; see {@link BrokerOptions.retention}. */
+export interface RetentionOptions {
+  /** Events older than this are deleted, in ms. */
+  maxAgeMs: number
+  /** How often to delete, in ms. */
+  intervalMs?: number
 }
 
 /** The answer of an `authorize` callback: `true` (or nothing) allows, `false` is a 403, `401`/`403` pick the status. */
@@ -121,6 +135,13 @@ export interface BrokerStats {
   pollLagMs: number
 }
 
+/** What the broker keeps per SSE stream besides its subscriber. */
+interface StreamEntry {
+  authorize: Authorize | undefined
+  context: AuthorizeContext
+  expiry: ReturnType<typeof setTimeout> | undefined
+}
+
 interface Opened {
   subscriber: Subscriber
   start: string
@@ -133,13 +154,17 @@ interface Opened {
  */
 export class Broker<Events extends EventMap = EventMap> {
   private readonly store: EventStore
-  private readonly options: Required<BrokerOptions>
+  private readonly options: Required<Omit<BrokerOptions, 'retention' | 'maxStreamMs'>> &
+    Pick<BrokerOptions, 'retention' | 'maxStreamMs'>
   private readonly limits: EventLimits
   private readonly groupCommit: GroupCommit
   private readonly poller: Poller
   private readonly subscribers = new Set<Subscriber>()
-  private readonly streams = new Set<Subscriber>()
+  private readonly streams = new Map<Subscriber, StreamEntry>()
   private heartbeat: ReturnType<typeof setInterval> | undefined
+  private reauthorize: ReturnType<typeof setInterval> | undefined
+  private retention: ReturnType<typeof setInterval> | undefined
+  private readonly pumps = new Set<Promise<void>>()
   private published = 0
   private deliveredByEnded = 0
   private closing: Promise<void> | undefined
@@ -158,6 +183,7 @@ export class Broker<Events extends EventMap = EventMap> {
       maxTopicLength: DEFAULT_MAX_TOPIC_LENGTH,
       maxTypeLength: DEFAULT_MAX_TYPE_LENGTH,
       maxSubscribers: Number.POSITIVE_INFINITY,
+      reauthorizeMs: 0,
       onError: (error) => console.error('[durable-sse]', error),
       ...withoutUndefined(options),
     }
@@ -168,6 +194,7 @@ export class Broker<Events extends EventMap = EventMap> {
       batchSize: this.options.batchSize,
       onError: this.options.onError,
     })
+    this.startRetention()
   }
 
   /**
@@ -229,7 +256,10 @@ export class Broker<Events extends EventMap = EventMap> {
       try {
         for (;;) {
           const items = await subscriber.next()
-          if (items === null) return
+          if (items === null) {
+            if (subscriber.resetError) throw subscriber.resetError
+            return
+          }
           for (const item of items) yield toStoredEvent(item.record) as EventOf<Events>
         }
       } finally {
@@ -250,7 +280,13 @@ export class Broker<Events extends EventMap = EventMap> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const lastEventId = lastEventIdOf(req.headers['last-event-id'], url.searchParams.get('lastEventId'))
     const start = await this.startStream(options, lastEventId, { req })
-    await writeNodeStream(req, res, start)
+    const pump = writeNodeStream(req, res, start)
+    this.pumps.add(pump)
+    try {
+      await pump
+    } finally {
+      this.pumps.delete(pump)
+    }
   }
 
   /**
@@ -315,8 +351,10 @@ export class Broker<Events extends EventMap = EventMap> {
     this.closing ??= (async () => {
       await this.groupCommit.settled()
       for (const subscriber of [...this.subscribers]) subscriber.end('shutdown')
+      await Promise.allSettled(this.pumps)
       this.poller.stop()
-      this.stopHeartbeat()
+      this.stopStreamTimers()
+      clearInterval(this.retention)
     })()
     return this.closing
   }
@@ -355,8 +393,7 @@ export class Broker<Events extends EventMap = EventMap> {
       return { kind: 'retry-later', retryMs }
     }
     const { subscriber, start, reset } = opened
-    this.streams.add(subscriber)
-    this.startHeartbeat()
+    this.track(subscriber, authorize, { topic, lastEventId, ...request })
     const frames = [retryFrame(retryMs)]
     if (reset) frames.push(resetFrame(start, reset))
     frames.push(connectedFrame(start))
@@ -382,10 +419,7 @@ export class Broker<Events extends EventMap = EventMap> {
       start,
       { queueLimit: this.options.queueLimit, pageSize: this.options.batchSize, onSlow: this.options.onSlow },
       {
-        read: async (readTopic, readAfter, limit) =>
-          ((await this.store.readAfter([{ topic: readTopic, after: readAfter }], limit)).get(readTopic) ?? []).map(
-            toDelivery,
-          ),
+        read: (readTopic, readAfter, limit) => this.catchUp(readTopic, readAfter, limit),
         cursor: (cursorTopic) => this.poller.cursor(cursorTopic),
       },
     )
@@ -397,31 +431,85 @@ export class Broker<Events extends EventMap = EventMap> {
     return { subscriber, start, reset }
   }
 
+  /**
+   * One catch-up page. Retention deletes oldest first, so if the topic was not pruned past `after`
+   * once the read is done, nothing after `after` was deleted before it: the page has no gap.
+   */
+  private async catchUp(topic: string, after: string, limit: number): Promise<Delivery[]> {
+    const page = (await this.store.readAfter([{ topic, after }], limit)).get(topic) ?? []
+    const check = await this.store.checkResume(topic, after)
+    if (!check.ok) throw new CannotResumeError(check.reason, after)
+    return page.map(toDelivery)
+  }
+
+  /** Registers an SSE stream for heartbeats, `maxStreamMs` and re-authorization. */
+  private track(subscriber: Subscriber, authorize: Authorize | undefined, context: AuthorizeContext): void {
+    const { maxStreamMs } = this.options
+    const expiry = maxStreamMs ? setTimeout(() => subscriber.end('expired'), maxStreamMs) : undefined
+    expiry?.unref()
+    this.streams.set(subscriber, { authorize, context, expiry })
+    if (!this.heartbeat && this.options.heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => {
+        for (const stream of this.streams.keys()) stream.poke()
+      }, this.options.heartbeatMs)
+      this.heartbeat.unref()
+    }
+    if (!this.reauthorize && this.options.reauthorizeMs > 0) {
+      this.reauthorize = setInterval(() => void this.reauthorizeStreams(), this.options.reauthorizeMs)
+      this.reauthorize.unref()
+    }
+  }
+
+  /** Ends every stream whose `authorize` now refuses (or throws). */
+  private async reauthorizeStreams(): Promise<void> {
+    await Promise.all(
+      [...this.streams].map(async ([subscriber, { authorize, context }]) => {
+        if (!authorize) return
+        let verdict: AuthorizeResult
+        try {
+          verdict = await authorize(context)
+        } catch (error) {
+          this.options.onError(error)
+          verdict = false
+        }
+        if (verdict === false || verdict === 401 || verdict === 403) subscriber.end('unauthorized')
+      }),
+    )
+  }
+
   private forget(subscriber: Subscriber): void {
     this.subscribers.delete(subscriber)
-    this.streams.delete(subscriber)
     this.deliveredByEnded += subscriber.delivered
     this.poller.detach(subscriber)
-    if (this.streams.size === 0) this.stopHeartbeat()
+    const stream = this.streams.get(subscriber)
+    if (!stream) return
+    clearTimeout(stream.expiry)
+    this.streams.delete(subscriber)
+    if (this.streams.size === 0) this.stopStreamTimers()
+  }
+
+  private stopStreamTimers(): void {
+    clearInterval(this.heartbeat)
+    clearInterval(this.reauthorize)
+    this.heartbeat = undefined
+    this.reauthorize = undefined
+  }
+
+  /** Deletes events older than `retention.maxAgeMs` every `intervalMs`; the store keeps one process at a time at it. */
+  private startRetention(): void {
+    const retention = this.options.retention
+    if (!retention) return
+    const intervalMs = retention.intervalMs ?? Math.min(Math.max(retention.maxAgeMs / 10, 1_000), 3_600_000)
+    this.retention = setInterval(() => {
+      this.store.deleteBefore(new Date(Date.now() - retention.maxAgeMs)).catch(this.options.onError)
+    }, intervalMs)
+    this.retention.unref()
   }
 
   private assertEventId(id: string): void {
     if (id.length > 200 || !this.store.isValidId(id)) {
       throw new InvalidEventIdError(`malformed event id ${JSON.stringify(id.slice(0, 40))}`)
     }
-  }
-
-  private startHeartbeat(): void {
-    if (this.heartbeat || this.options.heartbeatMs <= 0) return
-    this.heartbeat = setInterval(() => {
-      for (const stream of this.streams) stream.poke()
-    }, this.options.heartbeatMs)
-    this.heartbeat.unref()
-  }
-
-  private stopHeartbeat(): void {
-    clearInterval(this.heartbeat)
-    this.heartbeat = undefined
   }
 }
 

@@ -6,12 +6,22 @@
  */
 import type { Delivery } from './sse/frame.js'
 
-/** Why a subscriber ended. */
-export type EndReason = 'closed' | 'slow' | 'shutdown' | 'expired' | 'unauthorized' | 'error'
+import { CannotResumeError } from './errors.js'
+
+/**
+ * Why a subscriber ended: the client went away (`closed`), it fell behind with `onSlow:
+ * 'disconnect'` (`slow`), the broker closed (`shutdown`), `maxStreamMs` passed (`expired`), a
+ * re-check refused it (`unauthorized`), retention pruned events it had not read yet (`reset`),
+ * or a catch-up read failed (`error`).
+ */
+export type EndReason = 'closed' | 'slow' | 'shutdown' | 'expired' | 'unauthorized' | 'reset' | 'error'
 
 /** What a subscriber needs from its broker to catch up from the store. */
 export interface CatchUpSource {
-  /** Reads up to `limit` committed events of `topic` strictly after `after`, oldest first. */
+  /**
+   * Reads up to `limit` committed events of `topic` strictly after `after`, oldest first; throws
+   * {@link CannotResumeError} when events after `after` may have been pruned before the read.
+   */
   read(topic: string, after: string, limit: number): Promise<Delivery[]>
   /** The poller's position in `topic`: the id of the last event it fanned out. */
   cursor(topic: string): string | undefined
@@ -42,6 +52,8 @@ export class Subscriber {
   delivered = 0
   /** Called when a catch-up read fails (the subscriber then ends with `'error'`). */
   onError: ((error: unknown) => void) | undefined
+  /** Why events can no longer be delivered in order, when it ended with `'reset'`. */
+  resetError: CannotResumeError | undefined
 
   private queue: Delivery[] = []
   private lastId: string
@@ -50,6 +62,7 @@ export class Subscriber {
   private batchArrivedWhileReading = false
   private aheadOfPoller = false
   private waiter: ((poked: boolean) => void) | undefined
+  private readonly endListeners = new Set<() => void>()
   private readonly options: SubscriberOptions
   private readonly source: CatchUpSource
 
@@ -134,6 +147,16 @@ export class Subscriber {
     this.wake(true)
   }
 
+  /** Calls `listener` once when the subscriber ends; returns a function that cancels it. */
+  onceEnded(listener: () => void): () => void {
+    if (this.ended) {
+      listener()
+      return () => {}
+    }
+    this.endListeners.add(listener)
+    return () => this.endListeners.delete(listener)
+  }
+
   /**
    * Ends the subscriber. A client that went away (`'closed'`) drops its queue; any other reason
    * lets the consumer write what is queued first. Idempotent.
@@ -144,6 +167,8 @@ export class Subscriber {
     if (reason === 'closed') this.queue = []
     this.wake(false)
     this.onEnd?.(this)
+    for (const listener of this.endListeners) listener()
+    this.endListeners.clear()
   }
 
   private accept(batch: readonly Delivery[], from: number): void {
@@ -167,8 +192,13 @@ export class Subscriber {
       (page) => this.afterRead(page),
       (error) => {
         this.reading = false
-        this.onError?.(error)
-        this.end('error')
+        if (error instanceof CannotResumeError) {
+          this.resetError = error
+          this.end('reset')
+        } else {
+          this.onError?.(error)
+          this.end('error')
+        }
       },
     )
   }

@@ -11,16 +11,18 @@ import type { StreamStart } from './stream-start.js'
 /** A response that a compression middleware wrapped: it buffers until `flush()`. */
 type FlushableResponse = ServerResponse & { flush?: () => void }
 
-/** Resolves when `res` can take more data, or has closed. */
-function drained(res: ServerResponse): Promise<void> {
+/** Resolves when `res` can take more data, has closed, or the subscriber ended (its last frames then wait in `res`). */
+function drained(res: ServerResponse, subscriber: Subscriber): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done)
       res.off('close', done)
+      cancel()
       resolve()
     }
     res.on('drain', done)
     res.on('close', done)
+    const cancel = subscriber.onceEnded(done)
   })
 }
 
@@ -57,7 +59,7 @@ async function pump(res: FlushableResponse, subscriber: Subscriber, prelude: Uin
     if (res.destroyed) return
     const writable = res.write(chunk)
     res.flush?.()
-    if (!writable) await drained(res)
+    if (!writable) await drained(res, subscriber)
     const items = await subscriber.next()
     chunk = items === null ? undefined : items.length === 0 ? HEARTBEAT_FRAME : concatFrames(items.map((d) => d.frame))
   }

@@ -1,0 +1,94 @@
+'use client'
+/**
+ * `useEvents()`: the React hook over {@link connect}, with no stale-handler bug.
+ * @module
+ */
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { connect } from '../client/connect.js'
+import type { ClientError } from '../client/errors.js'
+import type {
+  ConnectOptions,
+  Connection,
+  ConnectionStatus,
+  Handlers,
+} from '../client/types.js'
+import type { EventMap } from '../event.js'
+
+/**
+ * Options of {@link useEvents}. The callbacks are always the latest render's; `lastEventId`,
+ * `withCredentials` and `EventSource` are read when a connection opens (a change does not reconnect).
+ */
+export type UseEventsOptions = Pick<
+  ConnectOptions<EventMap>,
+  'onReset' | 'onStatus' | 'onError' | 'lastEventId' | 'withCredentials' | 'EventSource'
+>
+
+/** Runs after every commit and before the browser dispatches another event; a plain effect on the server. */
+const useCommitEffect = typeof document === 'undefined' ? useEffect : useLayoutEffect
+
+/**
+ * Subscribes a component to a durable-sse stream: one connection per `url` (`null` for none),
+ * re-subscribed when `url` changes and closed on unmount. Each event goes to the handler of the
+ * latest render, without reconnecting, so handlers may close over fresh props and state. Returns
+ * the connection's status.
+ * @example
+ * type AppEvents = { session_updated: { sessionId: string; status: string } }
+ * function Sessions({ projectId }: { projectId: string }) {
+ *   const [sessions, setSessions] = useState<Record<string, string>>({})
+ *   const status = useEvents<AppEvents>(`/api/projects/${projectId}/events`, {
+ *     session_updated: ({ payload }) => setSessions((all) => ({ ...all, [payload.sessionId]: payload.status })),
+ *   }, { onReset: () => refetch() })
+ *   return <p>{status}</p>
+ * }
+ */
+export function useEvents<Events extends EventMap = EventMap>(
+  url: string | null,
+  handlers: Handlers<Events>,
+  options: UseEventsOptions = {},
+): ConnectionStatus {
+  const [status, setStatus] = useState<ConnectionStatus>(url === null ? 'closed' : 'connecting')
+  const latest = useRef({ handlers, options })
+  const connection = useRef<Connection<Events> | null>(null)
+
+  useCommitEffect(() => {
+    latest.current = { handlers, options }
+    connection.current?.setHandlers(handlers)
+  })
+
+  useEffect(() => {
+    if (url === null) {
+      setStatus('closed')
+      return
+    }
+    let active = true
+    const { handlers: initial, options: opening } = latest.current
+    const opened = connect<Events>(url, {
+      handlers: initial,
+      lastEventId: opening.lastEventId,
+      withCredentials: opening.withCredentials,
+      EventSource: opening.EventSource,
+      onStatus: (next) => {
+        if (!active) return
+        setStatus(next)
+        latest.current.options.onStatus?.(next)
+      },
+      onReset: (reason) => {
+        if (active) latest.current.options.onReset?.(reason)
+      },
+      onError: (error: ClientError) => {
+        if (!active) return
+        const onError = latest.current.options.onError
+        if (onError) onError(error)
+        else console.error('[durable-sse]', error)
+      },
+    })
+    connection.current = opened
+    return () => {
+      active = false
+      if (connection.current === opened) connection.current = null
+      opened.close()
+    }
+  }, [url])
+
+  return url === null ? 'closed' : status
+}
