@@ -145,7 +145,7 @@ describe('wire safety', () => {
     stream.close()
   })
 
-  it('flushes a compression middleware after each write, so events are not held back', async () => {
+  it('streams promptly through the compression middleware (no-transform keeps it from buffering; flush() is called when present)', async () => {
     const broker = createBroker<Events>(memoryStore(), { pollIntervalMs: 60_000 })
     const app = express()
     app.use(compression())
