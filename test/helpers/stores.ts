@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sqliteStore } from '../../adapters/sqlite/index.js'
 import { type EventStore, memoryStore } from '../../src/index.js'
 
 /** A store made for one test, and how to dispose of it. */
@@ -29,6 +30,21 @@ export const storeKinds: StoreKind[] = [
     async make() {
       const store = memoryStore()
       return { store, dispose: () => store.close() }
+    },
+  },
+  {
+    name: 'sqlite',
+    async make() {
+      const temp = tempDir()
+      const store = sqliteStore({ filename: join(temp.dir, 'events.db') })
+      await store.migrate()
+      return {
+        store,
+        async dispose() {
+          await store.close()
+          temp.remove()
+        },
+      }
     },
   },
 ]

@@ -1,0 +1,45 @@
+/**
+ * Waiting for SQLite's write lock without blocking the event loop. better-sqlite3 is synchronous:
+ * with a `busy_timeout` it would sleep inside the call, freezing the process, including a caller's
+ * async transaction that holds the lock on another connection (a deadlock until the timeout). So
+ * the store tries the lock without waiting and retries on a timer instead.
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** Returned by an attempt that could not start yet (for example a transaction is open on the connection). */
+export const NOT_NOW: unique symbol = Symbol('not now')
+
+/** Whether `error` is SQLite's `SQLITE_BUSY` (another connection holds the lock). */
+export function isBusyError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
+}
+
+/**
+ * Runs `attempt` until it returns a value, pausing 1 ms, 2 ms, ... up to 16 ms between tries while
+ * it returns {@link NOT_NOW} or throws `SQLITE_BUSY`; gives up after `timeoutMs` with the last error.
+ */
+export async function retryWhileBusy<T>(
+  attempt: () => T | typeof NOT_NOW | Promise<T | typeof NOT_NOW>,
+  timeoutMs: number,
+  waitingFor: string,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs
+  let pauseMs = 1
+  for (;;) {
+    let lastError: unknown
+    try {
+      const result = await attempt()
+      if (result !== NOT_NOW) return result
+    } catch (error) {
+      if (!isBusyError(error)) throw error
+      lastError = error
+    }
+    if (performance.now() >= deadline) {
+      throw lastError ?? new Error(`durable-sse/sqlite: timed out after ${timeoutMs} ms waiting for ${waitingFor}`)
+    }
+    await sleep(pauseMs)
+    pauseMs = Math.min(pauseMs * 2, 16)
+  }
+}

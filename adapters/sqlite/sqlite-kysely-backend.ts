@@ -1,0 +1,136 @@
+/**
+ * The store's SQL through the caller's `Kysely` on SQLite (the `db` form). The store cannot reach
+ * the driver underneath, so reads, writes and the `data_version` check all share Kysely's one
+ * connection; `total_changes()` stands in for the commits made on that very connection.
+ * @module
+ */
+import type { EventDraft } from '../../src/event.js'
+import { type PruneBatch, type SeqCursor, type SqliteBackend, planPrune } from './sqlite-backend.js'
+import { retryWhileBusy } from './sqlite-busy.js'
+import { type AnyKysely, insertThroughKysely, runSql } from './sqlite-kysely.js'
+import { JOURNAL_MODE_WAL, appliedVersion, createMigrationTable, migrationSteps } from './sqlite-migrations.js'
+import { type EventRow, type HeadRow, MAX_TOPICS_PER_READ, type SqliteSql, chunks } from './sqlite-sql.js'
+
+/** Most pruned-through marks raised by one statement (2 parameters each). */
+const MARKS_PER_STATEMENT = 200
+
+/** Runs the store's SQL through a plugin-free view of the caller's Kysely. */
+export class KyselyBackend implements SqliteBackend {
+  readonly #db: AnyKysely
+  readonly #sql: SqliteSql
+  readonly #busyTimeoutMs: number
+
+  constructor(db: AnyKysely, sql: SqliteSql, busyTimeoutMs: number) {
+    this.#db = db.withoutPlugins()
+    this.#sql = sql
+    this.#busyTimeoutMs = busyTimeoutMs
+  }
+
+  async migrate(): Promise<void> {
+    await runSql(this.#db, JOURNAL_MODE_WAL)
+    const tables = this.#sql.tables
+    await this.#write(async (db) => {
+      const create = createMigrationTable(tables)
+      await runSql(db, create.sql, create.parameters)
+      const [row] = await runSql<{ version: number | bigint }>(db, appliedVersion(tables).sql)
+      for (const step of migrationSteps(tables, Number(row?.version ?? 0))) await runSql(db, step.sql, step.parameters)
+    })
+  }
+
+  async readEpoch(): Promise<string> {
+    const [row] = await runSql<{ value: string }>(this.#db, this.#sql.epoch)
+    if (!row) throw new Error('durable-sse/sqlite: the epoch is missing from the meta table')
+    return row.value
+  }
+
+  append(drafts: readonly EventDraft[], createdAt: string): Promise<number[]> {
+    return this.#write((db) => insertThroughKysely(db, this.#sql, drafts, createdAt))
+  }
+
+  async readAfter(cursors: readonly SeqCursor[], limit: number): Promise<Map<string, EventRow[]>> {
+    const result = new Map<string, EventRow[]>()
+    for (const chunk of chunks(cursors, MAX_TOPICS_PER_READ)) {
+      const parameters = chunk.flatMap(({ topic, after }) => [topic, after, limit])
+      const sql = chunk.length === 1 ? this.#sql.readAfter : this.#sql.readAfterMany(chunk.length)
+      for (const row of await runSql<EventRow>(this.#db, sql, parameters)) {
+        const rows = result.get(row.topic)
+        if (rows) rows.push(row)
+        else result.set(row.topic, [row])
+      }
+    }
+    // A compound SELECT promises no order across its terms: restore id order per topic.
+    for (const rows of result.values()) rows.sort((a, b) => Number(a.id) - Number(b.id))
+    return result
+  }
+
+  async heads(topics: readonly string[]): Promise<Map<string, HeadRow>> {
+    const result = new Map<string, HeadRow>()
+    for (const chunk of chunks(topics, MAX_TOPICS_PER_READ)) {
+      for (const row of await runSql<HeadRow>(this.#db, this.#sql.headsMany(chunk.length), chunk)) {
+        result.set(row.topic as string, row)
+      }
+    }
+    return result
+  }
+
+  pruneBatch(cutoff: string, batchSize: number): Promise<PruneBatch> {
+    return this.#write(async (db) => {
+      const plan = planPrune(await runSql<EventRow>(db, this.#sql.oldest, [batchSize]), cutoff)
+      if (plan.count === 0) return { deleted: 0, more: false }
+      for (const marks of chunks([...plan.throughByTopic], MARKS_PER_STATEMENT)) {
+        await runSql(db, this.#sql.markPruned(marks.length), marks.flat())
+      }
+      await runSql(db, this.#sql.deleteThrough, [plan.throughId])
+      return { deleted: plan.count, more: plan.count === batchSize }
+    })
+  }
+
+  async dataVersion(): Promise<string | undefined> {
+    const [row] = await runSql<{ version: number; changes: number }>(this.#db, this.#sql.dataVersion)
+    return row && `${row.version}:${row.changes}`
+  }
+
+  async close(): Promise<void> {
+    // The Kysely is the caller's: never destroyed here.
+  }
+
+  /**
+   * Runs `work` inside `BEGIN IMMEDIATE ... COMMIT` on one reserved connection. The lock is tried
+   * with `busy_timeout` 0 (restored right after), and waited for on a timer, so a busy database
+   * never freezes the event loop inside the synchronous driver.
+   */
+  #write<T>(work: (db: AnyKysely) => Promise<T>): Promise<T> {
+    return retryWhileBusy(
+      () =>
+        this.#db.connection().execute(async (db) => {
+          await this.#begin(db)
+          try {
+            const result = await work(db)
+            await runSql(db, 'COMMIT')
+            return result
+          } catch (error) {
+            await runSql(db, 'ROLLBACK').catch(() => undefined)
+            throw error
+          }
+        }),
+      this.#busyTimeoutMs,
+      'the write lock',
+    )
+  }
+
+  /** `BEGIN IMMEDIATE` that fails at once with `SQLITE_BUSY` instead of sleeping in the driver. */
+  async #begin(db: AnyKysely): Promise<void> {
+    const [row] = await runSql<{ timeout: number | bigint }>(db, 'PRAGMA busy_timeout')
+    const timeout = Number(row?.timeout ?? 0)
+    if (timeout === 0) {
+      await runSql(db, 'BEGIN IMMEDIATE')
+      return
+    }
+    await runSql(db, 'PRAGMA busy_timeout = 0')
+    try {
+      await runSql(db, 'BEGIN IMMEDIATE')
+    } finally {
+      await runSql(db, `PRAGMA busy_timeout = ${timeout}`)
+    }
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * `sqliteStore()`: the `EventStore` on SQLite. Ids are `epoch.rowid`: the `AUTOINCREMENT` id of
+ * the events table (writers are serialised by SQLite, so id order is commit order) behind the
+ * database's random epoch. What the store needs from SQLite lives in the backends; this file holds
+ * the contract's rules: ids, heads, resume checks, retention batches and wake-ups.
+ * @module
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import type { EventDraft, EventRecord } from '../../src/event.js'
+import {
+  type AppendOptions,
+  type EventStore,
+  type ResumeCheck,
+  type TopicCursor,
+  type Unsubscribe,
+  formatEventId,
+  parseEventId,
+  resumeCheck,
+} from '../../src/store.js'
+import type { SqliteBackend } from './sqlite-backend.js'
+import { KyselyBackend } from './sqlite-kysely-backend.js'
+import { NativeBackend } from './sqlite-native-backend.js'
+import { openDatabase, openFile } from './sqlite-open.js'
+import {
+  DELETE_BATCH_SIZE,
+  type EventRow,
+  type HeadRow,
+  type SqliteSql,
+  sqliteSql,
+  sqliteTables,
+} from './sqlite-sql.js'
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_DATA_VERSION_INTERVAL_MS,
+  DEFAULT_TABLE_PREFIX,
+  type SqliteStoreOptions,
+} from './sqlite-store-config.js'
+import { appendInTransaction, readEpochIn } from './sqlite-transaction.js'
+import { DataVersionWatcher } from './sqlite-wake.js'
+
+/** The SQLite `EventStore`, plus the migration that creates its tables. */
+export interface SqliteEventStore extends EventStore {
+  /**
+   * Creates or upgrades the store's tables (recorded in `<prefix>migration`, never the app's
+   * migration table) and puts the file in WAL mode. Idempotent; several processes may run it at once.
+   */
+  migrate(): Promise<void>
+  /**
+   * Calls `listener` (without a topic) when `PRAGMA data_version` shows that a commit happened,
+   * checked every `dataVersionIntervalMs` while at least one listener is registered.
+   */
+  onWake(listener: (topic?: string) => void): Unsubscribe
+}
+
+/**
+ * Creates the SQLite store from a file name, the caller's better-sqlite3 `Database`, or the
+ * caller's `Kysely` on SQLite. Run `await store.migrate()` once before use.
+ * @example
+ * const store = sqliteStore({ filename: 'events.db' })
+ * await store.migrate()
+ * const broker = createBroker(store)
+ */
+export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
+  const open = opener(options)
+  const sql = sqliteSql(sqliteTables(options.tablePrefix ?? DEFAULT_TABLE_PREFIX))
+  const intervalMs = milliseconds(
+    options.dataVersionIntervalMs,
+    DEFAULT_DATA_VERSION_INTERVAL_MS,
+    'dataVersionIntervalMs',
+    1,
+  )
+  const busyTimeoutMs = milliseconds(options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, 'busyTimeoutMs', 0)
+
+  let closed = false
+  let opened: SqliteBackend | undefined
+  let opening: Promise<SqliteBackend> | undefined
+  let epochOnce: Promise<string> | undefined
+  let knownEpoch: string | undefined
+
+  const backend = (): Promise<SqliteBackend> => {
+    if (closed) return Promise.reject(new Error('durable-sse/sqlite: the store is closed'))
+    opening ??= open(sql, busyTimeoutMs).then(
+      (created) => {
+        opened = created
+        return created
+      },
+      (error: unknown) => {
+        opening = undefined
+        throw error
+      },
+    )
+    return opening
+  }
+
+  const epoch = (): Promise<string> => {
+    epochOnce ??= backend()
+      .then((ready) => ready.readEpoch())
+      .then((epochId) => {
+        knownEpoch = epochId
+        return epochId
+      })
+      .catch((error: unknown) => {
+        epochOnce = undefined
+        throw explainMissingTables(error)
+      })
+    return epochOnce
+  }
+
+  const watcher = new DataVersionWatcher(
+    () => (opened ? opened.dataVersion() : backend().then((ready) => ready.dataVersion())),
+    intervalMs,
+  )
+
+  const toRecord = (epochId: string, row: EventRow): EventRecord => ({
+    topic: row.topic,
+    type: row.type,
+    data: row.data,
+    id: formatEventId(epochId, Number(row.id)),
+    createdAt: row.created_at,
+  })
+
+  /** A topic's head seq and pruned-through seq: after pruning everything, the head stays at the mark. */
+  const headOf = (row: HeadRow | undefined): { head: number; through: number } => {
+    const through = Number(row?.through ?? 0)
+    return { head: Math.max(Number(row?.head ?? 0), through), through }
+  }
+
+  return {
+    async migrate(): Promise<void> {
+      await (await backend()).migrate()
+      epochOnce = undefined
+      await epoch()
+    },
+
+    async append(drafts: readonly EventDraft[], appendOptions?: AppendOptions): Promise<EventRecord[]> {
+      const ready = await backend()
+      const transaction = appendOptions?.transaction
+      // Inside a caller's transaction, our own connection may be the one it holds (the `db` form, or
+      // a shared in-memory `database`): read the epoch through the transaction rather than wait for it.
+      const epochId =
+        transaction === undefined || knownEpoch
+          ? await epoch()
+          : await readEpochIn(transaction, sql).catch((error: unknown) => Promise.reject(explainMissingTables(error)))
+      if (drafts.length === 0) return []
+      const createdAt = new Date().toISOString()
+      const ids =
+        transaction === undefined
+          ? await ready.append(drafts, createdAt)
+          : await appendInTransaction(transaction, sql, drafts, createdAt)
+      return drafts.map((draft, index) => ({
+        topic: draft.topic,
+        type: draft.type,
+        data: draft.data,
+        id: formatEventId(epochId, ids[index] as number),
+        createdAt,
+      }))
+    },
+
+    async readAfter(cursors: readonly TopicCursor[], limit: number): Promise<Map<string, EventRecord[]>> {
+      const ready = await backend()
+      const epochId = await epoch()
+      const result = new Map<string, EventRecord[]>()
+      const perTopic = Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER)
+      if (cursors.length === 0 || !(perTopic >= 1)) return result
+      const seqCursors = cursors.map(({ topic, after }) => ({ topic, after: parseEventId(after)?.seq ?? 0 }))
+      for (const [topic, rows] of await ready.readAfter(seqCursors, perTopic)) {
+        result.set(topic, rows.map((row) => toRecord(epochId, row)))
+      }
+      return result
+    },
+
+    async heads(topics: readonly string[]): Promise<Map<string, string>> {
+      const ready = await backend()
+      const epochId = await epoch()
+      const rows = topics.length === 0 ? new Map<string, HeadRow>() : await ready.heads(topics)
+      return new Map(topics.map((topic) => [topic, formatEventId(epochId, headOf(rows.get(topic)).head)]))
+    },
+
+    async checkResume(topic: string, id: string): Promise<ResumeCheck> {
+      const ready = await backend()
+      const epochId = await epoch()
+      const parsed = parseEventId(id)
+      if (!parsed || parsed.epoch !== epochId) return { ok: false, reason: 'foreign' }
+      const { head, through } = headOf((await ready.heads([topic])).get(topic))
+      return resumeCheck(parsed.seq, head, through)
+    },
+
+    isValidId(id: string): boolean {
+      return parseEventId(id) !== undefined
+    },
+
+    async deleteBefore(date: Date): Promise<number> {
+      const ready = await backend()
+      await epoch()
+      const cutoff = date.toISOString()
+      let deleted = 0
+      for (;;) {
+        const batch = await ready.pruneBatch(cutoff, DELETE_BATCH_SIZE)
+        deleted += batch.deleted
+        if (!batch.more) return deleted
+        await nextTurn() // let requests and other writers in between batches
+      }
+    },
+
+    onWake(listener: (topic?: string) => void): Unsubscribe {
+      return watcher.subscribe(listener)
+    },
+
+    async close(): Promise<void> {
+      if (closed) return
+      closed = true
+      watcher.close()
+      const ready = await opening?.catch(() => undefined)
+      await ready?.close()
+    },
+  }
+}
+
+/** Picks the backend for exactly one of `filename`, `database` or `db`; throws a `TypeError` otherwise. */
+function opener(options: SqliteStoreOptions): (sql: SqliteSql, busyTimeoutMs: number) => Promise<SqliteBackend> {
+  const given = (['filename', 'database', 'db'] as const).filter((key) => options?.[key] !== undefined)
+  if (given.length !== 1) {
+    throw new TypeError('sqliteStore: pass exactly one of `filename`, `database` or `db`')
+  }
+  if (options.filename !== undefined) {
+    const { filename } = options
+    if (typeof filename !== 'string') throw new TypeError('sqliteStore: `filename` must be a string')
+    return async (sql, busyTimeoutMs) => new NativeBackend(await openFile(filename), sql, busyTimeoutMs)
+  }
+  if (options.database !== undefined) {
+    const { database } = options
+    if (typeof database.prepare !== 'function') {
+      throw new TypeError('sqliteStore: `database` must be a better-sqlite3 Database')
+    }
+    return async (sql, busyTimeoutMs) => new NativeBackend(openDatabase(database), sql, busyTimeoutMs)
+  }
+  const { db } = options
+  if (typeof db?.withoutPlugins !== 'function' || typeof db.connection !== 'function' || db.isTransaction) {
+    throw new TypeError('sqliteStore: `db` must be a Kysely instance on SQLite (not a transaction)')
+  }
+  return async (sql, busyTimeoutMs) => new KyselyBackend(db, sql, busyTimeoutMs)
+}
+
+/** `value` (or `fallback`) as a finite number of milliseconds of at least `min`. */
+function milliseconds(value: number | undefined, fallback: number, name: string, min: number): number {
+  const ms = value ?? fallback
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < min) {
+    throw new TypeError(`sqliteStore: ${name} must be a finite number of milliseconds, at least ${min}`)
+  }
+  return ms
+}
+
+/** Turns SQLite's "no such table" into advice to run `migrate()`. */
+function explainMissingTables(error: unknown): unknown {
+  if (error instanceof Error && /no such table/i.test(error.message)) {
+    return new Error("durable-sse/sqlite: the store's tables do not exist yet; run `await store.migrate()` first", {
+      cause: error,
+    })
+  }
+  return error
+}
