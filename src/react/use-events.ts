@@ -46,7 +46,8 @@ export function useEvents<Events extends EventMap = EventMap>(
   handlers: Handlers<Events>,
   options: UseEventsOptions = {},
 ): ConnectionStatus {
-  const [status, setStatus] = useState<ConnectionStatus>(url === null ? 'closed' : 'connecting')
+  // The status belongs to one url: after a url change, the old connection's status never shows.
+  const [state, setState] = useState<{ url: string | null; status: ConnectionStatus }>({ url, status: 'connecting' })
   const latest = useRef({ handlers, options })
   const connection = useRef<Connection<Events> | null>(null)
 
@@ -57,7 +58,7 @@ export function useEvents<Events extends EventMap = EventMap>(
 
   useEffect(() => {
     if (url === null) {
-      setStatus('closed')
+      setState({ url, status: 'closed' })
       return
     }
     let active = true
@@ -69,7 +70,7 @@ export function useEvents<Events extends EventMap = EventMap>(
       EventSource: opening.EventSource,
       onStatus: (next) => {
         if (!active) return
-        setStatus(next)
+        setState({ url, status: next })
         latest.current.options.onStatus?.(next)
       },
       onReset: (reason) => {
@@ -90,5 +91,6 @@ export function useEvents<Events extends EventMap = EventMap>(
     }
   }, [url])
 
-  return url === null ? 'closed' : status
+  if (url === null) return 'closed'
+  return state.url === url ? state.status : 'connecting'
 }

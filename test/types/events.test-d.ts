@@ -4,7 +4,8 @@
  * One event map types the server's `publish` and the client's handlers.
  */
 import { expectTypeOf } from 'vitest'
-import { connect, type Handlers, type StoredEvent } from '../../src/client/index.js'
+import { EventSource as NodeEventSource } from 'eventsource'
+import { connect, type EventSourceConstructor, type Handlers, type StoredEvent } from '../../src/client/index.js'
 import { useEvents } from '../../src/react/index.js'
 import { createBroker, memoryStore } from '../../src/index.js'
 
@@ -67,3 +68,6 @@ export function reactSide(): void {
     },
   })
 }
+
+/** Both the browser's EventSource and the `eventsource` package's fit the injected constructor. */
+export const constructors: EventSourceConstructor[] = [globalThis.EventSource, NodeEventSource]

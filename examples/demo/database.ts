@@ -1,0 +1,63 @@
+/**
+ * The demo app's own tables (sessions, workspaces) in the same SQLite file as the events.
+ * @module
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect, sql } from 'kysely'
+import type { Item, ProjectState } from './events.js'
+
+interface ItemRow {
+  project_id: string
+  id: string
+  name: string
+  status: string
+}
+
+/** The demo's tables, as Kysely sees them. */
+export interface DemoTables {
+  /** Sessions of a project. */
+  sessions: ItemRow
+  /** Workspaces of a project. */
+  workspaces: ItemRow
+}
+
+const SEED = {
+  sessions: [
+    { id: 'session-1', name: 'Refactor billing', status: 'running' },
+    { id: 'session-2', name: 'Write release notes', status: 'idle' },
+  ],
+  workspaces: [
+    { id: 'workspace-1', name: 'Staging', status: 'ready' },
+    { id: 'workspace-2', name: 'Preview #42', status: 'provisioning' },
+  ],
+}
+
+/** Opens (creating when missing) the demo's SQLite file in WAL mode, with its tables and seed rows. */
+export async function openDatabase(filename: string, projectId: string): Promise<Kysely<DemoTables>> {
+  mkdirSync(dirname(filename), { recursive: true })
+  const database = new Database(filename)
+  database.pragma('journal_mode = WAL')
+  database.pragma('busy_timeout = 5000')
+  const db = new Kysely<DemoTables>({ dialect: new SqliteDialect({ database }) })
+  for (const table of ['sessions', 'workspaces'] as const) {
+    await sql`CREATE TABLE IF NOT EXISTS ${sql.table(table)} (
+      project_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+      PRIMARY KEY (project_id, id))`.execute(db)
+    await db
+      .insertInto(table)
+      .values(SEED[table].map((item) => ({ project_id: projectId, ...item })))
+      .onConflict((conflict) => conflict.doNothing())
+      .execute()
+  }
+  return db
+}
+
+/** Reads a project's sessions and workspaces. */
+export async function readState(db: Kysely<DemoTables>, projectId: string): Promise<ProjectState> {
+  const list = (table: 'sessions' | 'workspaces'): Promise<Item[]> =>
+    db.selectFrom(table).select(['id', 'name', 'status']).where('project_id', '=', projectId).orderBy('id').execute()
+  const [sessions, workspaces] = await Promise.all([list('sessions'), list('workspaces')])
+  return { sessions, workspaces }
+}

@@ -1,0 +1,85 @@
+/**
+ * The form that changes a session's or workspace's status through the app's API, which publishes
+ * the event in the same transaction.
+ * @module
+ */
+import { type FormEvent, useState } from 'react'
+import { type ProjectState, SESSION_STATUSES, WORKSPACE_STATUSES } from '../events.js'
+
+/** Picks a session or workspace and a status, and POSTs it. */
+export function PublishForm({ projectId, state }: { projectId: string; state: ProjectState | null }) {
+  const [target, setTarget] = useState('sessions/session-1')
+  const [status, setStatus] = useState<string>('running')
+  const [note, setNote] = useState('')
+  const [publishedId, setPublishedId] = useState<string>()
+  const [busy, setBusy] = useState(false)
+  const statuses: readonly string[] = target.startsWith('sessions/') ? SESSION_STATUSES : WORKSPACE_STATUSES
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    setBusy(true)
+    try {
+      const response = await fetch(`/api/projects/${encodeURIComponent(projectId)}/${target}/status`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ status }),
+      })
+      if (response.ok) {
+        const { id } = (await response.json()) as { id: string }
+        setPublishedId(id)
+        setNote(`Published event ${id}: watch it arrive in the list.`)
+      } else {
+        setNote(`Failed: ${response.status} ${await response.text()}`)
+      }
+    } catch (error) {
+      setNote(`Failed: ${(error as Error).message}`)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const pick = (next: string) => {
+    setTarget(next)
+    const nextStatuses: readonly string[] = next.startsWith('sessions/') ? SESSION_STATUSES : WORKSPACE_STATUSES
+    if (!nextStatuses.includes(status)) setStatus(nextStatuses[0] as string)
+  }
+
+  return (
+    <form className="card" onSubmit={submit} data-testid="publish-form">
+      <h2>Publish</h2>
+      <div className="row">
+        <label htmlFor="target">Session or workspace</label>
+        <select id="target" name="target" value={target} onChange={(e) => pick(e.target.value)}>
+          <optgroup label="Sessions">
+            {(state?.sessions ?? []).map((item) => (
+              <option key={item.id} value={`sessions/${item.id}`}>
+                {item.name} ({item.id})
+              </option>
+            ))}
+          </optgroup>
+          <optgroup label="Workspaces">
+            {(state?.workspaces ?? []).map((item) => (
+              <option key={item.id} value={`workspaces/${item.id}`}>
+                {item.name} ({item.id})
+              </option>
+            ))}
+          </optgroup>
+        </select>
+      </div>
+      <div className="row">
+        <label htmlFor="status-select">New status</label>
+        <select id="status-select" name="status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          {statuses.map((value) => (
+            <option key={value}>{value}</option>
+          ))}
+        </select>
+      </div>
+      <button type="submit" disabled={busy}>
+        {busy ? 'Publishing…' : 'Publish'}
+      </button>
+      <p className="form-note" aria-live="polite" data-testid="form-note" data-published-id={publishedId}>
+        {note}
+      </p>
+    </form>
+  )
+}

@@ -1,0 +1,81 @@
+/**
+ * The demo's HTTP routes on plain `node:http`: the page, its script, the event stream, the state
+ * and the two status updates.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Kysely } from 'kysely'
+import type { Broker } from '../../src/index.js'
+import { type DemoTables, readState } from './database.js'
+import { SESSION_STATUSES, WORKSPACE_STATUSES, type DemoEvents, topicOf } from './events.js'
+import { pageHtml } from './page/html.js'
+import { updateSessionStatus, updateWorkspaceStatus } from './services.js'
+
+/** What the routes serve from. */
+export interface RouteContext {
+  /** The app's database. */
+  db: Kysely<DemoTables>
+  /** The broker streaming and publishing events. */
+  broker: Broker<DemoEvents>
+  /** The bundled page script. */
+  script: string
+}
+
+const EVENTS = /^\/api\/projects\/([^/]+)\/events$/
+const STATE = /^\/api\/projects\/([^/]+)\/state$/
+const STATUS = /^\/api\/projects\/([^/]+)\/(sessions|workspaces)\/([^/]+)\/status$/
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8`, 'Cache-Control': 'no-store' })
+  res.end(body)
+}
+
+/** Reads a small JSON body (at most 4 KiB). */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let text = ''
+  for await (const chunk of req) {
+    text += String(chunk)
+    if (text.length > 4096) throw new RangeError('body too large')
+  }
+  return JSON.parse(text)
+}
+
+/** Handles one request; answers 404 for anything it does not know. */
+export async function route(context: RouteContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+  const method = req.method ?? 'GET'
+  if (method === 'GET' && pathname === '/') return send(res, 200, 'text/html', pageHtml())
+  if (method === 'GET' && pathname === '/app.js') return send(res, 200, 'text/javascript', context.script)
+
+  const events = EVENTS.exec(pathname)
+  if (method === 'GET' && events) {
+    return context.broker.handle(req, res, { topic: topicOf(decodeURIComponent(events[1] as string)) })
+  }
+  const state = STATE.exec(pathname)
+  if (method === 'GET' && state) {
+    const body = await readState(context.db, decodeURIComponent(state[1] as string))
+    return send(res, 200, 'application/json', JSON.stringify(body))
+  }
+  const status = STATUS.exec(pathname)
+  if (method === 'POST' && status) {
+    const [, project, kind, id] = status.map((part) => decodeURIComponent(part)) as [string, string, string, string]
+    let next: unknown
+    try {
+      next = ((await readJson(req)) as { status?: unknown } | null)?.status
+    } catch {
+      return send(res, 400, 'text/plain', 'expected a JSON body {"status": "..."}')
+    }
+    const allowed: readonly string[] = kind === 'sessions' ? SESSION_STATUSES : WORKSPACE_STATUSES
+    if (typeof next !== 'string' || !allowed.includes(next)) {
+      return send(res, 400, 'text/plain', `status must be one of ${allowed.join(', ')}`)
+    }
+    const services = { db: context.db, broker: context.broker }
+    const published =
+      kind === 'sessions'
+        ? await updateSessionStatus(services, project, id, next)
+        : await updateWorkspaceStatus(services, project, id, next)
+    if (!published) return send(res, 404, 'text/plain', `no ${kind.slice(0, -1)} ${id} in project ${project}`)
+    return send(res, 200, 'application/json', JSON.stringify(published))
+  }
+  send(res, 404, 'text/plain', 'not found')
+}
