@@ -1,0 +1,21 @@
+/**
+ * `durable-sse/postgres`: the Postgres `EventStore`, on Kysely and `pg` (loaded on first use).
+ * @example
+ * import { createBroker } from 'durable-sse'
+ * import { postgresStore } from 'durable-sse/postgres'
+ *
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL })
+ * await store.migrate()
+ * const broker = createBroker(store)
+ * @module
+ */
+export { postgresStore, type PostgresStore } from './postgres-store.js'
+export type { PostgresListenerStatus } from './postgres-listener.js'
+export type {
+  PostgresClientConfig,
+  PostgresConnectionOptions,
+  PostgresErrorSource,
+  PostgresPoolLike,
+  PostgresStoreOptions,
+  PostgresStoreSettings,
+} from './postgres-store-config.js'

@@ -1,0 +1,154 @@
+/**
+ * Every SQL statement of the Postgres adapter, built once per store from its schema, table prefix
+ * and channel. Statements take `$n` parameters; int8 values leave the database as text (`::text`)
+ * and are converted with `Number()`, so a caller's `pg` type parsers never change what we read and
+ * nothing is ever compared or sorted as text.
+ * @module
+ */
+import type { PostgresStoreConfig } from './postgres-store-config.js'
+
+/** Quotes a Postgres identifier. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+/** The qualified, quoted names of the adapter's tables. */
+export interface PostgresTables {
+  /** One row per topic: `head`, the last position handed out (row-locked by publishers until commit). */
+  streams: string
+  /** The events, keyed by `(topic, seq)`. */
+  events: string
+  /** One row per pruned topic: `through`, the highest position retention deleted. */
+  pruned: string
+  /** One row: the database's epoch. */
+  meta: string
+  /** The index of `events` on `created_at`, unqualified (indexes live in their table's schema). */
+  eventsCreatedAtIndex: string
+}
+
+/** The adapter's statements, as `$n`-parameterised SQL text. */
+export interface PostgresStatements {
+  /** The table names. */
+  tables: PostgresTables
+  /** Idempotent DDL of the first migration (run in order); then {@link insertEpoch}. */
+  createTables: string[]
+  /** `$1` epoch: records the database's epoch unless it has one. */
+  insertEpoch: string
+  /** Reads the epoch. */
+  selectEpoch: string
+  /** `$1` topics, `$2` types, `$3` data (one element per event): appends; one row per topic (`topic`, `head`, `created_at`). */
+  append: string
+  /** `$1` topics, `$2` positions after which to read, `$3` limit per topic: rows `topic`, `seq`, `type`, `data`, `created_at`. */
+  readAfter: string
+  /** `$1` topics: rows `topic`, `head` of the topics that have events. */
+  heads: string
+  /** `$1` topic: one row, `head` and `pruned_through` (null when unknown). */
+  resumeState: string
+  /** `$1` cutoff, `$2` batch size: deletes one batch and records how far each topic was pruned; one row, `deleted`. */
+  deleteBatch: string
+}
+
+/** `created_at` as ISO 8601 with milliseconds, the format of `Date.prototype.toISOString()`. */
+const isoText = (expression: string): string =>
+  `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+
+/** `now()` cut to milliseconds, so the stored time is exactly the one reported as `createdAt`. */
+const APPEND_TIME = `date_trunc('milliseconds', now())`
+
+/** NOTIFY payloads must stay under 8000 bytes; a longer topic wakes listeners without a topic. */
+const NOTIFY_PAYLOAD = `CASE WHEN octet_length(h.topic) < 8000 THEN h.topic ELSE '' END`
+
+/** Builds the statements of one store. */
+export function postgresSql(config: Pick<PostgresStoreConfig, 'schema' | 'tablePrefix' | 'channel' | 'notify'>): PostgresStatements {
+  const schema = quoteIdentifier(config.schema)
+  const name = (table: string): string => `${schema}.${quoteIdentifier(config.tablePrefix + table)}`
+  const tables: PostgresTables = {
+    streams: name('streams'),
+    events: name('events'),
+    pruned: name('pruned'),
+    meta: name('meta'),
+    eventsCreatedAtIndex: quoteIdentifier(`${config.tablePrefix}events_created_at`),
+  }
+  const { streams, events, pruned, meta } = tables
+  const channel = `'${config.channel.replaceAll("'", "''")}'`
+
+  return {
+    tables,
+    createTables: [
+      // fillfactor leaves room on each page so the hot `head` updates stay HOT (no index writes).
+      `CREATE TABLE IF NOT EXISTS ${streams} (topic text COLLATE "C" PRIMARY KEY, head bigint NOT NULL) WITH (fillfactor = 70)`,
+      `CREATE TABLE IF NOT EXISTS ${events} (
+        topic text COLLATE "C" NOT NULL,
+        seq bigint NOT NULL,
+        type text NOT NULL,
+        data text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT ${APPEND_TIME},
+        PRIMARY KEY (topic, seq))`,
+      `CREATE INDEX IF NOT EXISTS ${tables.eventsCreatedAtIndex} ON ${events} (created_at)`,
+      `CREATE TABLE IF NOT EXISTS ${pruned} (topic text COLLATE "C" PRIMARY KEY, through bigint NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${meta} (id integer PRIMARY KEY CHECK (id = 1), epoch text NOT NULL)`,
+    ],
+    insertEpoch: `INSERT INTO ${meta} (id, epoch) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`,
+    selectEpoch: `SELECT epoch FROM ${meta} WHERE id = 1`,
+
+    // One statement, so outside a caller's transaction it is one round trip and one implicit
+    // transaction. The ordering rule (DESIGN invariant 2, adapters/postgres/README.md): `heads`
+    // bumps each topic's head by its event count, locking the topics' rows in one fixed order
+    // (sorted, so two publishers never deadlock) until commit; the next publisher of a topic
+    // draws its positions only once this transaction's events are visible.
+    append: `WITH input AS (
+        SELECT i.topic, i.type, i.data, i.ord
+        FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(topic, type, data, ord)
+      ), counts AS (
+        SELECT topic, count(*) AS n FROM input GROUP BY topic
+      ), heads AS (
+        INSERT INTO ${streams} AS s (topic, head)
+        SELECT topic, n FROM counts ORDER BY topic COLLATE "C"
+        ON CONFLICT (topic) DO UPDATE SET head = s.head + excluded.head
+        RETURNING s.topic, s.head
+      ), inserted AS (
+        INSERT INTO ${events} (topic, seq, type, data, created_at)
+        SELECT i.topic, h.head - c.n + row_number() OVER (PARTITION BY i.topic ORDER BY i.ord),
+               i.type, i.data, ${APPEND_TIME}
+        FROM input i JOIN counts c ON c.topic = i.topic JOIN heads h ON h.topic = i.topic
+      )
+      SELECT h.topic, h.head::text AS head, ${isoText(APPEND_TIME)} AS created_at${
+        config.notify ? `, pg_notify(${channel}, ${NOTIFY_PAYLOAD}) AS notified` : ''
+      }
+      FROM heads h`,
+
+    // Joining `streams` first skips every topic whose head is not past its cursor with one index
+    // lookup, so a poll that finds nothing new never touches `events`.
+    readAfter: `SELECT c.topic, e.seq::text AS seq, e.type, e.data, ${isoText('e.created_at')} AS created_at
+      FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS c(topic, after, ord)
+      JOIN ${streams} s ON s.topic = c.topic AND s.head > c.after
+      CROSS JOIN LATERAL (
+        SELECT x.seq, x.type, x.data, x.created_at FROM ${events} x
+        WHERE x.topic = c.topic AND x.seq > c.after
+        ORDER BY x.seq LIMIT $3
+      ) e
+      ORDER BY c.ord, e.seq`,
+
+    heads: `SELECT topic, head::text AS head FROM ${streams} WHERE topic = ANY($1::text[])`,
+
+    resumeState: `SELECT (SELECT head::text FROM ${streams} WHERE topic = $1) AS head,
+                         (SELECT through::text FROM ${pruned} WHERE topic = $1) AS pruned_through`,
+
+    // `pruned` is its own table, not a column of `streams`, so retention never waits for (nor
+    // blocks) a publisher holding a topic's head row. One statement: the deletion and the record
+    // of it become visible together. SKIP LOCKED lets several processes prune at once.
+    deleteBatch: `WITH doomed AS (
+        DELETE FROM ${events}
+        WHERE (topic, seq) IN (
+          SELECT topic, seq FROM ${events} WHERE created_at < $1::timestamptz LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING topic, seq
+      ), through AS (
+        SELECT topic, max(seq) AS seq, count(*) AS n FROM doomed GROUP BY topic
+      ), recorded AS (
+        INSERT INTO ${pruned} AS p (topic, through)
+        SELECT topic, seq FROM through ORDER BY topic
+        ON CONFLICT (topic) DO UPDATE SET through = greatest(p.through, excluded.through)
+      )
+      SELECT coalesce(sum(n), 0)::text AS deleted FROM through`,
+  }
+}

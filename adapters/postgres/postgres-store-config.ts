@@ -1,0 +1,163 @@
+/**
+ * Options of `postgresStore`, the small parts of `pg` the adapter relies on, and their validation
+ * into one resolved configuration with defaults.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import type { Kysely, PostgresPool } from 'kysely'
+
+/** The subset of a `pg.Pool` this adapter needs (a real `pg.Pool` fits). */
+export interface PostgresPoolLike extends PostgresPool {
+  /** `pg.Pool` emits `'error'` when an idle client's connection fails. */
+  on?(event: 'error', listener: (error: Error) => void): unknown
+  /** Removes a listener added with `on`. */
+  off?(event: 'error', listener: (error: Error) => void): unknown
+  /** How many `'error'` listeners the pool has. */
+  listenerCount?(event: 'error'): number
+  /** The pool's connection settings; the LISTEN client connects with them unless `listen` is given. */
+  options?: object
+}
+
+/** Connection settings of a `pg.Client` (`connectionString`, `host`, `ssl`, ...), passed through as is. */
+export type PostgresClientConfig = { connectionString?: string } & Record<string, unknown>
+
+/** Where a store's events come from, the part that reacts to `pg` failures, and what it reports to. */
+export type PostgresErrorSource = 'listener' | 'pool'
+
+/** How `postgresStore` reaches the database: a URL, the app's `pg.Pool`, or the app's Kysely. */
+export type PostgresConnectionOptions =
+  | {
+      /** A `postgres://` URL; the store creates (and on `close()` ends) its own `pg.Pool`. */
+      connectionString: string
+      /** Extra `pg.Pool` settings (`max`, `ssl`, ...) for the pool and the LISTEN client. */
+      poolConfig?: Record<string, unknown>
+      pool?: never
+      db?: never
+    }
+  | {
+      /** The app's `pg.Pool`; the store queries through it and never ends it. */
+      pool: PostgresPoolLike
+      connectionString?: never
+      poolConfig?: never
+      db?: never
+    }
+  | {
+      /** The app's Kysely on Postgres; the store runs its SQL through `db.withoutPlugins()`. */
+      db: Kysely<any>
+      /** The pool behind `db`, used to find the LISTEN connection's settings (or pass `listen`). */
+      pool?: PostgresPoolLike
+      connectionString?: never
+      poolConfig?: never
+    }
+
+/** Settings of `postgresStore` besides the connection. */
+export interface PostgresStoreSettings {
+  /** Schema holding the tables (created by `migrate()` if missing). Default `'public'`. */
+  schema?: string
+  /** Prefix of every table name, migration tables included. Default `'durable_sse_'`. */
+  tablePrefix?: string
+  /** Send `pg_notify` when publishing and LISTEN for wake-ups. Default `true`; `false` means polling only. */
+  notify?: boolean
+  /** NOTIFY channel (at most 63 bytes). Default `'<schema>.<tablePrefix>events'` (hashed when longer). */
+  channel?: string
+  /** Connection of the dedicated LISTEN client; default: `connectionString` or the pool's options. */
+  listen?: string | PostgresClientConfig
+  /** Interval of the listener's `SELECT 1` heartbeat, and how long it may take. Default 10 000 ms. */
+  listenerHeartbeatMs?: number
+  /** While the listener is down, wake listeners this often so polling speeds up. Default 250 ms. */
+  fallbackPollMs?: number
+  /** First reconnect delay of the listener; doubles per failure. Default 100 ms. */
+  reconnectMinMs?: number
+  /** Largest reconnect delay of the listener (it never gives up). Default 10 000 ms. */
+  reconnectMaxMs?: number
+  /** Rows deleted per statement by `deleteBefore`. Default 5 000. */
+  deleteBatchSize?: number
+  /** Reports errors the store survives (a dropped LISTEN or idle pool connection, a throwing wake listener). Default: `console.warn`. */
+  onError?: (error: unknown, source: PostgresErrorSource) => void
+}
+
+/** Options of `postgresStore`: one way to connect, plus settings. */
+export type PostgresStoreOptions = PostgresConnectionOptions & PostgresStoreSettings
+
+/** Every setting of a store, validated, with defaults applied. */
+export interface PostgresStoreConfig {
+  /** Schema of the tables. */
+  schema: string
+  /** Table name prefix. */
+  tablePrefix: string
+  /** Whether publishing notifies and the store listens. */
+  notify: boolean
+  /** NOTIFY / LISTEN channel. */
+  channel: string
+  /** Heartbeat interval and timeout of the LISTEN client, in ms. */
+  listenerHeartbeatMs: number
+  /** Wake-up interval while the LISTEN client is down, in ms. */
+  fallbackPollMs: number
+  /** First reconnect delay, in ms. */
+  reconnectMinMs: number
+  /** Largest reconnect delay, in ms. */
+  reconnectMaxMs: number
+  /** Rows per retention batch. */
+  deleteBatchSize: number
+  /** Where survived connection errors go. */
+  onError: (error: unknown, source: PostgresErrorSource) => void
+}
+
+/** Postgres truncates identifiers and channel names longer than this many bytes. */
+const MAX_IDENTIFIER_BYTES = 63
+/** The longest table name suffix the adapter appends to `tablePrefix`. */
+const LONGEST_SUFFIX = 'events_created_at'
+
+/** The default `onError`: one line on stderr; the store carries on. */
+const defaultOnError = (error: unknown, source: PostgresErrorSource): void => {
+  const message = error instanceof Error ? error.message : String(error)
+  console.warn(`durable-sse/postgres: ${source} error (recovering): ${message}`)
+}
+
+/** `value`, or `fallback` when it is missing; a `TypeError` unless positive. */
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`postgresStore: ${name} must be a positive number`)
+  return value
+}
+
+/** `value`, unless Postgres would truncate it (with `suffix` appended) or it holds NUL. */
+function identifier(name: string, value: string, suffix = ''): string {
+  if (value.length === 0 || value.includes('\0')) throw new TypeError(`postgresStore: ${name} must be a non-empty string without NUL`)
+  if (Buffer.byteLength(value + suffix) > MAX_IDENTIFIER_BYTES) {
+    throw new TypeError(`postgresStore: ${name} is too long (Postgres names are at most ${MAX_IDENTIFIER_BYTES} bytes)`)
+  }
+  return value
+}
+
+/**
+ * `<schema>.<tablePrefix>events`, unique per set of tables; when that is over 63 bytes, the prefix
+ * with a hash of the schema instead (every process derives the same name).
+ */
+function defaultChannel(schema: string, tablePrefix: string): string {
+  const qualified = `${schema}.${tablePrefix}events`
+  if (Buffer.byteLength(qualified) <= MAX_IDENTIFIER_BYTES) return qualified
+  return `${tablePrefix}events.${createHash('sha256').update(schema).digest('hex').slice(0, 12)}`
+}
+
+/** Validates the settings and applies the defaults. */
+export function resolveConfig(settings: PostgresStoreSettings): PostgresStoreConfig {
+  const schema = identifier('schema', settings.schema ?? 'public')
+  const tablePrefix = identifier('tablePrefix', settings.tablePrefix ?? 'durable_sse_', LONGEST_SUFFIX)
+  const channel = settings.channel ?? defaultChannel(schema, tablePrefix)
+  const reconnectMinMs = positive('reconnectMinMs', settings.reconnectMinMs, 100)
+  const deleteBatchSize = positive('deleteBatchSize', settings.deleteBatchSize, 5_000)
+  if (!Number.isInteger(deleteBatchSize)) throw new TypeError('postgresStore: deleteBatchSize must be an integer')
+  return {
+    schema,
+    tablePrefix,
+    notify: settings.notify ?? true,
+    channel: identifier('channel', channel),
+    listenerHeartbeatMs: positive('listenerHeartbeatMs', settings.listenerHeartbeatMs, 10_000),
+    fallbackPollMs: positive('fallbackPollMs', settings.fallbackPollMs, 250),
+    reconnectMinMs,
+    reconnectMaxMs: Math.max(reconnectMinMs, positive('reconnectMaxMs', settings.reconnectMaxMs, 10_000)),
+    deleteBatchSize,
+    onError: settings.onError ?? defaultOnError,
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * `postgresStore`: the `EventStore` on Postgres, through Kysely and `pg`. Each topic has a
+ * gap-free sequence in commit order (see README.md, "The ordering rule"), ids are `epoch.seq`
+ * with a per-database epoch, publishing can join the caller's Kysely transaction, and NOTIFY on a
+ * dedicated LISTEN connection wakes the broker's poller in every process.
+ * @module
+ */
+import { CompiledQuery, type Kysely } from 'kysely'
+import { InvalidEventIdError } from '../../src/errors.js'
+import type { EventDraft, EventRecord } from '../../src/event.js'
+import {
+  type AppendOptions,
+  type EventStore,
+  type ResumeCheck,
+  type TopicCursor,
+  formatEventId,
+  parseEventId,
+  resumeCheck,
+} from '../../src/store.js'
+import { loadPg } from './load-pg.js'
+import { openConnection } from './postgres-connection.js'
+import type { PostgresListenerStatus } from './postgres-listener.js'
+import { migratePostgres } from './postgres-migrations.js'
+import { postgresSql } from './postgres-sql.js'
+import { type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
+import { wakeSource } from './postgres-wake.js'
+
+/** An `EventStore` on Postgres, plus what only this adapter has. */
+export interface PostgresStore extends EventStore {
+  /** Creates or updates the adapter's tables (idempotent, safe from several processes at once); call it before use. */
+  migrate(): Promise<void>
+  /** What the LISTEN connection is doing (for health checks): `'off'` without wake listeners or with `notify: false`. */
+  listenerStatus(): PostgresListenerStatus
+}
+
+/** Converts an int8 that left the database as text (safe below 2^53, far beyond any position). */
+function int8(text: string): number {
+  const value = Number(text)
+  if (!Number.isSafeInteger(value)) throw new RangeError(`durable-sse/postgres: ${text} is beyond 2^53`)
+  return value
+}
+
+/** The caller's Kysely `Transaction`, without its plugins, or a `TypeError`. */
+function callerTransaction(transaction: unknown): Kysely<any> {
+  const candidate = transaction as Partial<Kysely<any>> | null
+  if (candidate?.isTransaction === true && typeof candidate.withoutPlugins === 'function') {
+    return candidate.withoutPlugins()
+  }
+  throw new TypeError(
+    'durable-sse/postgres: `transaction` must be a Kysely Transaction, e.g. from db.transaction().execute(async (trx) => ...)',
+  )
+}
+
+/**
+ * Creates a Postgres store. Call `await store.migrate()` once before use.
+ * @example
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL })
+ * await store.migrate()
+ * const broker = createBroker(store)
+ */
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  const config = resolveConfig(options)
+  const sql = postgresSql(config)
+  const connection = openConnection(options, config)
+  const { db } = connection
+
+  const rows = async <Row>(executor: Kysely<any>, text: string, parameters: readonly unknown[]): Promise<Row[]> =>
+    (await executor.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows
+
+  let epochLoad: Promise<string> | undefined
+  /** The database's epoch, read once (ids of a re-created database then carry another one). */
+  const epoch = (): Promise<string> => {
+    epochLoad ??= rows<{ epoch: string }>(db, sql.selectEpoch, [])
+      .then(([row]) => {
+        if (row === undefined) throw new Error(`durable-sse/postgres: ${sql.tables.meta} is empty; run store.migrate()`)
+        return row.epoch
+      })
+      .catch((error: unknown) => {
+        epochLoad = undefined
+        throw error
+      })
+    return epochLoad
+  }
+
+  const listenConfig = connection.listenConfig
+  const wakes =
+    config.notify && listenConfig !== undefined
+      ? wakeSource({
+          createClient: async () => new (await loadPg()).Client(listenConfig),
+          channel: config.channel,
+          heartbeatMs: config.listenerHeartbeatMs,
+          fallbackPollMs: config.fallbackPollMs,
+          reconnectMinMs: config.reconnectMinMs,
+          reconnectMaxMs: config.reconnectMaxMs,
+          onError: (error) => config.onError(error, 'listener'),
+        })
+      : undefined
+
+  const store: PostgresStore = {
+    async migrate(): Promise<void> {
+      await migratePostgres(db, sql, config.schema, config.tablePrefix)
+      epochLoad = undefined
+      await epoch()
+    },
+
+    async append(drafts: readonly EventDraft[], options?: AppendOptions): Promise<EventRecord[]> {
+      const executor = options?.transaction === undefined ? db : callerTransaction(options.transaction)
+      if (drafts.length === 0) return []
+      const currentEpoch = await epoch()
+      const heads = await rows<{ topic: string; head: string; created_at: string }>(executor, sql.append, [
+        drafts.map((draft) => draft.topic),
+        drafts.map((draft) => draft.type),
+        drafts.map((draft) => draft.data),
+      ])
+      const counts = new Map<string, number>()
+      for (const { topic } of drafts) counts.set(topic, (counts.get(topic) ?? 0) + 1)
+      // The statement gave each topic positions head - n + 1 .. head, in the order of `drafts`.
+      const next = new Map<string, number>()
+      for (const row of heads) next.set(row.topic, int8(row.head) - (counts.get(row.topic) ?? 0) + 1)
+      const createdAt = heads[0]?.created_at as string // one now() for the whole statement
+      return drafts.map(({ topic, type, data }) => {
+        const seq = next.get(topic) as number
+        next.set(topic, seq + 1)
+        return { topic, type, data, id: formatEventId(currentEpoch, seq), createdAt }
+      })
+    },
+
+    async readAfter(cursors: readonly TopicCursor[], limit: number): Promise<Map<string, EventRecord[]>> {
+      const result = new Map<string, EventRecord[]>()
+      const perTopic = Math.floor(limit)
+      if (cursors.length === 0 || !(perTopic >= 1)) return result
+      const after = new Map<string, number>()
+      for (const cursor of cursors) {
+        const parsed = parseEventId(cursor.after)
+        if (parsed === undefined) throw new InvalidEventIdError(`not a durable-sse/postgres event id: ${JSON.stringify(cursor.after)}`)
+        if (!after.has(cursor.topic)) after.set(cursor.topic, parsed.seq)
+      }
+      const currentEpoch = await epoch()
+      const found = await rows<{ topic: string; seq: string; type: string; data: string; created_at: string }>(
+        db,
+        sql.readAfter,
+        [[...after.keys()], [...after.values()], perTopic],
+      )
+      for (const row of found) {
+        const record: EventRecord = {
+          topic: row.topic,
+          type: row.type,
+          data: row.data,
+          id: formatEventId(currentEpoch, row.seq),
+          createdAt: row.created_at,
+        }
+        const records = result.get(row.topic)
+        if (records === undefined) result.set(row.topic, [record])
+        else records.push(record)
+      }
+      return result
+    },
+
+    async heads(topics: readonly string[]): Promise<Map<string, string>> {
+      if (topics.length === 0) return new Map()
+      const currentEpoch = await epoch()
+      const found = await rows<{ topic: string; head: string }>(db, sql.heads, [[...new Set(topics)]])
+      const head = new Map(found.map((row) => [row.topic, row.head]))
+      return new Map(topics.map((topic) => [topic, formatEventId(currentEpoch, head.get(topic) ?? 0)]))
+    },
+
+    async checkResume(topic: string, id: string): Promise<ResumeCheck> {
+      const parsed = parseEventId(id)
+      if (parsed === undefined || parsed.epoch !== (await epoch())) return { ok: false, reason: 'foreign' }
+      const [state] = await rows<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
+      return resumeCheck(parsed.seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+    },
+
+    isValidId(id: string): boolean {
+      return parseEventId(id) !== undefined
+    },
+
+    async deleteBefore(date: Date): Promise<number> {
+      if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('deleteBefore needs a valid Date')
+      const cutoff = date.toISOString()
+      let total = 0
+      for (;;) {
+        const [row] = await rows<{ deleted: string }>(db, sql.deleteBatch, [cutoff, config.deleteBatchSize])
+        const deleted = int8(row?.deleted ?? '0')
+        total += deleted
+        // A short batch means nothing else was old enough (or another process holds the rest).
+        if (deleted < config.deleteBatchSize) return total
+      }
+    },
+
+    listenerStatus(): PostgresListenerStatus {
+      return wakes?.status() ?? 'off'
+    },
+
+    async close(): Promise<void> {
+      await wakes?.close()
+      await connection.close()
+    },
+  }
+  if (wakes !== undefined) store.onWake = wakes.onWake
+  return store
+}
