@@ -9,7 +9,14 @@ export type EventMap = Record<string, unknown>
 
 /** One event to publish: a topic, a type of the event map and that type's payload. */
 export type EventInput<Events extends EventMap = EventMap> = {
-  [Type in keyof Events & string]: { topic: string; type: Type; payload: Events[Type] }
+  [Type in keyof Events & string]: {
+    /** The stream the event belongs to, e.g. a project id. */
+    topic: string
+    /** The event type, a key of the event map. */
+    type: Type
+    /** The payload; must be JSON-serialisable. */
+    payload: Events[Type]
+  }
 }[keyof Events & string]
 
 /** An event as subscribers receive it: the `data` of every SSE frame, parsed. */

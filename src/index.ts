@@ -13,6 +13,7 @@ export {
   type BrokerOptions,
   type BrokerStats,
   type PublishOptions,
+  type RetentionOptions,
   type StreamOptions,
   type SubscribeOptions,
   type Subscription,
@@ -52,4 +53,5 @@ export {
   type TopicCursor,
   type Unsubscribe,
 } from './store.js'
+export type { Delivery } from './sse/frame.js'
 export { Subscriber, type EndReason, type SubscriberOptions, type CatchUpSource } from './subscriber.js'

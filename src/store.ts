@@ -24,7 +24,17 @@ export interface AppendOptions {
 }
 
 /** The answer of {@link EventStore.checkResume}: resume after the id, or reset and why. */
-export type ResumeCheck = { ok: true } | { ok: false; reason: ResetReason }
+export type ResumeCheck =
+  | {
+      /** Resuming after the id yields exactly the events committed after it. */
+      ok: true
+    }
+  | {
+      /** The id cannot be resumed from. */
+      ok: false
+      /** Why not. */
+      reason: ResetReason
+    }
 
 /** Stops a wake-up subscription started with {@link EventStore.onWake}. */
 export type Unsubscribe = () => void

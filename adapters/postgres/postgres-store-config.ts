@@ -19,7 +19,10 @@ export interface PostgresPoolLike extends PostgresPool {
 }
 
 /** Connection settings of a `pg.Client` (`connectionString`, `host`, `ssl`, ...), passed through as is. */
-export type PostgresClientConfig = { connectionString?: string } & Record<string, unknown>
+export type PostgresClientConfig = {
+  /** A `postgres://` URL. */
+  connectionString?: string
+} & Record<string, unknown>
 
 /** Where a store's events come from, the part that reacts to `pg` failures, and what it reports to. */
 export type PostgresErrorSource = 'listener' | 'pool'
@@ -31,14 +34,19 @@ export type PostgresConnectionOptions =
       connectionString: string
       /** Extra `pg.Pool` settings (`max`, `ssl`, ...) for the pool and the LISTEN client. */
       poolConfig?: Record<string, unknown>
+      /** Not with this form. */
       pool?: never
+      /** Not with this form. */
       db?: never
     }
   | {
       /** The app's `pg.Pool`; the store queries through it and never ends it. */
       pool: PostgresPoolLike
+      /** Not with this form. */
       connectionString?: never
+      /** Not with this form. */
       poolConfig?: never
+      /** Not with this form. */
       db?: never
     }
   | {
@@ -46,7 +54,9 @@ export type PostgresConnectionOptions =
       db: Kysely<any>
       /** The pool behind `db`, used to find the LISTEN connection's settings (or pass `listen`). */
       pool?: PostgresPoolLike
+      /** Not with this form. */
       connectionString?: never
+      /** Not with this form. */
       poolConfig?: never
     }
 

@@ -8,7 +8,12 @@ import type { Kysely } from 'kysely'
 /** The subset of better-sqlite3's `Statement` that the store uses. */
 export interface SqliteStatement {
   /** Runs a statement that returns no rows. */
-  run(...parameters: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint }
+  run(...parameters: unknown[]): {
+    /** Rows changed. */
+    changes: number | bigint
+    /** Rowid of the last inserted row. */
+    lastInsertRowid: number | bigint
+  }
   /** Runs a statement and returns every row. */
   all(...parameters: unknown[]): unknown[]
   /** Runs a statement and returns its first row, or `undefined`. */
@@ -45,7 +50,9 @@ export interface SqliteStoreBaseOptions {
 export interface SqliteFilenameOptions extends SqliteStoreBaseOptions {
   /** Path of the database file; created when missing. */
   filename: string
+  /** Not with this form. */
   database?: never
+  /** Not with this form. */
   db?: never
 }
 
@@ -53,7 +60,9 @@ export interface SqliteFilenameOptions extends SqliteStoreBaseOptions {
 export interface SqliteDatabaseOptions extends SqliteStoreBaseOptions {
   /** The caller's better-sqlite3 `Database`; the store never closes it. */
   database: SqliteDatabase
+  /** Not with this form. */
   filename?: never
+  /** Not with this form. */
   db?: never
 }
 
@@ -61,7 +70,9 @@ export interface SqliteDatabaseOptions extends SqliteStoreBaseOptions {
 export interface SqliteKyselyOptions extends SqliteStoreBaseOptions {
   /** The caller's `Kysely` on SQLite; the store never destroys it and ignores its plugins. */
   db: Kysely<any>
+  /** Not with this form. */
   filename?: never
+  /** Not with this form. */
   database?: never
 }
 
