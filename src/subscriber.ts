@@ -158,13 +158,14 @@ export class Subscriber {
   }
 
   /**
-   * Ends the subscriber. A client that went away (`'closed'`) drops its queue; any other reason
-   * lets the consumer write what is queued first. Idempotent.
+   * Ends the subscriber. A client that went away (`'closed'`) or fell behind (`'slow'`: it resumes
+   * with `Last-Event-ID`) drops its queue; any other reason lets the consumer write what is queued
+   * first. Idempotent.
    */
   end(reason: EndReason): void {
     if (this.ended) return
     this.endReason = reason
-    if (reason === 'closed') this.queue = []
+    if (reason === 'closed' || reason === 'slow') this.queue = []
     this.wake(false)
     this.onEnd?.(this)
     for (const listener of this.endListeners) listener()

@@ -14,15 +14,16 @@ type FlushableResponse = ServerResponse & { flush?: () => void }
 /** Resolves when `res` can take more data, has closed, or the subscriber ended (its last frames then wait in `res`). */
 function drained(res: ServerResponse, subscriber: Subscriber): Promise<void> {
   return new Promise((resolve) => {
+    let cancel: (() => void) | undefined
     const done = () => {
       res.off('drain', done)
       res.off('close', done)
-      cancel()
+      cancel?.()
       resolve()
     }
     res.on('drain', done)
     res.on('close', done)
-    const cancel = subscriber.onceEnded(done)
+    cancel = subscriber.onceEnded(done)
   })
 }
 
