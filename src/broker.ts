@@ -247,7 +247,9 @@ export class Broker<Events extends EventMap = EventMap> {
       }
       return opened.subscriber
     })
-    opening.catch(() => {}) // surfaced through `ready` and the iterator, never unhandled
+    const ready = opening.then(() => undefined)
+    // Surfaced through `ready` and the iterator; never an unhandled rejection if one is unused.
+    ready.catch(() => {})
     const iterate = async function* (this: Broker<Events>): AsyncGenerator<EventOf<Events>> {
       const subscriber = await opening
       const abort = () => subscriber.end('closed')
@@ -267,7 +269,7 @@ export class Broker<Events extends EventMap = EventMap> {
         subscriber.end('closed')
       }
     }.call(this)
-    return Object.assign(iterate, { ready: opening.then(() => undefined) })
+    return Object.assign(iterate, { ready })
   }
 
   /**
