@@ -12,6 +12,11 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }
 
+/** Quotes a string literal. */
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`
+}
+
 /** The qualified, quoted names of the adapter's tables. */
 export interface PostgresTables {
   /** One row per topic: `head`, the last position handed out (row-locked by publishers until commit). */
@@ -70,7 +75,7 @@ export function postgresSql(config: Pick<PostgresStoreConfig, 'schema' | 'tableP
     eventsCreatedAtIndex: quoteIdentifier(`${config.tablePrefix}events_created_at`),
   }
   const { streams, events, pruned, meta } = tables
-  const channel = `'${config.channel.replaceAll("'", "''")}'`
+  const channel = literal(config.channel)
 
   return {
     tables,
@@ -136,10 +141,13 @@ export function postgresSql(config: Pick<PostgresStoreConfig, 'schema' | 'tableP
 
     // `pruned` is its own table, not a column of `streams`, so retention never waits for (nor
     // blocks) a publisher holding a topic's head row. One statement: the deletion and the record
-    // of it become visible together. SKIP LOCKED lets several processes prune at once.
-    deleteBatch: `WITH doomed AS (
+    // of it become visible together. A transaction-level advisory try-lock keeps retention to one
+    // process at a time (the others delete nothing and stop); SKIP LOCKED never waits on a row.
+    deleteBatch: `WITH lock AS (
+        SELECT pg_try_advisory_xact_lock(hashtext(${literal(`durable-sse retention ${events}`)})) AS held
+      ), doomed AS (
         DELETE FROM ${events}
-        WHERE (topic, seq) IN (
+        WHERE (SELECT held FROM lock) AND (topic, seq) IN (
           SELECT topic, seq FROM ${events} WHERE created_at < $1::timestamptz LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING topic, seq
       ), through AS (

@@ -106,4 +106,24 @@ describePostgres('postgres resume', (database) => {
     const [left] = await database.query<{ n: string }>(`SELECT count(*) AS n FROM ${events(prefix)}`)
     expect(left?.n).toBe('0')
   })
+
+  it('prunes in one process at a time: while another holds the retention lock, deleteBefore deletes nothing', async () => {
+    const store = await database.store({ notify: false, tablePrefix: 'retention_lock_' })
+    const topic = uniqueTopic()
+    await store.append([draft(topic, 1), draft(topic, 2)])
+    await age(topic, 2, 'retention_lock_')
+    const other = await database.pool.connect()
+    try {
+      await other.query('BEGIN')
+      const [held] = (
+        await other.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS held`, [`durable-sse retention "${database.schema}"."retention_lock_events"`])
+      ).rows
+      expect(held.held).toBe(true)
+      expect(await store.deleteBefore(new Date())).toBe(0)
+      await other.query('COMMIT')
+      expect(await store.deleteBefore(new Date())).toBe(2)
+    } finally {
+      other.release()
+    }
+  })
 })
