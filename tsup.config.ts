@@ -8,7 +8,12 @@ export const entries = {
   postgres: 'adapters/postgres/index.ts',
   client: 'src/client/index.ts',
   react: 'src/react/index.ts',
+  testing: 'src/testing/index.ts',
+  'testing/vitest': 'src/testing/vitest.ts',
 }
+
+/** Entries exported for `import` only (vitest cannot be loaded with `require`). */
+export const esmOnlyEntries: ReadonlySet<string> = new Set(['testing/vitest'])
 
 /** Entries that React Server Components must treat as client modules. */
 const clientComponents = ['dist/react.js', 'dist/react.cjs']

@@ -3,7 +3,7 @@
  * the tsup build entries, and the typedoc entry points. Exits non-zero, naming the mismatch.
  */
 import { readFileSync } from 'node:fs'
-import { entries } from '../tsup.config.js'
+import { entries, esmOnlyEntries } from '../tsup.config.js'
 
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, unknown> }
 const typedoc = JSON.parse(readFileSync('typedoc.json', 'utf8')) as { entryPoints: string[] }
@@ -21,7 +21,10 @@ for (const source of sources) if (!documented.includes(source)) problems.push(`t
 for (const source of documented) if (!sources.includes(source)) problems.push(`typedoc documents ${source}, which is no entry`)
 for (const [name, source] of Object.entries(entries)) {
   const conditions = JSON.stringify(manifest.exports[subpathOf(name)] ?? {})
-  for (const file of [`./dist/${name}.js`, `./dist/${name}.cjs`, `./dist/${name}.d.ts`, `./dist/${name}.d.cts`]) {
+  const files = esmOnlyEntries.has(name)
+    ? [`./dist/${name}.js`, `./dist/${name}.d.ts`]
+    : [`./dist/${name}.js`, `./dist/${name}.cjs`, `./dist/${name}.d.ts`, `./dist/${name}.d.cts`]
+  for (const file of files) {
     if (!conditions.includes(`"${file}"`)) problems.push(`exports ${subpathOf(name)} (${source}) does not point at ${file}`)
   }
 }

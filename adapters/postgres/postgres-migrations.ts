@@ -34,6 +34,15 @@ export async function migratePostgres(
     migrationTableName: `${tablePrefix}migration`,
     migrationLockTableName: `${tablePrefix}migration_lock`,
   })
-  const { error } = await migrator.migrateToLatest()
-  if (error !== undefined) throw error
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest()
+    if (error === undefined) return
+    if (attempt >= 5 || !RACED_WITH_DDL.has((error as { code?: string }).code ?? '')) throw error
+  }
 }
+
+/**
+ * Errors of Kysely's table introspection (it lists every table of the database) when another
+ * session drops a schema or table mid-query: harmless to us, so the migration is tried again.
+ */
+const RACED_WITH_DDL = new Set(['3F000', '42P01', 'XX000'])

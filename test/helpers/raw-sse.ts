@@ -21,7 +21,7 @@ export function rawSseClient(port: number, path: string, onMessage: (message: Ev
   const decoder = new TextDecoder()
   let head = ''
   let inBody = false
-  let pending = Buffer.alloc(0)
+  let pending: Buffer = Buffer.alloc(0)
   let resolveHeaders: (headers: string) => void = () => {}
   const headersArrived = new Promise<string>((resolve) => {
     resolveHeaders = resolve

@@ -1,0 +1,49 @@
+/**
+ * durable-sse on plain `node:http`: `broker.handle(req, res, ...)` serves the stream, and two
+ * regular expressions do the routing.
+ *
+ * Run: `npx tsx examples/node-http/server.ts` (env `PORT`, `EXAMPLE_DB`).
+ * @module
+ */
+import { createServer } from 'node:http'
+import { defaultDbFile, openApp } from '../shared/app.js'
+import { authorizeProject, nodeCredentials } from '../shared/auth.js'
+import { topicOf } from '../shared/events.js'
+import { readJsonBody } from '../shared/node-body.js'
+import { matchRoute } from '../shared/routes.js'
+import { type RunningExample, type StartOptions, closeServer, listen, running, runIfMain } from '../shared/serve.js'
+import { updateStatus } from '../shared/status-update.js'
+
+/**
+ * Starts the node:http example.
+ * @example
+ * const example = await start({ port: 0, dbFile: '/tmp/node-http.db' })
+ * await example.close()
+ */
+export async function start({ port, dbFile = defaultDbFile('node-http') }: StartOptions = {}): Promise<RunningExample> {
+  const app = await openApp({ dbFile })
+
+  const server = createServer(async (req, res) => {
+    try {
+      const route = matchRoute(req.method, new URL(req.url ?? '/', 'http://localhost').pathname)
+      if (route?.name === 'events') {
+        await app.broker.handle(req, res, { topic: topicOf(route.projectId), authorize: authorizeProject })
+        return
+      }
+      const reply = route
+        ? await updateStatus(app, { ...route, body: await readJsonBody(req), credentials: nodeCredentials(req.headers) })
+        : { status: 404, body: { error: 'not found' } }
+      res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' })
+      res.end(JSON.stringify(reply.body))
+    } catch (error) {
+      console.error(error)
+      if (!res.headersSent) res.writeHead(500)
+      res.end()
+    }
+  })
+
+  const url = await listen(server, port)
+  return running(app, url, () => closeServer(server))
+}
+
+await runIfMain(import.meta.url, start)

@@ -1,0 +1,50 @@
+/**
+ * Conformance cases of ids: what may reach the wire as an SSE `id:` and come back as
+ * `Last-Event-ID`, and what `isValidId` refuses.
+ * @module
+ */
+import assert from 'node:assert/strict'
+import { drafts, headOf, readAll } from '../case-helpers.js'
+import type { EventStoreCase } from '../types.js'
+
+/**
+ * What an id must look like: printable ASCII without spaces (SSE strips a leading space, Node
+ * decodes `Last-Event-ID` as latin1), 1 to 200 characters (the broker refuses longer ones).
+ */
+const SAFE_ID = /^[\x21-\x7e]{1,200}$/
+
+/** The id cases. */
+export const idCases: readonly EventStoreCase[] = [
+  {
+    id: 'ids-are-ascii-and-valid',
+    title: 'every id (appended, read, head, start) is 1-200 printable ASCII characters without spaces, and isValidId accepts it',
+    requires: [],
+    async run({ store, topic }) {
+      const a = topic('a')
+      const b = topic('ü 日本 b')
+      const ids = [await headOf(store, a), await headOf(store, b)]
+      const records = await store.append([...drafts(a, 12), ...drafts(b, 3)])
+      ids.push(...records.map((record) => record.id))
+      ids.push(...(await readAll(store, a, ids[0] as string)).map((record) => record.id))
+      ids.push(await headOf(store, a), await headOf(store, b))
+      for (const id of ids) {
+        assert.match(id, SAFE_ID, `id ${JSON.stringify(id)} must be 1-200 printable ASCII characters without spaces`)
+        assert.equal(store.isValidId(id), true, `isValidId(${JSON.stringify(id)}) must be true for an id the store issued`)
+      }
+    },
+  },
+  {
+    id: 'invalid-id-rejected',
+    title: 'isValidId refuses empty, blank, CR/LF/NUL-bearing and non-ASCII strings, even around a real id',
+    requires: [],
+    async run({ store, topic }) {
+      const a = topic('a')
+      const [record] = await store.append(drafts(a, 1))
+      const real = record?.id as string
+      const bad = ['', ' ', '\t', '\n', '\r\n', '\0', 'é', '日本', '🎉', `${real}\n`, `${real}\r`, `\n${real}`, `${real}\0`, ` ${real}`, `${real} `, `${real}é`]
+      for (const id of bad) {
+        assert.equal(store.isValidId(id), false, `isValidId(${JSON.stringify(id)}) must be false`)
+      }
+    },
+  },
+]

@@ -1,0 +1,9 @@
+/** The memory store passes the conformance suite (it has no transactions, atomicity checks or wake-ups). */
+import { memoryStore } from '../../src/index.js'
+import { describeEventStore } from '../../src/testing/vitest.js'
+
+describeEventStore(
+  'memoryStore',
+  () => ({ store: memoryStore(), makeForeignStore: async () => ({ store: memoryStore() }) }),
+  { capabilities: ['foreign-ids'] },
+)

@@ -1,0 +1,38 @@
+/**
+ * The Next.js example's route handlers mounted on a plain Node server (through
+ * `@hono/node-server`'s Request/Response bridge), so the same live-server suite as the other
+ * frameworks runs against them. Next.js itself is not installed; its router would call the same
+ * exports with the same `(request, { params })`.
+ */
+import { createServer } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
+import { matchRoute } from '../../examples/shared/routes.js'
+import { type RunningExample, type StartOptions, closeServer, listen, running } from '../../examples/shared/serve.js'
+
+/** Loads the route modules (their app opens `dbFile`), runs `register()`, and serves the routes on `port`. */
+export async function startNextRoutes({ port, dbFile }: Required<StartOptions>): Promise<RunningExample> {
+  process.env.EXAMPLE_DB = dbFile // read once, when lib/app.ts is first imported
+  const { register } = await import('../../examples/next/instrumentation.js')
+  await register()
+  const { app } = await import('../../examples/next/lib/app.js')
+  const events = await import('../../examples/next/app/api/projects/[id]/events/route.js')
+  const sessions = await import('../../examples/next/app/api/projects/[id]/sessions/[sessionId]/status/route.js')
+  const workspaces = await import('../../examples/next/app/api/projects/[id]/workspaces/[workspaceId]/status/route.js')
+
+  const server = createServer(
+    getRequestListener(async (request) => {
+      const route = matchRoute(request.method, new URL(request.url).pathname)
+      if (route?.name === 'events') {
+        return (await events.GET(request, { params: Promise.resolve({ id: route.projectId }) })) as Response
+      }
+      if (route?.name === 'status' && route.collection === 'sessions') {
+        return sessions.POST(request, { params: Promise.resolve({ id: route.projectId, sessionId: route.itemId }) })
+      }
+      if (route?.name === 'status' && route.collection === 'workspaces') {
+        return workspaces.POST(request, { params: Promise.resolve({ id: route.projectId, workspaceId: route.itemId }) })
+      }
+      return Response.json({ error: 'not found' }, { status: 404 })
+    }),
+  )
+  return running(app, await listen(server, port), () => closeServer(server))
+}
