@@ -9,7 +9,9 @@ const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: 
 const typedoc = JSON.parse(readFileSync('typedoc.json', 'utf8')) as { entryPoints: string[] }
 
 const subpathOf = (entry: string) => (entry === 'index' ? '.' : `./${entry}`)
-const exported = Object.keys(manifest.exports).filter((subpath) => subpath !== './package.json').sort()
+const exported = Object.keys(manifest.exports)
+  .filter((subpath) => subpath !== './package.json')
+  .sort()
 const built = Object.keys(entries).map(subpathOf).sort()
 const documented = [...typedoc.entryPoints].sort()
 const sources = Object.values(entries).sort()

@@ -46,7 +46,10 @@ function check(dir: string, file: string, code: string): void {
 }
 
 try {
-  const tarball = join(work, run('npm', ['pack', '--silent', '--pack-destination', work], root).trim().split('\n').pop() as string)
+  const tarball = join(
+    work,
+    run('npm', ['pack', '--silent', '--pack-destination', work], root).trim().split('\n').pop() as string,
+  )
 
   const bare = app('bare-app', tarball, ['kysely'])
   check(

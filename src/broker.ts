@@ -4,13 +4,9 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { BrokerClosedError, CannotResumeError, InvalidEventIdError, type ResetReason } from './errors.js'
 import {
-  BrokerClosedError,
-  CannotResumeError,
-  InvalidEventIdError,
-  type ResetReason,
-} from './errors.js'
-import {
+  assertTopic,
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_MAX_TOPIC_LENGTH,
   DEFAULT_MAX_TYPE_LENGTH,
@@ -19,13 +15,12 @@ import {
   type EventMap,
   type EventOf,
   type StoredEvent,
-  assertTopic,
   toDraft,
   toStoredEvent,
 } from './event.js'
 import { GroupCommit } from './group-commit.js'
 import { Poller } from './poller.js'
-import { type Delivery, connectedFrame, concatFrames, resetFrame, retryFrame, toDelivery } from './sse/frame.js'
+import { concatFrames, connectedFrame, type Delivery, resetFrame, retryFrame, toDelivery } from './sse/frame.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import type { StreamStart } from './sse/stream-start.js'
@@ -74,7 +69,7 @@ export interface RetentionOptions {
 }
 
 /** The answer of an `authorize` callback: `true` (or nothing) allows, `false` is a 403, `401`/`403` pick the status. */
-export type AuthorizeResult = boolean | 401 | 403 | undefined | void
+export type AuthorizeResult = boolean | 401 | 403 | undefined
 
 /** What `authorize` is told about an SSE request. */
 export interface AuthorizeContext {
@@ -530,9 +525,6 @@ function withoutUndefined<T extends object>(options: T): Partial<T> {
  * type AppEvents = { session_updated: { sessionId: string; status: string } }
  * const broker = createBroker<AppEvents>(sqliteStore({ filename: 'events.db' }))
  */
-export function createBroker<Events extends EventMap = EventMap>(
-  store: EventStore,
-  options?: BrokerOptions,
-): Broker<Events> {
+export function createBroker<Events extends EventMap = EventMap>(store: EventStore, options?: BrokerOptions): Broker<Events> {
   return new Broker<Events>(store, options)
 }

@@ -4,8 +4,9 @@
  * calls that arrive while it is in flight are written together right after it.
  * @module
  */
-import type { EventDraft, EventRecord } from './event.js'
+
 import { PublishFailedError } from './errors.js'
+import type { EventDraft, EventRecord } from './event.js'
 import type { EventStore } from './store.js'
 
 interface PendingCall {

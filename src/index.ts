@@ -5,13 +5,13 @@
  * @module
  */
 export {
-  Broker,
-  createBroker,
   type Authorize,
   type AuthorizeContext,
   type AuthorizeResult,
+  Broker,
   type BrokerOptions,
   type BrokerStats,
+  createBroker,
   type PublishOptions,
   type RetentionOptions,
   type StreamOptions,
@@ -22,36 +22,36 @@ export {
   BrokerClosedError,
   CannotResumeError,
   DurableSseError,
+  type ErrorCode,
   InvalidEventError,
   InvalidEventIdError,
   InvalidTopicError,
   PayloadTooLargeError,
   PublishFailedError,
-  type ErrorCode,
   type ResetReason,
 } from './errors.js'
 export {
-  RESERVED_TYPES,
   type EventDraft,
   type EventInput,
   type EventMap,
   type EventOf,
   type EventRecord,
+  RESERVED_TYPES,
   type StoredEvent,
 } from './event.js'
-export { memoryStore, type MemoryStoreOptions } from './memory-store.js'
+export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export { Poller, type PollerOptions } from './poller.js'
+export type { Delivery } from './sse/frame.js'
 export {
-  formatEventId,
-  newEpoch,
-  parseEventId,
-  resumeCheck,
   type AppendOptions,
   type EventStore,
+  formatEventId,
+  newEpoch,
   type ParsedEventId,
+  parseEventId,
   type ResumeCheck,
+  resumeCheck,
   type TopicCursor,
   type Unsubscribe,
 } from './store.js'
-export type { Delivery } from './sse/frame.js'
-export { Subscriber, type EndReason, type SubscriberOptions, type CatchUpSource } from './subscriber.js'
+export { type CatchUpSource, type EndReason, Subscriber, type SubscriberOptions } from './subscriber.js'

@@ -7,12 +7,12 @@ import type { EventDraft, EventRecord } from './event.js'
 import {
   type AppendOptions,
   type EventStore,
-  type ResumeCheck,
-  type TopicCursor,
   formatEventId,
   newEpoch,
   parseEventId,
+  type ResumeCheck,
   resumeCheck,
+  type TopicCursor,
 } from './store.js'
 
 interface TopicLog {

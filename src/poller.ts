@@ -4,8 +4,9 @@
  * coalesce; a backstop interval covers lost signals; it is idle when nobody subscribes.
  * @module
  */
-import type { EventStore, Unsubscribe } from './store.js'
+
 import { type Delivery, toDelivery } from './sse/frame.js'
+import type { EventStore, Unsubscribe } from './store.js'
 import type { Subscriber } from './subscriber.js'
 
 /** Tuning of a poller. */

@@ -3,8 +3,9 @@
  * and resume topics. Positions are per topic; ids are ASCII strings only the adapter interprets.
  * @module
  */
-import type { EventDraft, EventRecord } from './event.js'
+
 import type { ResetReason } from './errors.js'
+import type { EventDraft, EventRecord } from './event.js'
 
 /** Where a reader stands in one topic: after the event with id `after` (or a topic's start id). */
 export interface TopicCursor {

@@ -4,9 +4,9 @@
  * stops taking live events and pages what it missed from the store, then rejoins live.
  * @module
  */
-import type { Delivery } from './sse/frame.js'
 
 import { CannotResumeError } from './errors.js'
+import type { Delivery } from './sse/frame.js'
 
 /**
  * Why a subscriber ended: the client went away (`closed`), it fell behind with `onSlow:

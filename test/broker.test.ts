@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Broker, type EventStore, createBroker } from '../src/index.js'
-import { type TestStore, storeKinds } from './helpers/stores.js'
+import { type Broker, createBroker, type EventStore } from '../src/index.js'
+import { storeKinds, type TestStore } from './helpers/stores.js'
 import { take } from './helpers/wait.js'
 
 type Events = { session_updated: { sessionId: string; status: string }; n: { i: number } }
@@ -39,7 +39,9 @@ describe.each(storeKinds)('broker on $name store', (kind) => {
   it('delivers in publish order', async () => {
     const subscription = broker.subscribe('t')
     await subscription.ready
-    const published = await broker.publish(Array.from({ length: 50 }, (_, i) => ({ topic: 't', type: 'n' as const, payload: { i } })))
+    const published = await broker.publish(
+      Array.from({ length: 50 }, (_, i) => ({ topic: 't', type: 'n' as const, payload: { i } })),
+    )
     const events = await take(subscription, 50)
     expect(events.map((e) => e.id)).toEqual(published.map((e) => e.id))
     expect(events.map((e) => (e.payload as { i: number }).i)).toEqual(Array.from({ length: 50 }, (_, i) => i))
@@ -76,7 +78,9 @@ describe.each(storeKinds)('broker on $name store', (kind) => {
   })
 
   it('resumes an iterator after an id and throws CannotResumeError for an id ahead of the head', async () => {
-    const [first, second, third] = await broker.publish([1, 2, 3].map((i) => ({ topic: 'r', type: 'n' as const, payload: { i } })))
+    const [first, second, third] = await broker.publish(
+      [1, 2, 3].map((i) => ({ topic: 'r', type: 'n' as const, payload: { i } })),
+    )
     const resumed = broker.subscribe('r', { after: first?.id })
     expect((await take(resumed, 2)).map((e) => e.id)).toEqual([second?.id, third?.id])
     const ahead = `${first?.id.split('.')[0]}.999999`
@@ -99,9 +103,11 @@ describe.each(storeKinds)('broker on $name store', (kind) => {
   it('counts published and delivered events', async () => {
     const subscription = broker.subscribe('s')
     await subscription.ready
-    await broker.publish([{ topic: 's', type: 'n', payload: { i: 1 } }, { topic: 's', type: 'n', payload: { i: 2 } }])
+    await broker.publish([
+      { topic: 's', type: 'n', payload: { i: 1 } },
+      { topic: 's', type: 'n', payload: { i: 2 } },
+    ])
     await take(subscription, 2)
     expect(broker.stats()).toMatchObject({ subscribers: 1, topics: 1, published: 2, delivered: 2, lagging: 0 })
   })
 })
-

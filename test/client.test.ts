@@ -4,17 +4,17 @@ import type { AddressInfo } from 'node:net'
 import { build } from 'esbuild'
 import { EventSource } from 'eventsource'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createBroker, memoryStore, type Broker, type EventStore } from '../src/index.js'
 import {
-  ConnectionFailedError,
-  InvalidEventDataError,
-  connect,
   type ClientError,
   type Connection,
+  ConnectionFailedError,
   type ConnectionStatus,
+  connect,
+  InvalidEventDataError,
   type ResetReason,
   type StoredEvent,
 } from '../src/client/index.js'
+import { type Broker, createBroker, type EventStore, memoryStore } from '../src/index.js'
 
 type AppEvents = {
   session_updated: { sessionId: string; status: string }

@@ -107,8 +107,7 @@ describe('npm run demo', () => {
   })
 
   it('refuses a bad status and an unknown session without publishing', async () => {
-    const post = (path: string, status: string) =>
-      fetch(new URL(path, url), { method: 'POST', body: JSON.stringify({ status }) })
+    const post = (path: string, status: string) => fetch(new URL(path, url), { method: 'POST', body: JSON.stringify({ status }) })
     expect((await post('/api/projects/demo/sessions/session-1/status', 'exploded')).status).toBe(400)
     expect((await post('/api/projects/demo/sessions/nope/status', 'done')).status).toBe(404)
   })

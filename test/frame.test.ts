@@ -1,4 +1,4 @@
-import { type EventSourceMessage, createParser } from 'eventsource-parser'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it } from 'vitest'
 import { toDelivery } from '../src/sse/frame.js'
 
@@ -23,13 +23,25 @@ const awkward: Record<string, unknown> = {
 
 describe('SSE framing', () => {
   it.each(Object.entries(awkward))('round-trips a payload holding %s through eventsource-parser', (_name, payload) => {
-    const record = { id: 'abc.7', topic: 'p\u20281', type: 'session_updated', data: JSON.stringify(payload), createdAt: '2026-11-28T07:00:00.000Z' }
+    const record = {
+      id: 'abc.7',
+      topic: 'p\u20281',
+      type: 'session_updated',
+      data: JSON.stringify(payload),
+      createdAt: '2026-11-28T07:00:00.000Z',
+    }
     const messages = parse(toDelivery(record).frame)
     expect(messages).toHaveLength(1)
     const [message] = messages as [EventSourceMessage]
     expect(message.id).toBe('abc.7')
     expect(message.event).toBe('session_updated')
-    expect(JSON.parse(message.data)).toEqual({ id: 'abc.7', type: 'session_updated', topic: 'p\u20281', payload, createdAt: record.createdAt })
+    expect(JSON.parse(message.data)).toEqual({
+      id: 'abc.7',
+      type: 'session_updated',
+      topic: 'p\u20281',
+      payload,
+      createdAt: record.createdAt,
+    })
   })
 
   it('writes data as one line even when an adapter returns multi-line JSON', () => {

@@ -1,8 +1,8 @@
-import { type EventSourceMessage, createParser } from 'eventsource-parser'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { InvalidEventError, createBroker, memoryStore } from '../src/index.js'
 import { RESERVED_TYPES } from '../src/event.js'
+import { createBroker, InvalidEventError, memoryStore } from '../src/index.js'
 import { toDelivery } from '../src/sse/frame.js'
 
 function parse(bytes: Uint8Array): EventSourceMessage[] {
@@ -28,16 +28,27 @@ describe('fuzzing the wire', () => {
   it('any payload and any valid type round-trip identically through our framing and eventsource-parser, as one frame', async () => {
     const broker = createBroker(memoryStore())
     await fc.assert(
-      fc.asyncProperty(nasty.filter((t) => isValidField(t) && !RESERVED_TYPES.has(t)), nasty.filter(isValidField), fc.oneof(json, nasty), async (type, topic, payload) => {
-        const stored = await broker.publish({ topic, type, payload })
-        const record = { id: stored.id, topic, type, data: JSON.stringify(payload), createdAt: stored.createdAt }
-        const messages = parse(toDelivery(record).frame)
-        expect(messages).toHaveLength(1)
-        const [message] = messages as [EventSourceMessage]
-        expect(message.event).toBe(type)
-        expect(message.id).toBe(stored.id)
-        expect(JSON.parse(message.data)).toEqual({ id: stored.id, type, topic, payload: JSON.parse(JSON.stringify(payload)), createdAt: stored.createdAt })
-      }),
+      fc.asyncProperty(
+        nasty.filter((t) => isValidField(t) && !RESERVED_TYPES.has(t)),
+        nasty.filter(isValidField),
+        fc.oneof(json, nasty),
+        async (type, topic, payload) => {
+          const stored = await broker.publish({ topic, type, payload })
+          const record = { id: stored.id, topic, type, data: JSON.stringify(payload), createdAt: stored.createdAt }
+          const messages = parse(toDelivery(record).frame)
+          expect(messages).toHaveLength(1)
+          const [message] = messages as [EventSourceMessage]
+          expect(message.event).toBe(type)
+          expect(message.id).toBe(stored.id)
+          expect(JSON.parse(message.data)).toEqual({
+            id: stored.id,
+            type,
+            topic,
+            payload: JSON.parse(JSON.stringify(payload)),
+            createdAt: stored.createdAt,
+          })
+        },
+      ),
       { numRuns: 1_000 },
     )
     await broker.close()
@@ -47,10 +58,14 @@ describe('fuzzing the wire', () => {
     const store = memoryStore()
     const broker = createBroker(store)
     await fc.assert(
-      fc.asyncProperty(nasty.filter((t) => !isValidField(t) || RESERVED_TYPES.has(t)), fc.boolean(), async (bad, asType) => {
-        const event = asType ? { topic: 't', type: bad, payload: 1 } : { topic: bad, type: 'ok', payload: 1 }
-        await expect(broker.publish([{ topic: 't', type: 'ok', payload: 0 }, event])).rejects.toBeInstanceOf(InvalidEventError)
-      }),
+      fc.asyncProperty(
+        nasty.filter((t) => !isValidField(t) || RESERVED_TYPES.has(t)),
+        fc.boolean(),
+        async (bad, asType) => {
+          const event = asType ? { topic: 't', type: bad, payload: 1 } : { topic: bad, type: 'ok', payload: 1 }
+          await expect(broker.publish([{ topic: 't', type: 'ok', payload: 0 }, event])).rejects.toBeInstanceOf(InvalidEventError)
+        },
+      ),
       { numRuns: 500 },
     )
     expect((await store.heads(['t'])).get('t')).toMatch(/\.0$/)

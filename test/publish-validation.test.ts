@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type Broker,
+  createBroker,
+  DurableSseError,
   type EventStore,
   InvalidEventError,
   PayloadTooLargeError,
-  createBroker,
-  DurableSseError,
 } from '../src/index.js'
-import { type TestStore, storeKinds } from './helpers/stores.js'
+import { storeKinds, type TestStore } from './helpers/stores.js'
 
 const good = { topic: 't', type: 'ok', payload: { a: 1 } }
 const circular: Record<string, unknown> = {}

@@ -3,7 +3,7 @@ import { act, cleanup, render, screen } from '@testing-library/react'
 import { StrictMode } from 'react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EventSourceLike, MessageEventLike } from '../src/client/index.js'
-import { useEvents, type Handlers, type UseEventsOptions } from '../src/react/index.js'
+import { type Handlers, type UseEventsOptions, useEvents } from '../src/react/index.js'
 
 type AppEvents = {
   session_updated: { sessionId: string; status: string }

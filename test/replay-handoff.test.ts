@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type StoredEvent, createBroker } from '../src/index.js'
+import { createBroker, type StoredEvent } from '../src/index.js'
 import { storeKinds } from './helpers/stores.js'
 import { take } from './helpers/wait.js'
 
@@ -8,7 +8,9 @@ describe.each(storeKinds)('replay-to-live hand-off on the $name store', (kind) =
     const { store, dispose } = await kind.make()
     const broker = createBroker(store, { batchSize: 16, queueLimit: 64, pollIntervalMs: 60_000 })
     try {
-      const log: StoredEvent[] = await broker.publish(Array.from({ length: 50 }, (_, i) => ({ topic: 'h', type: 'n', payload: { i } })))
+      const log: StoredEvent[] = await broker.publish(
+        Array.from({ length: 50 }, (_, i) => ({ topic: 'h', type: 'n', payload: { i } })),
+      )
       let publishing = true
       const publisher = (async () => {
         for (let i = 50; publishing && i < 5_000; i++) log.push(await broker.publish({ topic: 'h', type: 'n', payload: { i } }))

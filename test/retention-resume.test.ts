@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { CannotResumeError, type StoredEvent, createBroker } from '../src/index.js'
+import { CannotResumeError, createBroker, type StoredEvent } from '../src/index.js'
 import { storeKinds } from './helpers/stores.js'
 
-const turns = (n: number) => new Promise<void>((resolve) => {
-  let left = n
-  const step = () => (left-- <= 0 ? resolve() : setImmediate(step))
-  step()
-})
+const turns = (n: number) =>
+  new Promise<void>((resolve) => {
+    let left = n
+    const step = () => (left-- <= 0 ? resolve() : setImmediate(step))
+    step()
+  })
 
 describe.each(storeKinds)('retention while a client resumes, on the $name store', (kind) => {
   it('the client gets either every missed event or a reset, never a silent gap', async () => {

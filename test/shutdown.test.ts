@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest'
 
 describe('broker.close()', () => {
   it('with 1,000 open streams and publishes in flight: publishes resolve durably or reject, every stream ends with retry:, the process exits by itself', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/close-under-load.ts'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/close-under-load.ts'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()

@@ -34,13 +34,20 @@ async function setup(options: BrokerOptions) {
   await store.migrate()
   const broker = createBroker(store, { pollIntervalMs: 60_000, queueLimit: 1_000, batchSize: 500, ...options })
   const running = await httpServer((req, res) => broker.handle(req, res, { topic: 'firehose' }))
-  cleanups.push(temp.remove, () => store.close(), () => running.close(), () => broker.close())
+  cleanups.push(
+    temp.remove,
+    () => store.close(),
+    () => running.close(),
+    () => broker.close(),
+  )
   return { broker, port: (running.server.address() as AddressInfo).port }
 }
 
 /** The readers run in their own process, so their memory is not counted as the server's. */
 async function startReaders(port: number, fast: number) {
-  const child: ChildProcess = fork('test/fixtures/sse-readers.ts', [String(port), String(fast)], { execArgv: ['--import', 'tsx'] })
+  const child: ChildProcess = fork('test/fixtures/sse-readers.ts', [String(port), String(fast)], {
+    execArgv: ['--import', 'tsx'],
+  })
   cleanups.push(() => child.kill())
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve())
@@ -58,7 +65,13 @@ async function startReaders(port: number, fast: number) {
 
 async function publishAll(broker: Broker) {
   for (let start = 0; start < EVENTS; start += BATCH) {
-    await broker.publish(Array.from({ length: BATCH }, (_, k) => ({ topic: 'firehose', type: 'tick', payload: { i: start + k, text: payloadText } })))
+    await broker.publish(
+      Array.from({ length: BATCH }, (_, k) => ({
+        topic: 'firehose',
+        type: 'tick',
+        payload: { i: start + k, text: payloadText },
+      })),
+    )
   }
 }
 
@@ -76,7 +89,11 @@ async function memory(): Promise<number> {
   return heapUsed + external
 }
 
-async function untilReport(readers: Awaited<ReturnType<typeof startReaders>>, predicate: (report: Report) => boolean, what: string) {
+async function untilReport(
+  readers: Awaited<ReturnType<typeof startReaders>>,
+  predicate: (report: Report) => boolean,
+  what: string,
+) {
   let report = await readers.report()
   const deadline = Date.now() + 60_000
   while (!predicate(report)) {

@@ -19,26 +19,35 @@ describe('SQLite across OS processes', () => {
     await store.migrate()
     const pollIntervalMs = 5_000
     const broker = createBroker(store, { pollIntervalMs })
-    cleanups.push(temp.remove, () => store.close(), () => broker.close())
+    cleanups.push(
+      temp.remove,
+      () => store.close(),
+      () => broker.close(),
+    )
     const subscription = broker.subscribe('project-1')
     await subscription.ready
 
     const count = 20
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/sqlite-publisher.ts', filename, 'project-1', String(count), '30'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/sqlite-publisher.ts', filename, 'project-1', String(count), '30'],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    )
     const exited = new Promise((resolve) => child.on('exit', resolve))
     cleanups.push(() => child.kill())
 
     const latenciesMs: number[] = []
-    const events = []
+    const payloads: Array<{ i: number; sentAt: string }> = []
     for (let i = 0; i < count; i++) {
       const [event] = await take(subscription, 1, 20_000)
-      latenciesMs.push(Number(process.hrtime.bigint() - BigInt((event?.payload as { sentAt: string }).sentAt)) / 1e6)
-      events.push(event)
+      const payload = event?.payload as { i: number; sentAt: string }
+      latenciesMs.push(Number(process.hrtime.bigint() - BigInt(payload.sentAt)) / 1e6)
+      payloads.push(payload)
     }
     expect(await exited).toBe(0)
-    expect(events.map((e) => (e?.payload as { i: number }).i)).toEqual(Array.from({ length: count }, (_, i) => i))
+    expect(payloads.map((p) => p.i)).toEqual(Array.from({ length: count }, (_, i) => i))
     // data_version is checked every 25 ms; the backstop would take up to 5,000 ms.
     expect(Math.max(...latenciesMs)).toBeLessThan(pollIntervalMs / 10)
   }, 40_000)

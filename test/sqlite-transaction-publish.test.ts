@@ -19,10 +19,22 @@ async function setup() {
   await store.migrate()
   const broker = createBroker(store, { pollIntervalMs: 60_000 })
   // The app's own Kysely on its own connection to the same file.
-  const db = new Kysely<{ sessions: { id: string; status: string } }>({ dialect: new SqliteDialect({ database: new Database(filename) }) })
-  await db.schema.createTable('sessions').ifNotExists().addColumn('id', 'text', (c) => c.primaryKey()).addColumn('status', 'text').execute()
+  const db = new Kysely<{ sessions: { id: string; status: string } }>({
+    dialect: new SqliteDialect({ database: new Database(filename) }),
+  })
+  await db.schema
+    .createTable('sessions')
+    .ifNotExists()
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('status', 'text')
+    .execute()
   await db.insertInto('sessions').values({ id: 's1', status: 'idle' }).execute()
-  cleanups.push(temp.remove, () => store.close(), () => db.destroy(), () => broker.close())
+  cleanups.push(
+    temp.remove,
+    () => store.close(),
+    () => db.destroy(),
+    () => broker.close(),
+  )
   return { store, broker, db }
 }
 
@@ -39,14 +51,19 @@ describe('publishing inside a SQLite Kysely transaction', () => {
     let published: { id: string } | undefined
     await db.transaction().execute(async (trx) => {
       await trx.updateTable('sessions').set({ status: 'running' }).where('id', '=', 's1').execute()
-      published = await broker.publish({ topic: 'p', type: 'session_updated', payload: { sessionId: 's1', status: 'running' } }, { transaction: trx })
+      published = await broker.publish(
+        { topic: 'p', type: 'session_updated', payload: { sessionId: 's1', status: 'running' } },
+        { transaction: trx },
+      )
       // Let the poller run while the transaction is open: it must not see the event yet.
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 40))
       expect(delivered).toBe(false)
     })
     const event = await next
     expect(event?.id).toBe(published?.id)
-    expect((await db.selectFrom('sessions').select('status').where('id', '=', 's1').executeTakeFirstOrThrow()).status).toBe('running')
+    expect((await db.selectFrom('sessions').select('status').where('id', '=', 's1').executeTakeFirstOrThrow()).status).toBe(
+      'running',
+    )
   })
 
   it('is never delivered when the transaction rolls back', async () => {
@@ -63,6 +80,8 @@ describe('publishing inside a SQLite Kysely transaction', () => {
     const after = await broker.publish({ topic: 'p', type: 'session_updated', payload: { status: 'after' } })
     const [event] = await take(subscription, 1)
     expect(event?.id).toBe(after.id) // the rolled-back event never came first
-    expect((await store.readAfter([{ topic: 'p', after: `${after.id.split('.')[0]}.0` }], 10)).get('p')?.map((e) => e.id)).toEqual([after.id])
+    expect(
+      (await store.readAfter([{ topic: 'p', after: `${after.id.split('.')[0]}.0` }], 10)).get('p')?.map((e) => e.id),
+    ).toEqual([after.id])
   })
 })

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http'
 import express from 'express'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Broker, type EventStore, createBroker } from '../src/index.js'
+import { type Broker, createBroker, type EventStore } from '../src/index.js'
+import { httpServer, listen, type Running } from './helpers/servers.js'
 import { recordingClient } from './helpers/sse-client.js'
-import { type Running, httpServer, listen } from './helpers/servers.js'
-import { type TestStore, storeKinds } from './helpers/stores.js'
+import { storeKinds, type TestStore } from './helpers/stores.js'
 import { until } from './helpers/wait.js'
 
 type Events = { session_updated: { sessionId: string; status: string } }
@@ -102,7 +102,7 @@ describe.each(storeKinds)('SSE over Node responses on $name store', (kind) => {
 
     it('sends reset, then live events, for an id the store cannot resume from', async () => {
       const [a] = await broker.publish([update('p1', 'a')])
-      const epoch = (a?.id as string).split('.')[0]
+      const epoch = String(a?.id).split('.')[0]
       const client = recordingClient(`${base}/p1/events`, ['session_updated'], { lastEventId: `${epoch}.987654` })
       await client.until((r) => r.some((m) => m.type === 'connected'))
       expect(client.received[0]).toMatchObject({ type: 'reset', data: '{"reason":"ahead"}', id: a?.id })

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Broker, createBroker } from '../src/index.js'
-import { type TestStore, storeKinds } from './helpers/stores.js'
+import { storeKinds, type TestStore } from './helpers/stores.js'
 import { until } from './helpers/wait.js'
 
 type Events = { session_updated: { sessionId: string; status: string } }
@@ -62,10 +62,9 @@ describe.each(storeKinds)('SSE as a web Response on $name store', (kind) => {
       { topic: 'p1', type: 'session_updated', payload: { sessionId: 'a', status: '1' } },
       { topic: 'p1', type: 'session_updated', payload: { sessionId: 'b', status: '2' } },
     ])
-    const response = await broker.response(
-      new Request('http://app.test/e', { headers: { 'Last-Event-ID': a?.id as string } }),
-      { topic: 'p1' },
-    )
+    const response = await broker.response(new Request('http://app.test/e', { headers: { 'Last-Event-ID': a?.id as string } }), {
+      topic: 'p1',
+    })
     const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>
     expect(await read(reader)).toContain(`id: ${a?.id}\nevent: connected`)
     expect(await read(reader)).toContain(`id: ${b?.id}\nevent: session_updated`)
@@ -76,7 +75,9 @@ describe.each(storeKinds)('SSE as a web Response on $name store', (kind) => {
   })
 
   it('one handler serves both worlds: a web request gets a Response', async () => {
-    const handler = broker.handler({ topic: async (_request: Request, context: { params: Promise<{ id: string }> }) => (await context.params).id })
+    const handler = broker.handler({
+      topic: async (_request: Request, context: { params: Promise<{ id: string }> }) => (await context.params).id,
+    })
     const response = (await handler(new Request('http://app.test/e'), { params: Promise.resolve({ id: 'p9' }) })) as Response
     expect(response.status).toBe(200)
     expect(broker.stats().topics).toBe(1)

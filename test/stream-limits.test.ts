@@ -1,12 +1,12 @@
-import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2'
 import { createServer } from 'node:http'
+import { createServer as createHttp2Server, connect as http2Connect } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import compression from 'compression'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Authorize, type Broker, type BrokerOptions, createBroker, memoryStore } from '../src/index.js'
+import { httpServer, listen, type Running } from './helpers/servers.js'
 import { recordingClient } from './helpers/sse-client.js'
-import { type Running, httpServer, listen } from './helpers/servers.js'
 import { until } from './helpers/wait.js'
 
 type Events = { tick: { n: number } }
@@ -21,7 +21,10 @@ afterEach(async () => {
 async function serve(options: BrokerOptions = {}, authorize?: Authorize): Promise<{ broker: Broker<Events>; running: Running }> {
   const broker = createBroker<Events>(memoryStore(), { pollIntervalMs: 60_000, retryMs: 20, ...options })
   const running = await httpServer((req, res) => broker.handle(req, res, { topic: 'p', authorize }))
-  cleanups.push(() => running.close(), () => broker.close())
+  cleanups.push(
+    () => running.close(),
+    () => broker.close(),
+  )
   return { broker, running }
 }
 
@@ -129,7 +132,10 @@ describe('wire safety', () => {
     const broker = createBroker<Events>(memoryStore())
     const server = createHttp2Server((req, res) => void broker.handle(req as never, res as never, { topic: 'p' }))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)), () => broker.close())
+    cleanups.push(
+      () => new Promise((resolve) => server.close(resolve)),
+      () => broker.close(),
+    )
     const client = http2Connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
     cleanups.push(() => client.close())
     const stream = client.request({ ':path': '/' })
@@ -151,7 +157,10 @@ describe('wire safety', () => {
     app.use(compression())
     app.get('/events', (req, res) => broker.handle(req, res, { topic: 'p' }))
     const running = await listen(createServer(app))
-    cleanups.push(() => running.close(), () => broker.close())
+    cleanups.push(
+      () => running.close(),
+      () => broker.close(),
+    )
     const client = recordingClient(`${running.url}/events`, ['tick'])
     cleanups.push(() => client.close())
     await client.until((r) => r.some((m) => m.type === 'connected'))

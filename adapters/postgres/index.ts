@@ -9,8 +9,9 @@
  * const broker = createBroker(store)
  * @module
  */
-export { postgresStore, type PostgresStore } from './postgres-store.js'
+
 export type { PostgresListenerStatus } from './postgres-listener.js'
+export { type PostgresStore, postgresStore } from './postgres-store.js'
 export type {
   PostgresClientConfig,
   PostgresConnectionOptions,

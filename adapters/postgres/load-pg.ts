@@ -26,9 +26,13 @@ export interface PgClientLike {
 /** The parts of the `pg` module the adapter constructs. */
 export interface PgModule {
   /** `pg.Pool`. */
-  Pool: new (config: PostgresClientConfig) => PostgresPoolLike
+  Pool: new (
+    config: PostgresClientConfig,
+  ) => PostgresPoolLike
   /** `pg.Client`. */
-  Client: new (config: PostgresClientConfig) => PgClientLike
+  Client: new (
+    config: PostgresClientConfig,
+  ) => PgClientLike
 }
 
 let loading: Promise<PgModule> | undefined

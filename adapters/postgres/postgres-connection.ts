@@ -88,9 +88,7 @@ export function openConnection(options: PostgresStoreOptions, config: PostgresSt
   }
   const listenConfig = listenSettings(settingsOf(pool), options.listen, config)
   if (config.notify && listenConfig === undefined) {
-    throw new TypeError(
-      'postgresStore({ db }) needs `pool` (or `listen`) to open its LISTEN connection, or notify: false',
-    )
+    throw new TypeError('postgresStore({ db }) needs `pool` (or `listen`) to open its LISTEN connection, or notify: false')
   }
   const unguard = guardCallerPool(pool, config)
   // Never db.destroy() here: for a caller's pool it would end the pool.

@@ -54,8 +54,7 @@ export interface PostgresStatements {
 }
 
 /** `created_at` as ISO 8601 with milliseconds, the format of `Date.prototype.toISOString()`. */
-const isoText = (expression: string): string =>
-  `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+const isoText = (expression: string): string => `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
 /** `now()` cut to milliseconds, so the stored time is exactly the one reported as `createdAt`. */
 const APPEND_TIME = `date_trunc('milliseconds', now())`
@@ -64,7 +63,9 @@ const APPEND_TIME = `date_trunc('milliseconds', now())`
 const NOTIFY_PAYLOAD = `CASE WHEN octet_length(h.topic) < 8000 THEN h.topic ELSE '' END`
 
 /** Builds the statements of one store. */
-export function postgresSql(config: Pick<PostgresStoreConfig, 'schema' | 'tablePrefix' | 'channel' | 'notify'>): PostgresStatements {
+export function postgresSql(
+  config: Pick<PostgresStoreConfig, 'schema' | 'tablePrefix' | 'channel' | 'notify'>,
+): PostgresStatements {
   const schema = quoteIdentifier(config.schema)
   const name = (table: string): string => `${schema}.${quoteIdentifier(config.tablePrefix + table)}`
   const tables: PostgresTables = {

@@ -133,7 +133,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 /** `value`, unless Postgres would truncate it (with `suffix` appended) or it holds NUL. */
 function identifier(name: string, value: string, suffix = ''): string {
-  if (value.length === 0 || value.includes('\0')) throw new TypeError(`postgresStore: ${name} must be a non-empty string without NUL`)
+  if (value.length === 0 || value.includes('\0'))
+    throw new TypeError(`postgresStore: ${name} must be a non-empty string without NUL`)
   if (Buffer.byteLength(value + suffix) > MAX_IDENTIFIER_BYTES) {
     throw new TypeError(`postgresStore: ${name} is too long (Postgres names are at most ${MAX_IDENTIFIER_BYTES} bytes)`)
   }

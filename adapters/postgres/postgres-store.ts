@@ -11,11 +11,11 @@ import type { EventDraft, EventRecord } from '../../src/event.js'
 import {
   type AppendOptions,
   type EventStore,
-  type ResumeCheck,
-  type TopicCursor,
   formatEventId,
   parseEventId,
+  type ResumeCheck,
   resumeCheck,
+  type TopicCursor,
 } from '../../src/store.js'
 import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
@@ -132,7 +132,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const after = new Map<string, number>()
       for (const cursor of cursors) {
         const parsed = parseEventId(cursor.after)
-        if (parsed === undefined) throw new InvalidEventIdError(`not a durable-sse/postgres event id: ${JSON.stringify(cursor.after)}`)
+        if (parsed === undefined)
+          throw new InvalidEventIdError(`not a durable-sse/postgres event id: ${JSON.stringify(cursor.after)}`)
         if (!after.has(cursor.topic)) after.set(cursor.topic, parsed.seq)
       }
       const currentEpoch = await epoch()

@@ -6,7 +6,7 @@
  * await store.migrate()
  * @module
  */
-export { sqliteStore, type SqliteEventStore } from './sqlite-store.js'
+export { type SqliteEventStore, sqliteStore } from './sqlite-store.js'
 export type {
   SqliteDatabase,
   SqliteDatabaseOptions,

@@ -60,10 +60,7 @@ export interface PrunePlan {
  * `cutoff`, stopping at the first newer one, so what remains of every topic is a suffix of it and
  * "pruned through N" means exactly "every event of the topic up to N is gone".
  */
-export function planPrune(
-  oldest: readonly Pick<EventRow, 'id' | 'topic' | 'created_at'>[],
-  cutoff: string,
-): PrunePlan {
+export function planPrune(oldest: readonly Pick<EventRow, 'id' | 'topic' | 'created_at'>[], cutoff: string): PrunePlan {
   const throughByTopic = new Map<string, number>()
   let count = 0
   let throughId = 0

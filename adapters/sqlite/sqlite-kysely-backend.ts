@@ -5,11 +5,11 @@
  * @module
  */
 import type { EventDraft } from '../../src/event.js'
-import { type PruneBatch, type SeqCursor, type SqliteBackend, planPrune } from './sqlite-backend.js'
+import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from './sqlite-backend.js'
 import { retryWhileBusy } from './sqlite-busy.js'
 import { type AnyKysely, insertThroughKysely, runSql } from './sqlite-kysely.js'
-import { JOURNAL_MODE_WAL, appliedVersion, createMigrationTable, migrationSteps } from './sqlite-migrations.js'
-import { type EventRow, type HeadRow, MAX_TOPICS_PER_READ, type SqliteSql, chunks } from './sqlite-sql.js'
+import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps } from './sqlite-migrations.js'
+import { chunks, type EventRow, type HeadRow, MAX_TOPICS_PER_READ, type SqliteSql } from './sqlite-sql.js'
 
 /** Most pruned-through marks raised by one statement (2 parameters each). */
 const MARKS_PER_STATEMENT = 200

@@ -5,15 +5,9 @@
  * @module
  */
 import type { EventDraft } from '../../src/event.js'
-import { type PruneBatch, type SeqCursor, type SqliteBackend, planPrune } from './sqlite-backend.js'
-import { NOT_NOW, isBusyError, retryWhileBusy } from './sqlite-busy.js'
-import {
-  JOURNAL_MODE_WAL,
-  type SqlStep,
-  appliedVersion,
-  createMigrationTable,
-  migrationSteps,
-} from './sqlite-migrations.js'
+import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from './sqlite-backend.js'
+import { isBusyError, NOT_NOW, retryWhileBusy } from './sqlite-busy.js'
+import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps, type SqlStep } from './sqlite-migrations.js'
 import type { EventRow, HeadRow, SqliteSql } from './sqlite-sql.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-store-config.js'
 
@@ -144,9 +138,15 @@ export class NativeBackend implements SqliteBackend {
   /** A statement of `db`, prepared on first use. */
   #prepare(db: SqliteDatabase, sql: string): SqliteStatement {
     let cache = this.#statements.get(db)
-    if (!cache) this.#statements.set(db, (cache = new Map()))
+    if (!cache) {
+      cache = new Map()
+      this.#statements.set(db, cache)
+    }
     let statement = cache.get(sql)
-    if (!statement) cache.set(sql, (statement = db.prepare(sql)))
+    if (!statement) {
+      statement = db.prepare(sql)
+      cache.set(sql, statement)
+    }
     return statement
   }
 

@@ -16,7 +16,10 @@ async function loadBetterSqlite3(): Promise<SqliteDatabaseClass> {
     const imported = (await import('better-sqlite3')) as unknown as { default?: unknown }
     return (imported.default ?? imported) as SqliteDatabaseClass
   } catch (cause) {
-    throw new Error("durable-sse/sqlite: sqliteStore({ filename }) needs the 'better-sqlite3' package: npm install better-sqlite3@12", { cause })
+    throw new Error(
+      "durable-sse/sqlite: sqliteStore({ filename }) needs the 'better-sqlite3' package: npm install better-sqlite3@12",
+      { cause },
+    )
   }
 }
 

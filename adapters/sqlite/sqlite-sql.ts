@@ -91,8 +91,7 @@ const repeat = (count: number, text: string, separator: string): string =>
 /** Builds the statements for the given tables. */
 export function sqliteSql(tables: SqliteTables): SqliteSql {
   const { events, meta, pruned } = tables
-  const readOne =
-    `SELECT id, topic, type, data, created_at FROM ${events} ` + 'WHERE topic = ? AND id > ? ORDER BY id LIMIT ?'
+  const readOne = `SELECT id, topic, type, data, created_at FROM ${events} WHERE topic = ? AND id > ? ORDER BY id LIMIT ?`
   return {
     tables,
     insert: (rows, returning) =>

@@ -10,25 +10,18 @@ import type { EventDraft, EventRecord } from '../../src/event.js'
 import {
   type AppendOptions,
   type EventStore,
-  type ResumeCheck,
-  type TopicCursor,
-  type Unsubscribe,
   formatEventId,
   parseEventId,
+  type ResumeCheck,
   resumeCheck,
+  type TopicCursor,
+  type Unsubscribe,
 } from '../../src/store.js'
 import type { SqliteBackend } from './sqlite-backend.js'
 import { KyselyBackend } from './sqlite-kysely-backend.js'
 import { NativeBackend } from './sqlite-native-backend.js'
 import { openDatabase, openFile } from './sqlite-open.js'
-import {
-  DELETE_BATCH_SIZE,
-  type EventRow,
-  type HeadRow,
-  type SqliteSql,
-  sqliteSql,
-  sqliteTables,
-} from './sqlite-sql.js'
+import { DELETE_BATCH_SIZE, type EventRow, type HeadRow, type SqliteSql, sqliteSql, sqliteTables } from './sqlite-sql.js'
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_DATA_VERSION_INTERVAL_MS,
@@ -63,12 +56,7 @@ export interface SqliteEventStore extends EventStore {
 export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   const open = opener(options)
   const sql = sqliteSql(sqliteTables(options.tablePrefix ?? DEFAULT_TABLE_PREFIX))
-  const intervalMs = milliseconds(
-    options.dataVersionIntervalMs,
-    DEFAULT_DATA_VERSION_INTERVAL_MS,
-    'dataVersionIntervalMs',
-    1,
-  )
+  const intervalMs = milliseconds(options.dataVersionIntervalMs, DEFAULT_DATA_VERSION_INTERVAL_MS, 'dataVersionIntervalMs', 1)
   const busyTimeoutMs = milliseconds(options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, 'busyTimeoutMs', 0)
 
   let closed = false
@@ -164,7 +152,10 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       if (cursors.length === 0 || !(perTopic >= 1)) return result
       const seqCursors = cursors.map(({ topic, after }) => ({ topic, after: parseEventId(after)?.seq ?? 0 }))
       for (const [topic, rows] of await ready.readAfter(seqCursors, perTopic)) {
-        result.set(topic, rows.map((row) => toRecord(epochId, row)))
+        result.set(
+          topic,
+          rows.map((row) => toRecord(epochId, row)),
+        )
       }
       return result
     },

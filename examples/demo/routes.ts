@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Kysely } from 'kysely'
 import type { Broker } from '../../src/index.js'
 import { type DemoTables, readState } from './database.js'
-import { SESSION_STATUSES, WORKSPACE_STATUSES, type DemoEvents, topicOf } from './events.js'
+import { type DemoEvents, SESSION_STATUSES, topicOf, WORKSPACE_STATUSES } from './events.js'
 import { pageHtml } from './page/html.js'
 import { updateSessionStatus, updateWorkspaceStatus } from './services.js'
 

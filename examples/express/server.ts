@@ -10,7 +10,7 @@ import express from 'express'
 import { defaultDbFile, openApp } from '../shared/app.js'
 import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
-import { type RunningExample, type StartOptions, closeServer, listen, running, runIfMain } from '../shared/serve.js'
+import { closeServer, listen, type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
 import { updateStatus } from '../shared/status-update.js'
 
 /**

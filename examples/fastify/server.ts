@@ -11,7 +11,7 @@ import Fastify from 'fastify'
 import { defaultDbFile, openApp } from '../shared/app.js'
 import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
-import { type RunningExample, type StartOptions, running, runIfMain } from '../shared/serve.js'
+import { type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
 import { updateStatus } from '../shared/status-update.js'
 
 /**

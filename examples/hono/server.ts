@@ -12,7 +12,7 @@ import { Hono } from 'hono'
 import { defaultDbFile, openApp } from '../shared/app.js'
 import { authorizeProject, webCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
-import { type RunningExample, type StartOptions, closeServer, running, runIfMain } from '../shared/serve.js'
+import { closeServer, type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
 import { updateStatus } from '../shared/status-update.js'
 
 /**
@@ -42,7 +42,9 @@ export async function start({ port = 3000, dbFile = defaultDbFile('hono') }: Sta
 
   let server: Server | undefined
   const url = await new Promise<string>((listening) => {
-    server = serve({ fetch: hono.fetch, port, hostname: '127.0.0.1' }, (info) => listening(`http://127.0.0.1:${info.port}`)) as Server
+    server = serve({ fetch: hono.fetch, port, hostname: '127.0.0.1' }, (info) =>
+      listening(`http://127.0.0.1:${info.port}`),
+    ) as Server
   })
   return running(app, url, () => closeServer(server as Server))
 }

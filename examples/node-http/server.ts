@@ -11,7 +11,7 @@ import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
 import { readJsonBody } from '../shared/node-body.js'
 import { matchRoute } from '../shared/routes.js'
-import { type RunningExample, type StartOptions, closeServer, listen, running, runIfMain } from '../shared/serve.js'
+import { closeServer, listen, type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
 import { updateStatus } from '../shared/status-update.js'
 
 /**

@@ -45,6 +45,10 @@ export async function createTables(db: Kysely<AppTables>): Promise<void> {
   for (const table of ['sessions', 'workspaces'] as const) {
     await sql`CREATE TABLE IF NOT EXISTS ${sql.table(table)} (
       project_id TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (project_id, id))`.execute(db)
-    await db.insertInto(table).values(SEED[table]).onConflict((conflict) => conflict.doNothing()).execute()
+    await db
+      .insertInto(table)
+      .values(SEED[table])
+      .onConflict((conflict) => conflict.doNothing())
+      .execute()
   }
 }

@@ -3,7 +3,7 @@
  * {@link StatusUpdate}, calls {@link updateStatus} and sends the JSON reply.
  * @module
  */
-import { type Credentials, accessTo } from './auth.js'
+import { accessTo, type Credentials } from './auth.js'
 import { SESSION_STATUSES, WORKSPACE_STATUSES } from './events.js'
 import type { SessionService, WorkspaceService } from './services.js'
 

@@ -5,14 +5,7 @@
 import type { EventMap, StoredEvent } from '../event.js'
 import { ClientError, ConnectionFailedError } from './errors.js'
 import { parseEvent, parseReset } from './parse.js'
-import type {
-  ConnectOptions,
-  Connection,
-  ConnectionStatus,
-  EventSourceConstructor,
-  Handlers,
-  MessageEventLike,
-} from './types.js'
+import type { Connection, ConnectionStatus, ConnectOptions, EventSourceConstructor, Handlers, MessageEventLike } from './types.js'
 import { withLastEventId } from './url.js'
 
 /** Names the client handles itself, or that `EventSource` dispatches: never a handler's type. */
@@ -41,8 +34,7 @@ export function connect<Events extends EventMap = EventMap>(
   url: string | URL,
   options: ConnectOptions<Events>,
 ): Connection<Events> {
-  const Source =
-    options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource
+  const Source = options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource
   if (!Source) {
     throw new TypeError('durable-sse/client: no global EventSource; pass one as options.EventSource')
   }

@@ -10,16 +10,17 @@
  * })
  * @module
  */
+
+export type { ResetReason } from '../errors.js'
+export type { EventMap, EventOf, StoredEvent } from '../event.js'
 export { connect } from './connect.js'
-export { ClientError, ConnectionFailedError, InvalidEventDataError, type ClientErrorCode } from './errors.js'
+export { ClientError, type ClientErrorCode, ConnectionFailedError, InvalidEventDataError } from './errors.js'
 export type {
-  ConnectOptions,
   Connection,
   ConnectionStatus,
+  ConnectOptions,
   EventSourceConstructor,
   EventSourceLike,
   Handlers,
   MessageEventLike,
 } from './types.js'
-export type { EventMap, EventOf, StoredEvent } from '../event.js'
-export type { ResetReason } from '../errors.js'

@@ -1,4 +1,5 @@
 'use client'
+export type { ConnectionStatus, Handlers } from '../client/types.js'
 /**
  * durable-sse/react: `useEvents()`, a React hook over `durable-sse/client`. React is an optional
  * peer dependency; the module is a client component module (`'use client'`).
@@ -7,5 +8,4 @@
  * const status = useEvents<AppEvents>(`/api/projects/${id}/events`, { session_updated: (e) => update(e.payload) })
  * @module
  */
-export { useEvents, type UseEventsOptions } from './use-events.js'
-export type { ConnectionStatus, Handlers } from '../client/types.js'
+export { type UseEventsOptions, useEvents } from './use-events.js'

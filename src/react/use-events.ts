@@ -6,12 +6,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { connect } from '../client/connect.js'
 import type { ClientError } from '../client/errors.js'
-import type {
-  ConnectOptions,
-  Connection,
-  ConnectionStatus,
-  Handlers,
-} from '../client/types.js'
+import type { Connection, ConnectionStatus, ConnectOptions, Handlers } from '../client/types.js'
 import type { EventMap } from '../event.js'
 
 /**

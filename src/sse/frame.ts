@@ -3,8 +3,9 @@
  * and the same bytes go to every subscriber.
  * @module
  */
-import type { EventRecord } from '../event.js'
+
 import type { ResetReason } from '../errors.js'
+import type { EventRecord } from '../event.js'
 
 const encoder = new TextEncoder()
 

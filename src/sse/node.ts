@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Subscriber } from '../subscriber.js'
-import { HEARTBEAT_FRAME, concatFrames, farewellFrame, retryFrame, sseHeaders } from './frame.js'
+import { concatFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
 import type { StreamStart } from './stream-start.js'
 
 /** A response that a compression middleware wrapped: it buffers until `flush()`. */

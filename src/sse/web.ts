@@ -3,7 +3,7 @@
  * `ReadableStream`, so a consumer that stops reading stops the subscriber's writes.
  * @module
  */
-import { HEARTBEAT_FRAME, concatFrames, farewellFrame, retryFrame, sseHeaders } from './frame.js'
+import { concatFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
 import type { StreamStart } from './stream-start.js'
 
 /**
@@ -18,7 +18,8 @@ export function toWebResponse(request: Request, start: StreamStart): Response {
     })
   }
   const headers = sseHeaders(false)
-  if (start.kind === 'retry-later') return new Response(retryFrame(start.retryMs) as Uint8Array<ArrayBuffer>, { status: 200, headers })
+  if (start.kind === 'retry-later')
+    return new Response(retryFrame(start.retryMs) as Uint8Array<ArrayBuffer>, { status: 200, headers })
   const { subscriber, prelude, retryMs } = start
   const abort = () => subscriber.end('closed')
   if (request.signal.aborted) abort()

@@ -109,7 +109,8 @@ export async function tickStoreClock(
     assert.ok(probe, 'append of one draft returned no record')
     probes.push(probe)
     if (Date.parse(probe.createdAt) > afterMs) return probes
-    if (Date.now() > deadline) assert.fail(`the store's createdAt did not move past ${new Date(afterMs).toISOString()} within ${waitMs} ms`)
+    if (Date.now() > deadline)
+      assert.fail(`the store's createdAt did not move past ${new Date(afterMs).toISOString()} within ${waitMs} ms`)
     await delay(1)
   }
 }

@@ -41,7 +41,8 @@ export function selectEventStoreCases(options: SelectOptions = {}): CaseSelectio
   }
   const skip = new Set<string>(options.skip ?? [])
   for (const id of skip) {
-    if (!eventStoreCases.some((testCase) => testCase.id === id)) throw new TypeError(`unknown case id ${JSON.stringify(id)} in skip`)
+    if (!eventStoreCases.some((testCase) => testCase.id === id))
+      throw new TypeError(`unknown case id ${JSON.stringify(id)} in skip`)
   }
   const run: EventStoreCase[] = []
   const skipped: SkippedCase[] = []

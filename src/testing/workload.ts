@@ -81,7 +81,11 @@ export async function tail(
 }
 
 /** Asserts the tailing reader collected exactly each topic's whole log, in order. */
-export async function assertTailedEverything(store: EventStore, collected: Map<string, EventRecord[]>, starts: Map<string, string>): Promise<void> {
+export async function assertTailedEverything(
+  store: EventStore,
+  collected: Map<string, EventRecord[]>,
+  starts: Map<string, string>,
+): Promise<void> {
   for (const [topic, got] of collected) {
     const log = await readAll(store, topic, starts.get(topic) as string, 50)
     const missed = idsOf(log).filter((id) => !idsOf(got).includes(id))

@@ -38,7 +38,13 @@ function recordWakes(store: PostgresStore) {
   const next = (match: (wake: Wake) => boolean, what: string, timeoutMs = 10_000): Promise<Wake> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no wake-up: ${what}`)), timeoutMs)
-      waiting.add({ match, resolve: (wake) => (clearTimeout(timer), resolve(wake)) })
+      waiting.add({
+        match,
+        resolve: (wake) => {
+          clearTimeout(timer)
+          resolve(wake)
+        },
+      })
     })
   return { wakes, next, off, topics: () => wakes.map((w) => w.topic) }
 }

@@ -8,7 +8,14 @@ import { expect, it } from 'vitest'
 import type { PostgresStore } from '../../adapters/postgres/index.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { parseEventId } from '../../src/store.js'
-import { type PostgresTestDatabase, backendOf, describePostgres, seqOf, uniqueTopic, waitingForLock } from '../helpers/postgres.js'
+import {
+  backendOf,
+  describePostgres,
+  type PostgresTestDatabase,
+  seqOf,
+  uniqueTopic,
+  waitingForLock,
+} from '../helpers/postgres.js'
 
 const draft = (topic: string, name: string): EventDraft => ({ topic, type: 'step', data: JSON.stringify({ name }) })
 
@@ -137,7 +144,10 @@ describePostgres('postgres ordering', (database) => {
       return store.append(i % 2 === 0 ? drafts : drafts.reverse())
     })
     const results = await Promise.all(calls)
-    const hotSeqs = results.flat().filter((r) => r.topic === hot).map((r) => seqOf(r.id))
+    const hotSeqs = results
+      .flat()
+      .filter((r) => r.topic === hot)
+      .map((r) => seqOf(r.id))
     expect(hotSeqs.sort((a, b) => a - b)).toEqual(Array.from({ length: 128 }, (_, i) => i + 1))
     for (const records of results) {
       // Within one call, a topic's events keep the call's order and are consecutive.

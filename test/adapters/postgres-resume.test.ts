@@ -95,7 +95,9 @@ describePostgres('postgres resume', (database) => {
 
   it('several processes pruning at once delete each event once', async () => {
     const prefix = 'prune_race_'
-    const stores = await Promise.all([1, 2, 3].map(() => database.store({ notify: false, tablePrefix: prefix, deleteBatchSize: 50 })))
+    const stores = await Promise.all(
+      [1, 2, 3].map(() => database.store({ notify: false, tablePrefix: prefix, deleteBatchSize: 50 })),
+    )
     const topics = [uniqueTopic('x'), uniqueTopic('y'), uniqueTopic('z')]
     for (const topic of topics) {
       await stores[0]?.append(Array.from({ length: 400 }, (_, n) => draft(topic, n)))
@@ -116,7 +118,9 @@ describePostgres('postgres resume', (database) => {
     try {
       await other.query('BEGIN')
       const [held] = (
-        await other.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS held`, [`durable-sse retention "${database.schema}"."retention_lock_events"`])
+        await other.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS held`, [
+          `durable-sse retention "${database.schema}"."retention_lock_events"`,
+        ])
       ).rows
       expect(held.held).toBe(true)
       expect(await store.deleteBefore(new Date())).toBe(0)

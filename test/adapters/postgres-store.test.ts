@@ -82,7 +82,11 @@ describePostgres('postgres store', (database) => {
       pages.push(page.map((r) => seqOf(r.id)))
       after = page.at(-1)?.id as string
     }
-    expect(pages).toEqual([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12]])
+    expect(pages).toEqual([
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+      [11, 12],
+    ])
     expect(await store.heads([topic])).toEqual(new Map([[topic, `${epoch}.12`]]))
   })
 
@@ -116,14 +120,18 @@ describePostgres('postgres store', (database) => {
     before = counted.statements()
     const heads = await store.heads([a, b, unknown])
     expect(counted.statements() - before).toBe(1)
-    expect(heads).toEqual(new Map([[a, `${epoch}.3`], [b, `${epoch}.2`], [unknown, `${epoch}.0`]]))
+    expect(heads).toEqual(
+      new Map([
+        [a, `${epoch}.3`],
+        [b, `${epoch}.2`],
+        [unknown, `${epoch}.0`],
+      ]),
+    )
   })
 
   it('rejects a malformed cursor instead of reading from the start', async () => {
     const store = await database.store({ notify: false })
-    await expect(store.readAfter([{ topic: uniqueTopic(), after: 'not-an-id' }], 10)).rejects.toBeInstanceOf(
-      InvalidEventIdError,
-    )
+    await expect(store.readAfter([{ topic: uniqueTopic(), after: 'not-an-id' }], 10)).rejects.toBeInstanceOf(InvalidEventIdError)
   })
 
   it('writes nothing when any part of a batch fails, and rejects with the driver error', async () => {
@@ -143,7 +151,12 @@ describePostgres('postgres store', (database) => {
   })
 
   it('rejects with the driver error when its tables do not exist (migrate not called)', async () => {
-    const store = postgresStore({ connectionString: database.url, schema: database.schema, tablePrefix: 'never_migrated_', notify: false })
+    const store = postgresStore({
+      connectionString: database.url,
+      schema: database.schema,
+      tablePrefix: 'never_migrated_',
+      notify: false,
+    })
     database.defer(() => store.close())
     await expect(store.append([draft(uniqueTopic(), 1)])).rejects.toMatchObject({ code: '42P01' })
     await expect(store.heads(['x'])).rejects.toMatchObject({ code: '42P01' })

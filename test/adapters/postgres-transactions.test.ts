@@ -123,7 +123,7 @@ describePostgres('postgres transactions', (database) => {
     await db.destroy()
   })
 
-  it("a publisher whose backend is terminated mid-transaction releases the topic and leaves nothing behind", async () => {
+  it('a publisher whose backend is terminated mid-transaction releases the topic and leaves nothing behind', async () => {
     const store = await database.store({ notify: false })
     const victimDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: database.newPool() }) })
     const topic = uniqueTopic()
@@ -141,7 +141,10 @@ describePostgres('postgres transactions', (database) => {
     const [survivor] = await waiting
     expect(seqOf(survivor?.id ?? '')).toBe(1) // the phantom's position was rolled back
     await expect(victim.commit().execute()).rejects.toThrow()
-    await victim.rollback().execute().catch(() => {}) // releases the dead connection (Kysely's pattern)
+    await victim
+      .rollback()
+      .execute()
+      .catch(() => {}) // releases the dead connection (Kysely's pattern)
     const epoch = parseEventId(survivor?.id ?? '')?.epoch as string
     expect((await readAll(store, topic, epoch)).map((r) => JSON.parse(r.data).name)).toEqual(['survivor'])
     await victimDb.destroy()

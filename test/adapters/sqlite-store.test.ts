@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
 import type { EventDraft } from '../../src/event.js'
 import { parseEventId } from '../../src/store.js'
-import { type OpenedStore, kyselyOn, sqliteForms, useTempFiles } from '../helpers/sqlite.js'
+import { kyselyOn, type OpenedStore, sqliteForms, useTempFiles } from '../helpers/sqlite.js'
 
 const draft = (topic: string, i: number, type = 'n'): EventDraft => ({ topic, type, data: JSON.stringify({ i }) })
 const seq = (id: string): number => parseEventId(id)?.seq ?? Number.NaN
@@ -54,7 +54,13 @@ describe.each(sqliteForms)('sqliteStore({ $name })', (form) => {
       const seqs = records.map((record) => seq(record.id))
       expect(seqs).toEqual(seqs.map((_, i) => (seqs[0] as number) + i))
       const start = `${epochOf(records[0]!.id)}.0`
-      const read = await store.readAfter([{ topic: 'odd', after: start }, { topic: 'even', after: start }], 1_000)
+      const read = await store.readAfter(
+        [
+          { topic: 'odd', after: start },
+          { topic: 'even', after: start },
+        ],
+        1_000,
+      )
       expect(read.get('odd')?.map((record) => JSON.parse(record.data).i)).toEqual(
         drafts.flatMap((d, i) => (d.topic === 'odd' ? [i] : [])),
       )
@@ -158,7 +164,13 @@ describe.each(sqliteForms)('sqliteStore({ $name })', (form) => {
       expect(await store.deleteBefore(cutoff)).toBe(2)
       expect(await store.deleteBefore(cutoff)).toBe(0)
       const start = `${epochOf(old[0]!.id)}.0`
-      const read = await store.readAfter([{ topic: 'a', after: start }, { topic: 'b', after: start }], 10)
+      const read = await store.readAfter(
+        [
+          { topic: 'a', after: start },
+          { topic: 'b', after: start },
+        ],
+        10,
+      )
       expect(read.get('a')).toEqual(young)
       expect(read.has('b')).toBe(false)
       expect(await store.checkResume('a', old[0]!.id)).toEqual({ ok: true }) // nothing of `a` after it is missing

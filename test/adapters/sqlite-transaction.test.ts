@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
 import type { EventDraft } from '../../src/event.js'
 import { parseEventId } from '../../src/store.js'
-import { type AnyKysely, type OpenedStore, kyselyOn, sqliteForms, useTempFiles } from '../helpers/sqlite.js'
+import { type AnyKysely, kyselyOn, type OpenedStore, sqliteForms, useTempFiles } from '../helpers/sqlite.js'
 
 const draft = (topic: string, i: number): EventDraft => ({ topic, type: 'n', data: JSON.stringify({ i }) })
 const seq = (id: string): number => parseEventId(id)?.seq ?? Number.NaN

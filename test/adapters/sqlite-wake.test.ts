@@ -3,10 +3,10 @@ import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import type { EventDraft } from '../../src/event.js'
 import {
-  type OpenedStore,
   commitInAnotherProcess,
   insertEventStatement,
   kyselyOn,
+  type OpenedStore,
   sqliteForms,
   useTempFiles,
 } from '../helpers/sqlite.js'

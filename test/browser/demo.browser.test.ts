@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BrowserContext, type Page, chromium } from 'playwright-core'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SqliteEventStore, sqliteStore } from '../../adapters/sqlite/index.js'
 import { type Demo, startDemo } from '../../examples/demo/app.js'
@@ -172,8 +172,7 @@ describe('the demo page in Chromium', () => {
     await waitForStatus('open')
     // The state was refetched: the change whose event was pruned shows.
     await page.waitForFunction(
-      () =>
-        document.querySelector('[data-item-id="session-1"] [data-testid="item-status"]')?.textContent === 'failed',
+      () => document.querySelector('[data-item-id="session-1"] [data-testid="item-status"]')?.textContent === 'failed',
       undefined,
       WAIT,
     )

@@ -43,7 +43,10 @@ function patched(store: EventStore, patch: Partial<EventStore>): EventStore {
 }
 
 /** Maps each topic's records of a readAfter result. */
-function mapResult(result: Map<string, EventRecord[]>, map: (records: EventRecord[]) => EventRecord[]): Map<string, EventRecord[]> {
+function mapResult(
+  result: Map<string, EventRecord[]>,
+  map: (records: EventRecord[]) => EventRecord[],
+): Map<string, EventRecord[]> {
   return new Map([...result].map(([topic, records]) => [topic, map(records)]))
 }
 
@@ -112,8 +115,12 @@ function topicInIdsStore(): EventStore {
   return patched(store, {
     append: async (drafts, options) => (await store.append(drafts, options)).map(withTopic),
     readAfter: async (cursors, limit) =>
-      mapResult(await store.readAfter(cursors.map((c) => ({ topic: c.topic, after: inward(c.after) })), limit), (records) =>
-        records.map(withTopic),
+      mapResult(
+        await store.readAfter(
+          cursors.map((c) => ({ topic: c.topic, after: inward(c.after) })),
+          limit,
+        ),
+        (records) => records.map(withTopic),
       ),
     heads: async (topics) => new Map([...(await store.heads(topics))].map(([topic, id]) => [topic, outward(topic, id)])),
     checkResume: (topic, id) => store.checkResume(topic, inward(id)),
@@ -136,7 +143,10 @@ function perInstanceIdsStore(log: SharedLog): EventStore {
   const counters = new Map<string, number>()
   const seq = (id: string): number => parseEventId(id)?.seq ?? 0
   const lastSeq = (topic: string): number =>
-    Math.max(log.prunedThrough.get(topic) ?? 0, ...log.events.filter((record) => record.topic === topic).map((record) => seq(record.id)))
+    Math.max(
+      log.prunedThrough.get(topic) ?? 0,
+      ...log.events.filter((record) => record.topic === topic).map((record) => seq(record.id)),
+    )
   return {
     async append(drafts: readonly EventDraft[]) {
       const createdAt = new Date().toISOString()
@@ -238,7 +248,13 @@ export const brokenAdapters: BrokenAdapter[] = [
       return { store: patched(store, { readAfter: (cursors) => store.readAfter(cursors, Number.MAX_SAFE_INTEGER) }) }
     },
     capabilities: [],
-    fails: ['read-limit', 'read-many-topics-one-call', 'topics-are-independent', 'concurrent-appends-ordered', 'no-skipped-commit'],
+    fails: [
+      'read-limit',
+      'read-many-topics-one-call',
+      'topics-are-independent',
+      'concurrent-appends-ordered',
+      'no-skipped-commit',
+    ],
   },
   {
     defect: "reads every topic after the highest cursor (one global 'max id seen')",
@@ -295,7 +311,10 @@ export const brokenAdapters: BrokenAdapter[] = [
       return {
         store: patched(store, {
           append: async (drafts, options) => {
-            const records = await store.append(drafts.map((d) => ({ ...d, topic: d.topic.toLowerCase() })), options)
+            const records = await store.append(
+              drafts.map((d) => ({ ...d, topic: d.topic.toLowerCase() })),
+              options,
+            )
             return records.map((record, i) => ({ ...record, topic: (drafts[i] as EventDraft).topic }))
           },
           readAfter: async (cursors, limit) => {
@@ -368,7 +387,10 @@ export const brokenAdapters: BrokenAdapter[] = [
           heads: async (topics) =>
             new Map(
               await Promise.all(
-                topics.map(async (topic) => [topic, (await everything(store, topic, epochId)).at(-1)?.id ?? formatEventId(epochId, 0)] as const),
+                topics.map(
+                  async (topic) =>
+                    [topic, (await everything(store, topic, epochId)).at(-1)?.id ?? formatEventId(epochId, 0)] as const,
+                ),
               ),
             ),
         }),

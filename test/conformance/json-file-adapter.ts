@@ -111,7 +111,11 @@ export function jsonFileStore({ filename }: JsonFileStoreOptions): EventStore {
           const log = state.topics[topic]
           const from = seqOf(state, after) ?? 0
           const rows = log?.events.filter((row) => row.seq > from).slice(0, limit) ?? []
-          if (rows.length > 0) result.set(topic, rows.map((row) => recordOf(state, topic, row)))
+          if (rows.length > 0)
+            result.set(
+              topic,
+              rows.map((row) => recordOf(state, topic, row)),
+            )
         }
         return result
       })

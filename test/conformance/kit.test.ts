@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { eventStoreCases, runEventStoreCase, selectEventStoreCases } from '../../src/testing/index.js'
 import type { EventStoreCaseId } from '../../src/testing/index.js'
+import { eventStoreCases, runEventStoreCase, selectEventStoreCases } from '../../src/testing/index.js'
 
 const testingDir = fileURLToPath(new URL('../../src/testing/', import.meta.url))
 

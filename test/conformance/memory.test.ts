@@ -2,8 +2,6 @@
 import { memoryStore } from '../../src/index.js'
 import { describeEventStore } from '../../src/testing/vitest.js'
 
-describeEventStore(
-  'memoryStore',
-  () => ({ store: memoryStore(), makeForeignStore: async () => ({ store: memoryStore() }) }),
-  { capabilities: ['foreign-ids'] },
-)
+describeEventStore('memoryStore', () => ({ store: memoryStore(), makeForeignStore: async () => ({ store: memoryStore() }) }), {
+  capabilities: ['foreign-ids'],
+})

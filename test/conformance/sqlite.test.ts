@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { type SqliteEventStore, sqliteStore } from '../../adapters/sqlite/index.js'
-import { describeEventStore } from '../../src/testing/vitest.js'
 import type { StoreHandle } from '../../src/testing/index.js'
+import { describeEventStore } from '../../src/testing/vitest.js'
 import { tempDir } from '../helpers/stores.js'
 
 /** The test's transactions touch no table of their own. */
@@ -38,7 +38,9 @@ describeEventStore(
     return {
       store: opened.store,
       withTransaction(body) {
-        app ??= new Kysely<AnyTables>({ dialect: new SqliteDialect({ database: new Database(opened.filename, { timeout: 5_000 }) }) })
+        app ??= new Kysely<AnyTables>({
+          dialect: new SqliteDialect({ database: new Database(opened.filename, { timeout: 5_000 }) }),
+        })
         return app.transaction().execute(body)
       },
       makeForeignStore: openStore,

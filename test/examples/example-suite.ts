@@ -3,8 +3,7 @@
  * real `EventSource`: the services' events arrive with their stored ids, resume works, refusals
  * happen before the stream, and a disconnect releases the subscriber.
  */
-import { rmSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningExample, StartOptions } from '../../examples/shared/serve.js'
 import type { StoredEvent } from '../../src/index.js'
 import { until } from '../helpers/wait.js'
-import { type StreamClient, openStream } from './stream-client.js'
+import { openStream, type StreamClient } from './stream-client.js'
 
 /** POSTs `{ status }` to an item's status route with `token` as a bearer token (none when undefined), or with `headers`. */
 async function postStatus(
@@ -73,7 +72,11 @@ export function describeExample(name: string, start: (options: Required<StartOpt
 
       const session = await update('p1/sessions/session-1', 'running')
       const workspace = await update('p1/workspaces/workspace-1', 'ready')
-      expect(session).toMatchObject({ topic: 'project:p1', type: 'session_updated', payload: { sessionId: 'session-1', status: 'running' } })
+      expect(session).toMatchObject({
+        topic: 'project:p1',
+        type: 'session_updated',
+        payload: { sessionId: 'session-1', status: 'running' },
+      })
       expect(workspace).toMatchObject({ type: 'workspace_updated', payload: { workspaceId: 'workspace-1', status: 'ready' } })
       expect(rowStatus('sessions', 'session-1')).toBe('running')
       expect(rowStatus('workspaces', 'workspace-1')).toBe('ready')
@@ -121,7 +124,9 @@ export function describeExample(name: string, start: (options: Required<StartOpt
     it('refuses status updates without a known user or for another project, validates them, and publishes nothing then', async () => {
       const published = example.broker.stats().published
       expect((await postStatus(example.url, 'p1/sessions/session-1', 'failed', undefined)).status).toBe(401)
-      const withCookie = await postStatus(example.url, 'p1/sessions/session-1', 'failed', undefined, { cookie: 'session=alice-token' })
+      const withCookie = await postStatus(example.url, 'p1/sessions/session-1', 'failed', undefined, {
+        cookie: 'session=alice-token',
+      })
       expect(withCookie.status, 'a cookie alone must not authorize a write').toBe(401)
       expect((await postStatus(example.url, 'p1/sessions/session-1', 'failed', 'bob-token')).status).toBe(403)
       expect((await postStatus(example.url, 'p1/sessions/session-1', 'exploded', 'alice-token')).status).toBe(400)

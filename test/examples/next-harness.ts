@@ -7,7 +7,7 @@
 import { createServer } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { matchRoute } from '../../examples/shared/routes.js'
-import { type RunningExample, type StartOptions, closeServer, listen, running } from '../../examples/shared/serve.js'
+import { closeServer, listen, type RunningExample, running, type StartOptions } from '../../examples/shared/serve.js'
 
 /** Loads the route modules (their app opens `dbFile`), runs `register()`, and serves the routes on `port`. */
 export async function startNextRoutes({ port, dbFile }: Required<StartOptions>): Promise<RunningExample> {

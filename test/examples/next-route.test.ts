@@ -55,7 +55,7 @@ describe('next example: route handlers called directly', () => {
     expect(typeof route.GET).toBe('function')
   })
 
-  it('streams the services\' events from the returned web stream, and ends it when the request aborts', async () => {
+  it("streams the services' events from the returned web stream, and ends it when the request aborts", async () => {
     const controller = new AbortController()
     const response = await get('p1', { authorization: 'Bearer alice-token' }, controller.signal)
     expect(response.status).toBe(200)
@@ -82,7 +82,9 @@ describe('next example: route handlers called directly', () => {
     const first = await post('sessions', 'session-1', 'paused')
     const second = await post('sessions', 'session-1', 'done')
     const controller = new AbortController()
-    const stream = readWebStream(await get('p1', { authorization: 'Bearer alice-token', 'last-event-id': first.id }, controller.signal))
+    const stream = readWebStream(
+      await get('p1', { authorization: 'Bearer alice-token', 'last-event-id': first.id }, controller.signal),
+    )
     await stream.until(() => stream.events().length >= 1)
     expect(stream.events().map((event) => event.id)).toEqual([second.id])
     controller.abort()

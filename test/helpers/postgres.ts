@@ -55,7 +55,10 @@ let files = 0
  * database, usable inside tests and hooks.
  */
 export function describePostgres(name: string, body: (database: PostgresTestDatabase) => void): void {
-  const label = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 24)
+  const label = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 24)
   const schema = `dsse_${label}_${process.pid}_${files++}_${Math.random().toString(36).slice(2, 8)}`
   let admin: pg.Pool | undefined
   const cleanups: Array<() => unknown> = []
@@ -97,7 +100,9 @@ export function describePostgres(name: string, body: (database: PostgresTestData
       })
       return
     }
-    console.warn(`\n!!! SKIPPING Postgres tests "${name}": ${reason}\n!!! start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n`)
+    console.warn(
+      `\n!!! SKIPPING Postgres tests "${name}": ${reason}\n!!! start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n`,
+    )
     describe.skip(`${name} [SKIPPED: ${reason}]`, () => body(database))
     return
   }
@@ -111,7 +116,10 @@ export function describePostgres(name: string, body: (database: PostgresTestData
     afterAll(async () => {
       // Everything is released and the schema dropped even when a cleanup fails; then the failure is reported.
       const failures: unknown[] = []
-      for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((error) => failures.push(error))
+      for (const cleanup of cleanups.reverse())
+        await Promise.resolve()
+          .then(cleanup)
+          .catch((error) => failures.push(error))
       await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
       await admin?.end()
       if (failures.length > 0) throw failures[0]
@@ -159,8 +167,8 @@ export async function backendOf(trx: ControlledTransaction<any>): Promise<number
 export function waitingForLock(database: PostgresTestDatabase, pid: number): Promise<void> {
   return until(
     async () =>
-      (await database.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = $2', [pid, 'Lock']))
-        .length === 1,
+      (await database.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = $2', [pid, 'Lock'])).length ===
+      1,
     10_000,
     `backend ${pid} to wait for a lock`,
   )

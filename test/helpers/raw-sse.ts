@@ -1,6 +1,6 @@
 /** A raw-socket SSE client for tests that need to stop reading (backpressure) or count cheaply. */
-import { type Socket, connect } from 'node:net'
-import { type EventSourceMessage, createParser } from 'eventsource-parser'
+import { connect, type Socket } from 'node:net'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
 
 /** A raw SSE connection: the test decides when it reads. */
 export interface RawSseClient {
@@ -15,7 +15,12 @@ export interface RawSseClient {
  * Opens `GET path` on a raw socket and feeds every SSE message to `onMessage` (chunked transfer
  * encoding is decoded here, minimally).
  */
-export function rawSseClient(port: number, path: string, onMessage: (message: EventSourceMessage) => void, headers: Record<string, string> = {}): RawSseClient {
+export function rawSseClient(
+  port: number,
+  path: string,
+  onMessage: (message: EventSourceMessage) => void,
+  headers: Record<string, string> = {},
+): RawSseClient {
   const socket = connect(port, '127.0.0.1')
   const parser = createParser({ onEvent: onMessage })
   const decoder = new TextDecoder()
@@ -27,7 +32,9 @@ export function rawSseClient(port: number, path: string, onMessage: (message: Ev
     resolveHeaders = resolve
   })
   const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()))
-  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')
   socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n${extra}\r\n`)
   socket.on('data', (data: Buffer) => {
     let chunk = data

@@ -1,5 +1,5 @@
 /** Real HTTP servers on free ports for tests. */
-import { type Server, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /** A listening server and its base URL. */

@@ -3,11 +3,12 @@
  * `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
  * One event map types the server's `publish` and the client's handlers.
  */
-import { expectTypeOf } from 'vitest'
+
 import { EventSource as NodeEventSource } from 'eventsource'
+import { expectTypeOf } from 'vitest'
 import { connect, type EventSourceConstructor, type Handlers, type StoredEvent } from '../../src/client/index.js'
-import { useEvents } from '../../src/react/index.js'
 import { createBroker, memoryStore } from '../../src/index.js'
+import { useEvents } from '../../src/react/index.js'
 
 type AppEvents = {
   session_updated: { sessionId: string; status: string }
@@ -60,7 +61,7 @@ export function clientSide(): void {
   void unknownType
 }
 
-export function reactSide(): void {
+export function useReactSide(): void {
   useEvents<AppEvents>('/api/projects/p1/events', {
     workspace_updated: ({ payload }) => {
       // @ts-expect-error a workspace_updated payload has no sessionId

@@ -69,9 +69,9 @@ export function App({ projectId }: { projectId: string }) {
         <StatusPill status={status} />
       </header>
       <p className="lede">
-        Each status change is written to SQLite in the same transaction as its event, and streamed to this page over
-        Server-Sent Events. Stop the server, publish, start it again: the page resumes with <code>Last-Event-ID</code>{' '}
-        and lists every event exactly once, in order.
+        Each status change is written to SQLite in the same transaction as its event, and streamed to this page over Server-Sent
+        Events. Stop the server, publish, start it again: the page resumes with <code>Last-Event-ID</code> and lists every event
+        exactly once, in order.
       </p>
       {reset && <ResetNotice reason={reset} onDismiss={() => setReset(null)} />}
       <div className="grid">

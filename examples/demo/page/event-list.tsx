@@ -10,7 +10,9 @@ export type Row = { kind: 'event'; event: EventOf<DemoEvents> } | { kind: 'reset
 
 function time(iso: string): string {
   const date = new Date(iso)
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString([], { hour12: false }) + `.${String(date.getMilliseconds()).padStart(3, '0')}`
+  return Number.isNaN(date.getTime())
+    ? iso
+    : `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`
 }
 
 /** Lists rows newest first; each event row carries `data-event-id` and `data-type`. */

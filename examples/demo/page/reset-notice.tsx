@@ -16,8 +16,8 @@ export function ResetNotice({ reason, onDismiss }: { reason: ResetReason; onDism
     <div className="notice" role="alert" data-testid="reset-notice" data-reason={reason}>
       <div>
         <strong>Stream reset ({reason})</strong>
-        The server could not resume from where this page left off: {EXPLANATIONS[reason]}. The current state was
-        refetched; events in between are not listed.
+        The server could not resume from where this page left off: {EXPLANATIONS[reason]}. The current state was refetched; events
+        in between are not listed.
       </div>
       <button type="button" onClick={onDismiss}>
         Dismiss

@@ -4,7 +4,7 @@
  * open a second broker. Its tables are created by `instrumentation.ts` at server start.
  * @module
  */
-import { type ExampleApp, createApp, defaultDbFile } from '../../shared/app.js'
+import { createApp, defaultDbFile, type ExampleApp } from '../../shared/app.js'
 
 const holder = globalThis as typeof globalThis & { durableSseNextExample?: ExampleApp }
 

@@ -32,7 +32,11 @@ export const appendCases: readonly EventStoreCase[] = [
       }
       const ofA = records.filter((record) => record.topic === a)
       assert.equal(new Set(idsOf(ofA)).size, ofA.length, 'ids within a topic must be unique')
-      assertSameRecords(await readAll(store, a, start), ofA, 'readAfter must return the appended records of the topic, oldest first')
+      assertSameRecords(
+        await readAll(store, a, start),
+        ofA,
+        'readAfter must return the appended records of the topic, oldest first',
+      )
       assertSameRecords(
         await readAll(store, b, startB),
         records.filter((record) => record.topic === b),
@@ -88,7 +92,11 @@ export const appendCases: readonly EventStoreCase[] = [
       for (const [i, name] of topics.entries()) {
         const start = starts.get(name)
         assert.equal(typeof start, 'string', `heads must hold ${JSON.stringify(name)}`)
-        assertSameRecords(await readAll(store, name, start as string), [records[i] as EventRecord], `topic ${JSON.stringify(name)}`)
+        assertSameRecords(
+          await readAll(store, name, start as string),
+          [records[i] as EventRecord],
+          `topic ${JSON.stringify(name)}`,
+        )
         assert.equal(await headOf(store, name), records[i]?.id, `head of ${JSON.stringify(name)}`)
       }
     },

@@ -34,7 +34,10 @@ export const concurrencyCases: readonly EventStoreCase[] = [
           const { writer, call, k } = JSON.parse(record.data) as { writer: number; call: number; k: number }
           const previous = lastOf.get(writer)
           if (previous) {
-            assert.ok(call > previous[0] || (call === previous[0] && k > previous[1]), `writer ${writer}'s events out of order in ${name}`)
+            assert.ok(
+              call > previous[0] || (call === previous[0] && k > previous[1]),
+              `writer ${writer}'s events out of order in ${name}`,
+            )
           }
           lastOf.set(writer, [call, k])
         }
@@ -43,7 +46,7 @@ export const concurrencyCases: readonly EventStoreCase[] = [
   },
   {
     id: 'no-skipped-commit',
-    title: 'a reader tailing with readAfter while 6 writers append collects exactly each topic\'s whole log',
+    title: "a reader tailing with readAfter while 6 writers append collects exactly each topic's whole log",
     requires: [],
     async run({ store, topic }) {
       const topics = [topic('a'), topic('b')] as const

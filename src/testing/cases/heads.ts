@@ -10,7 +10,7 @@ import type { EventStoreCase } from '../types.js'
 export const headsCases: readonly EventStoreCase[] = [
   {
     id: 'heads-of-empty-topic-is-start-id',
-    title: "a topic without events has a valid start id that stays before every event it will get, and resumes ok",
+    title: 'a topic without events has a valid start id that stays before every event it will get, and resumes ok',
     requires: [],
     async run({ store, topic }) {
       const a = topic('a')

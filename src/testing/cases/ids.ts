@@ -41,7 +41,24 @@ export const idCases: readonly EventStoreCase[] = [
       const a = topic('a')
       const [record] = await store.append(drafts(a, 1))
       const real = record?.id as string
-      const bad = ['', ' ', '\t', '\n', '\r\n', '\0', 'é', '日本', '🎉', `${real}\n`, `${real}\r`, `\n${real}`, `${real}\0`, ` ${real}`, `${real} `, `${real}é`]
+      const bad = [
+        '',
+        ' ',
+        '\t',
+        '\n',
+        '\r\n',
+        '\0',
+        'é',
+        '日本',
+        '🎉',
+        `${real}\n`,
+        `${real}\r`,
+        `\n${real}`,
+        `${real}\0`,
+        ` ${real}`,
+        `${real} `,
+        `${real}é`,
+      ]
       for (const id of bad) {
         assert.equal(store.isValidId(id), false, `isValidId(${JSON.stringify(id)}) must be false`)
       }

@@ -5,16 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import type { EventRecord } from '../../event.js'
-import {
-  assertSameRecords,
-  drafts,
-  headOf,
-  idsOf,
-  latestTime,
-  readAll,
-  rejection,
-  tickStoreClock,
-} from '../case-helpers.js'
+import { assertSameRecords, drafts, headOf, idsOf, latestTime, readAll, rejection, tickStoreClock } from '../case-helpers.js'
 import { disposeHandle, makeForeignStoreOf, withTransactionOf } from '../hooks.js'
 import type { EventStoreCase } from '../types.js'
 
@@ -24,7 +15,7 @@ const OK = { ok: true } as const
 export const resumeCases: readonly EventStoreCase[] = [
   {
     id: 'resume-ok-after-own-ids',
-    title: "checkResume is ok for the start id, every id the store issued, and the head",
+    title: 'checkResume is ok for the start id, every id the store issued, and the head',
     requires: [],
     async run({ store, topic }) {
       const a = topic('a')
@@ -56,7 +47,11 @@ export const resumeCases: readonly EventStoreCase[] = [
       assert.equal(rolledBack.length, 2, 'append in the transaction returned its records')
       for (const record of rolledBack) {
         assert.ok(store.isValidId(record.id), `isValidId(${record.id})`)
-        assert.deepEqual(await store.checkResume(a, record.id), { ok: false, reason: 'ahead' }, `checkResume(${record.id}) after rollback`)
+        assert.deepEqual(
+          await store.checkResume(a, record.id),
+          { ok: false, reason: 'ahead' },
+          `checkResume(${record.id}) after rollback`,
+        )
       }
       assert.deepEqual(await store.checkResume(a, (committed[1] as EventRecord).id), OK, 'the committed head still resumes')
     },
@@ -75,9 +70,17 @@ export const resumeCases: readonly EventStoreCase[] = [
       assert.notEqual(theirs[0]?.id, ours[0]?.id, 'makeForeignStore must make a store on another database: its ids must differ')
       for (const id of [theirStart, ...idsOf(theirs)]) {
         assert.ok(store.isValidId(id), `isValidId(${JSON.stringify(id)}) of a store of the same kind`)
-        assert.deepEqual(await store.checkResume(a, id), { ok: false, reason: 'foreign' }, `checkResume(${JSON.stringify(id)}) from another database`)
+        assert.deepEqual(
+          await store.checkResume(a, id),
+          { ok: false, reason: 'foreign' },
+          `checkResume(${JSON.stringify(id)}) from another database`,
+        )
       }
-      assert.deepEqual(await foreign.store.checkResume(a, (ours[0] as EventRecord).id), { ok: false, reason: 'foreign' }, 'and the other way round')
+      assert.deepEqual(
+        await foreign.store.checkResume(a, (ours[0] as EventRecord).id),
+        { ok: false, reason: 'foreign' },
+        'and the other way round',
+      )
       assert.deepEqual(await store.checkResume(a, (ours[5] as EventRecord).id), OK, 'our own ids still resume')
     },
   },
@@ -98,7 +101,11 @@ export const resumeCases: readonly EventStoreCase[] = [
       assert.deepEqual(await store.checkResume(a, start), pruned, 'the start id: the first events are gone')
       assert.deepEqual(await store.checkResume(a, (old[0] as EventRecord).id), pruned, 'the first deleted id')
       assert.deepEqual(await store.checkResume(a, (old[1] as EventRecord).id), pruned, 'the second deleted id')
-      assert.deepEqual(await store.checkResume(a, (old[2] as EventRecord).id), OK, 'the last deleted id: everything after it is still there')
+      assert.deepEqual(
+        await store.checkResume(a, (old[2] as EventRecord).id),
+        OK,
+        'the last deleted id: everything after it is still there',
+      )
       assert.deepEqual(await store.checkResume(a, (fresh[0] as EventRecord).id), OK, 'a kept id')
       assertSameRecords(await readAll(store, a, (old[2] as EventRecord).id), fresh, 'after the last deleted id: the kept events')
     },

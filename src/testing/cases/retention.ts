@@ -26,12 +26,19 @@ export const retentionCases: readonly EventStoreCase[] = [
       const cutoff = new Date(last.createdAt)
       const newA = await store.append(drafts(a, 2, 3))
       const newB = await store.append(drafts(b, 1, 2))
-      assert.ok(Math.min(...[...newA, ...newB].map((record) => Date.parse(record.createdAt))) >= cutoff.getTime(), "the store's clock went backwards")
+      assert.ok(
+        Math.min(...[...newA, ...newB].map((record) => Date.parse(record.createdAt))) >= cutoff.getTime(),
+        "the store's clock went backwards",
+      )
       const expected = oldA.length + oldB.length + probes.length - 1
       assert.equal(await store.deleteBefore(cutoff), expected, 'deleteBefore returns the number of events it deleted')
       assertSameRecords(await readAll(store, a, starts.get(a) as string), newA, 'topic a keeps its newer events')
       assertSameRecords(await readAll(store, b, starts.get(b) as string), newB, 'topic b keeps its newer events')
-      assertSameRecords(await readAll(store, clock, starts.get(clock) as string), [last], 'an event created exactly at the cutoff is kept')
+      assertSameRecords(
+        await readAll(store, clock, starts.get(clock) as string),
+        [last],
+        'an event created exactly at the cutoff is kept',
+      )
       assert.equal(await store.deleteBefore(cutoff), 0, 'a second deleteBefore with the same date deletes nothing')
     },
   },

@@ -21,7 +21,7 @@ async function peerOf(context: CaseContext): Promise<StoreHandle> {
 export const sharedCases: readonly EventStoreCase[] = [
   {
     id: 'peer-reads-same-log',
-    title: 'two instances on one database read the same log, agree on heads, and resume from each other\'s ids',
+    title: "two instances on one database read the same log, agree on heads, and resume from each other's ids",
     requires: ['shared'],
     async run(context) {
       const { store, topic } = context
@@ -46,7 +46,7 @@ export const sharedCases: readonly EventStoreCase[] = [
   },
   {
     id: 'no-skipped-commit-across-stores',
-    title: 'writers on two instances append at once; a reader tailing one instance collects each topic\'s whole log',
+    title: "writers on two instances append at once; a reader tailing one instance collects each topic's whole log",
     requires: ['shared'],
     async run(context) {
       const { store, topic } = context

@@ -26,7 +26,11 @@ export const transactionCases: readonly EventStoreCase[] = [
       await rejection(store.append(batch), 'append must reject a call holding a draft the database refuses')
       assert.deepEqual(await store.heads([a, b]), heads, 'heads must not move')
       for (const [i, name] of [a, b].entries()) {
-        assert.deepEqual(await readAll(store, name, (before[i] as EventRecord).id), [], `nothing of the failed call is readable in ${name}`)
+        assert.deepEqual(
+          await readAll(store, name, (before[i] as EventRecord).id),
+          [],
+          `nothing of the failed call is readable in ${name}`,
+        )
       }
       const after = await store.append([draft(a, 1000)])
       assertSameRecords(await readAll(store, a, (before[0] as EventRecord).id), after, 'the next append is the only new event')

@@ -11,7 +11,10 @@ import { app } from '../../../../../../../lib/app.js'
 export const runtime = 'nodejs'
 
 /** Updates the session's status; answers the stored event (its `id` is the SSE id). */
-export async function POST(request: Request, { params }: { params: Promise<{ id: string; sessionId: string }> }): Promise<Response> {
+export async function POST(
+  request: Request,
+  { params }: { params: Promise<{ id: string; sessionId: string }> },
+): Promise<Response> {
   const { id, sessionId } = await params
   const reply = await updateStatus(app, {
     projectId: id,

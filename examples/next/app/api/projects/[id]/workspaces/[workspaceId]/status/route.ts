@@ -11,7 +11,10 @@ import { app } from '../../../../../../../lib/app.js'
 export const runtime = 'nodejs'
 
 /** Updates the workspace's status; answers the stored event (its `id` is the SSE id). */
-export async function POST(request: Request, { params }: { params: Promise<{ id: string; workspaceId: string }> }): Promise<Response> {
+export async function POST(
+  request: Request,
+  { params }: { params: Promise<{ id: string; workspaceId: string }> },
+): Promise<Response> {
   const { id, workspaceId } = await params
   const reply = await updateStatus(app, {
     projectId: id,
