@@ -4,7 +4,14 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { BrokerClosedError, CannotResumeError, InvalidEventIdError, type ResetReason } from './errors.js'
+import {
+  BrokerClosedError,
+  CannotResumeError,
+  DurableSseError,
+  InvalidEventIdError,
+  PublishFailedError,
+  type ResetReason,
+} from './errors.js'
 import {
   assertTopic,
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -212,7 +219,10 @@ export class Broker<Events extends EventMap = EventMap> {
     const records =
       options.transaction === undefined
         ? await this.groupCommit.append(drafts)
-        : await this.store.append(drafts, { transaction: options.transaction })
+        : await this.store.append(drafts, { transaction: options.transaction }).catch((cause: unknown) => {
+            // A usage error (not a transaction this store can join) stays as it is.
+            throw cause instanceof DurableSseError || cause instanceof TypeError ? cause : new PublishFailedError(cause)
+          })
     this.published += records.length
     this.poller.wake()
     const stored = records.map((record, i) => ({

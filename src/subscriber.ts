@@ -100,7 +100,10 @@ export class Subscriber {
     if (this.live) {
       if (this.queue.length + batch.length <= this.options.queueLimit) this.accept(batch, 0)
       else if (this.options.onSlow === 'disconnect') this.end('slow')
-      else this.live = false
+      else {
+        this.live = false
+        this.readMore() // a consumer waiting in next() must not wait for the topic's next event
+      }
       return
     }
     this.aheadOfPoller = false
