@@ -27,13 +27,14 @@ import {
 } from './event.js'
 import { GroupCommit } from './group-commit.js'
 import { Poller } from './poller.js'
-import { concatFrames, connectedFrame, type Delivery, resetFrame, retryFrame, toDelivery } from './sse/frame.js'
+import { connectedFrame, type Delivery, resetFrame, retryFrame, toDelivery } from './sse/frame.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import type { StreamStart } from './sse/stream-start.js'
 import { toWebResponse } from './sse/web.js'
 import type { EventStore } from './store.js'
 import { Subscriber } from './subscriber.js'
+import { batchesOf } from './subscription.js'
 
 /** Options of {@link createBroker}; every one has a production default. */
 export interface BrokerOptions {
@@ -261,14 +262,10 @@ export class Broker<Events extends EventMap = EventMap> {
       if (signal?.aborted) abort()
       signal?.addEventListener('abort', abort, { once: true })
       try {
-        for (;;) {
-          const items = await subscriber.next()
-          if (items === null) {
-            if (subscriber.resetError) throw subscriber.resetError
-            return
-          }
-          for (const item of items) yield toStoredEvent(item.record) as EventOf<Events>
+        for await (const batch of batchesOf(subscriber)) {
+          for (const delivery of batch.deliveries) yield toStoredEvent(delivery.record) as EventOf<Events>
         }
+        if (subscriber.resetError) throw subscriber.resetError
       } finally {
         signal?.removeEventListener('abort', abort)
         subscriber.end('closed')
@@ -401,10 +398,8 @@ export class Broker<Events extends EventMap = EventMap> {
     }
     const { subscriber, start, reset } = opened
     this.track(subscriber, authorize, { topic, lastEventId, ...request })
-    const frames = [retryFrame(retryMs)]
-    if (reset) frames.push(resetFrame(start, reset))
-    frames.push(connectedFrame(start))
-    return { kind: 'stream', subscriber, prelude: concatFrames(frames), retryMs }
+    const prelude = retryFrame(retryMs) + (reset ? resetFrame(start, reset) : '') + connectedFrame(start)
+    return { kind: 'stream', subscriber, prelude, retryMs }
   }
 
   /** Registers a subscriber of `topic` starting after `after` (or at the head, or at the head after a reset). */
@@ -457,7 +452,7 @@ export class Broker<Events extends EventMap = EventMap> {
     this.streams.set(subscriber, { authorize, context, expiry })
     if (!this.heartbeat && this.options.heartbeatMs > 0) {
       this.heartbeat = setInterval(() => {
-        for (const stream of this.streams.keys()) stream.poke()
+        for (const stream of this.streams.keys()) stream.heartbeat()
       }, this.options.heartbeatMs)
       this.heartbeat.unref()
     }

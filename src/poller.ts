@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type Delivery, toDelivery } from './sse/frame.js'
+import { Batch } from './sse/batch.js'
+import { toDelivery } from './sse/frame.js'
 import type { EventStore, Unsubscribe } from './store.js'
 import type { Subscriber } from './subscriber.js'
 
@@ -26,8 +27,6 @@ interface TopicState {
 
 /** Tails the store for the topics that have local subscribers and fans new events out to them. */
 export class Poller {
-  /** Events fanned out so far, counted once per subscriber that was offered them. */
-  delivered = 0
   /** Milliseconds from the oldest wake-up served by the last poll to its fan-out. */
   lastLagMs = 0
 
@@ -136,10 +135,9 @@ export class Poller {
       const records = result.get(topic)
       // Skip a topic that was dropped (or dropped and re-added) while the read was in flight.
       if (!records?.length || this.topics.get(topic) !== state || state.cursor !== after) continue
-      const batch: Delivery[] = records.map(toDelivery)
+      const batch = new Batch(records.map(toDelivery))
       state.cursor = (records[records.length - 1] as (typeof records)[number]).id
       for (const subscriber of state.subscribers) subscriber.offer(batch, after)
-      this.delivered += batch.length * state.subscribers.size
       if (records.length >= this.options.batchSize) more = true
     }
     return more

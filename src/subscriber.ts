@@ -1,11 +1,14 @@
 /**
  * One subscriber per SSE connection or `broker.subscribe()` iterator: its topic, its last
- * accepted id and a bounded queue. Live while it keeps up; when the queue would overflow it
- * stops taking live events and pages what it missed from the store, then rejoins live.
+ * accepted id, a bounded queue and a sink to write to. Live while it keeps up: a batch the poller
+ * fans out is written to the sink at once, the same bytes as every other subscriber's. When the
+ * sink is full, batches wait in the queue; when the queue would overflow, the subscriber stops
+ * taking live events and, once the sink drains, pages what it missed from the store, then rejoins
+ * live.
  * @module
  */
-
 import { CannotResumeError } from './errors.js'
+import { Batch } from './sse/batch.js'
 import type { Delivery } from './sse/frame.js'
 
 /**
@@ -15,6 +18,16 @@ import type { Delivery } from './sse/frame.js'
  * or a catch-up read failed (`error`).
  */
 export type EndReason = 'closed' | 'slow' | 'shutdown' | 'expired' | 'unauthorized' | 'reset' | 'error'
+
+/** Where a subscriber's events go: an SSE response, a web stream, an async iterator. */
+export interface Sink {
+  /** Takes a batch; returns `false` when full (the sink calls {@link Subscriber.drained} once it can take more). */
+  write(batch: Batch): boolean
+  /** Writes a keep-alive, if the transport has one. */
+  heartbeat(): void
+  /** Ends the transport (after the last batch). */
+  end(reason: EndReason): void
+}
 
 /** What a subscriber needs from its broker to catch up from the store. */
 export interface CatchUpSource {
@@ -37,32 +50,31 @@ export interface SubscriberOptions {
   onSlow: 'catch-up' | 'disconnect'
 }
 
-/**
- * Receives a topic's events exactly once, in order, from its start position until it ends.
- * Consumers call {@link Subscriber.next} and write what it returns before calling it again.
- */
+/** Receives a topic's events exactly once, in order, from its start position until it ends. */
 export class Subscriber {
   /** The subscribed topic. */
   readonly topic: string
   /** Set once the subscriber has ended. */
   endReason: EndReason | undefined
-  /** Called once, when the subscriber ends (the broker unregisters it). */
-  onEnd: ((subscriber: Subscriber) => void) | undefined
-  /** Events handed to the consumer so far. */
+  /** Events written to the sink so far. */
   delivered = 0
-  /** Called when a catch-up read fails (the subscriber then ends with `'error'`). */
-  onError: ((error: unknown) => void) | undefined
   /** Why events can no longer be delivered in order, when it ended with `'reset'`. */
   resetError: CannotResumeError | undefined
+  /** Called once, when the subscriber ends (the broker unregisters it). */
+  onEnd: ((subscriber: Subscriber) => void) | undefined
+  /** Called when a catch-up read fails (the subscriber then ends with `'error'`). */
+  onError: ((error: unknown) => void) | undefined
 
-  private queue: Delivery[] = []
+  private queue: Batch[] = []
+  private queued = 0
+  private sink: Sink | undefined
+  private full = true
+  private draining = false
   private lastId: string
   private live = false
   private reading = false
   private batchArrivedWhileReading = false
   private aheadOfPoller = false
-  private waiter: ((poked: boolean) => void) | undefined
-  private readonly endListeners = new Set<() => void>()
   private readonly options: SubscriberOptions
   private readonly source: CatchUpSource
 
@@ -83,7 +95,7 @@ export class Subscriber {
     return this.endReason !== undefined
   }
 
-  /** The id of the last event accepted into the queue (or the start position). */
+  /** The id of the last event accepted (or the start position). */
   get position(): string {
     return this.lastId
   }
@@ -94,15 +106,43 @@ export class Subscriber {
     else this.readMore()
   }
 
+  /**
+   * Connects the sink (after the transport wrote its first bytes) and writes what is waiting;
+   * with `full`, waits for the sink's {@link Subscriber.drained} first.
+   */
+  attach(sink: Sink, full = false): void {
+    this.sink = sink
+    if (this.ended) this.finish()
+    else if (!full) this.drained()
+  }
+
+  /** The sink can take more: write what is queued, then catch up if behind. */
+  drained(): void {
+    if (!this.sink || this.ended) return
+    this.full = false
+    if (this.draining) return // a sink calling back from inside write(): the loop below goes on
+    this.draining = true
+    try {
+      while (!this.full && this.queue.length > 0) {
+        const batch = this.queue.shift() as Batch
+        this.queued -= batch.size
+        this.deliver(batch)
+      }
+    } finally {
+      this.draining = false
+    }
+    if (!this.full && !this.live) this.readMore()
+  }
+
   /** Offers a batch the poller fanned out: consecutive events of the topic right after `previous`. */
-  offer(batch: readonly Delivery[], previous: string): void {
-    if (this.ended || batch.length === 0) return
+  offer(batch: Batch, previous: string): void {
+    if (this.ended) return
     if (this.live) {
-      if (this.queue.length + batch.length <= this.options.queueLimit) this.accept(batch, 0)
+      if (this.queued + batch.size <= this.options.queueLimit) this.accept(batch)
       else if (this.options.onSlow === 'disconnect') this.end('slow')
       else {
         this.live = false
-        this.readMore() // a consumer waiting in next() must not wait for the topic's next event
+        this.readMore()
       }
       return
     }
@@ -111,88 +151,68 @@ export class Subscriber {
       this.batchArrivedWhileReading = true
       return
     }
-    if (this.queue.length > 0) return // the next read, once the queue drains, covers this batch
-    const from = this.lastId === previous ? 0 : batch.findIndex((d) => d.record.id === this.lastId) + 1
-    if (from > 0 || this.lastId === previous) {
-      if (batch.length - from <= this.options.queueLimit) {
-        this.live = true
-        this.accept(batch, from)
-        return
-      }
+    if (this.queued > 0) return // the next read, once the queue drains, covers this batch
+    const from = this.lastId === previous ? 0 : batch.deliveries.findIndex((d) => d.record.id === this.lastId) + 1
+    if ((from > 0 || this.lastId === previous) && batch.size - from <= this.options.queueLimit) {
+      this.live = true
+      if (from < batch.size) this.accept(batch.from(from))
+      return
     }
     this.readMore()
   }
 
-  /**
-   * Resolves with the next deliveries to write (never more than the queue limit), with `[]` when
-   * {@link Subscriber.poke} interrupts the wait, or with `null` once ended and drained.
-   */
-  async next(): Promise<Delivery[] | null> {
-    for (;;) {
-      if (this.queue.length > 0) {
-        const items = this.queue
-        this.queue = []
-        this.delivered += items.length
-        if (!this.live) this.readMore()
-        return items
-      }
-      if (this.ended) return null
-      if (!this.live) this.readMore()
-      const poked = await new Promise<boolean>((resolve) => {
-        this.waiter = resolve
-      })
-      if (poked) return []
-    }
-  }
-
-  /** Wakes a consumer waiting in {@link Subscriber.next} with `[]` (e.g. to write a heartbeat). */
-  poke(): void {
-    this.wake(true)
-  }
-
-  /** Calls `listener` once when the subscriber ends; returns a function that cancels it. */
-  onceEnded(listener: () => void): () => void {
-    if (this.ended) {
-      listener()
-      return () => {}
-    }
-    this.endListeners.add(listener)
-    return () => this.endListeners.delete(listener)
+  /** Asks the sink for a keep-alive when nothing is waiting to be written. */
+  heartbeat(): void {
+    if (this.sink && !this.full && this.queue.length === 0 && !this.ended) this.sink.heartbeat()
   }
 
   /**
    * Ends the subscriber. A client that went away (`'closed'`) or fell behind (`'slow'`: it resumes
-   * with `Last-Event-ID`) drops its queue; any other reason lets the consumer write what is queued
-   * first. Idempotent.
+   * with `Last-Event-ID`) drops its queue; any other reason writes what is queued first, whether
+   * or not the sink is full (memory stays bounded by the queue limit). Idempotent.
    */
   end(reason: EndReason): void {
     if (this.ended) return
     this.endReason = reason
-    if (reason === 'closed' || reason === 'slow') this.queue = []
-    this.wake(false)
+    if (reason === 'closed' || reason === 'slow') {
+      this.queue = []
+      this.queued = 0
+    }
     this.onEnd?.(this)
-    for (const listener of this.endListeners) listener()
-    this.endListeners.clear()
+    this.finish()
   }
 
-  private accept(batch: readonly Delivery[], from: number): void {
-    for (let i = from; i < batch.length; i++) this.queue.push(batch[i] as Delivery)
-    this.lastId = (batch[batch.length - 1] as Delivery).record.id
-    this.wake(false)
+  private finish(): void {
+    const sink = this.sink
+    if (!sink) return // attach() finishes
+    this.sink = undefined
+    for (const batch of this.queue) sink.write(batch)
+    this.queue = []
+    this.queued = 0
+    sink.end(this.endReason as EndReason)
   }
 
-  private wake(poked: boolean): void {
-    const waiter = this.waiter
-    this.waiter = undefined
-    waiter?.(poked)
+  /** Writes `batch` at once if the sink can take it, else queues it; either way it is accepted. */
+  private accept(batch: Batch): void {
+    this.lastId = batch.lastId
+    if (this.full || this.queue.length > 0) {
+      this.queue.push(batch)
+      this.queued += batch.size
+    } else {
+      this.deliver(batch)
+    }
+  }
+
+  private deliver(batch: Batch): void {
+    this.delivered += batch.size
+    if (!(this.sink as Sink).write(batch)) this.full = true
   }
 
   private readMore(): void {
-    if (this.reading || this.aheadOfPoller || this.ended || this.queue.length >= this.options.queueLimit) return
+    if (this.reading || this.aheadOfPoller || this.ended || this.full || this.queued > 0) return
     this.reading = true
     this.batchArrivedWhileReading = false
-    const limit = Math.min(this.options.pageSize, this.options.queueLimit - this.queue.length)
-    this.source.read(this.topic, this.lastId, limit).then(
+    this.source.read(this.topic, this.lastId, this.options.pageSize).then(
       (page) => this.afterRead(page),
       (error) => {
         this.reading = false
@@ -210,7 +230,7 @@ export class Subscriber {
   private afterRead(page: Delivery[]): void {
     this.reading = false
     if (this.ended) return
-    if (page.length > 0) this.accept(page, 0)
+    if (page.length > 0) this.accept(new Batch(page))
     if (this.lastId === this.source.cursor(this.topic)) {
       this.live = true
       return
@@ -218,6 +238,6 @@ export class Subscriber {
     // Events after the poller's cursor were read here; wait for the poller's batch that holds
     // `lastId` unless the store answered before a batch it already fanned out (then read again).
     if (page.length === 0 && !this.batchArrivedWhileReading) this.aheadOfPoller = true
-    else if (this.queue.length === 0) this.readMore()
+    else this.readMore()
   }
 }

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { toDelivery } from '../src/sse/frame.js'
 
 /** Feeds bytes to a real WHATWG SSE parser and returns the messages it dispatches. */
-function parse(bytes: Uint8Array): EventSourceMessage[] {
+function parse(frame: string): EventSourceMessage[] {
   const messages: EventSourceMessage[] = []
   const parser = createParser({ onEvent: (message) => messages.push(message) })
-  parser.feed(new TextDecoder().decode(bytes))
+  parser.feed(frame)
   return messages
 }
 
@@ -46,7 +46,7 @@ describe('SSE framing', () => {
 
   it('writes data as one line even when an adapter returns multi-line JSON', () => {
     const record = { id: 'abc.1', topic: 't', type: 'x', data: '{\n  "a": 1\n}', createdAt: '2026-11-28T07:00:00.000Z' }
-    const text = new TextDecoder().decode(toDelivery(record).frame)
+    const text = toDelivery(record).frame
     expect(text.split('\n').filter((line) => line.startsWith('data:'))).toHaveLength(1)
     expect(JSON.parse((parse(toDelivery(record).frame)[0] as EventSourceMessage).data).payload).toEqual({ a: 1 })
   })

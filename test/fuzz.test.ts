@@ -5,10 +5,10 @@ import { RESERVED_TYPES } from '../src/event.js'
 import { createBroker, InvalidEventError, memoryStore } from '../src/index.js'
 import { toDelivery } from '../src/sse/frame.js'
 
-function parse(bytes: Uint8Array): EventSourceMessage[] {
+function parse(frame: string): EventSourceMessage[] {
   const messages: EventSourceMessage[] = []
   const parser = createParser({ onEvent: (message) => messages.push(message) })
-  parser.feed(new TextDecoder().decode(bytes))
+  parser.feed(frame)
   return messages
 }
 

@@ -1,6 +1,6 @@
 /**
- * SSE framing: the only place that knows the bytes on the wire. Each event is serialised once
- * and the same bytes go to every subscriber.
+ * SSE framing: the only place that knows the SSE bytes on the wire. Each event is serialised
+ * once, and the same bytes go to every subscriber.
  * @module
  */
 
@@ -13,8 +13,8 @@ const encoder = new TextEncoder()
 export interface Delivery {
   /** The stored event. */
   readonly record: EventRecord
-  /** Its complete SSE frame (`id`, `event`, `data`, blank line), encoded once. */
-  readonly frame: Uint8Array
+  /** Its complete SSE frame (`id`, `event`, `data`, blank line), serialised once. */
+  readonly frame: string
 }
 
 /** Re-serialises `data` if an adapter returned JSON spread over several lines. */
@@ -27,45 +27,33 @@ export function eventJson(record: EventRecord): string {
   return `{"id":${JSON.stringify(record.id)},"type":${JSON.stringify(record.type)},"topic":${JSON.stringify(record.topic)},"payload":${oneLine(record.data)},"createdAt":${JSON.stringify(record.createdAt)}}`
 }
 
-/** Builds the delivery (record plus its encoded frame) for one stored event. */
+/** Builds the delivery (record plus its frame) for one stored event. */
 export function toDelivery(record: EventRecord): Delivery {
-  return {
-    record,
-    frame: encoder.encode(`id: ${record.id}\nevent: ${record.type}\ndata: ${eventJson(record)}\n\n`),
-  }
+  return { record, frame: `id: ${record.id}\nevent: ${record.type}\ndata: ${eventJson(record)}\n\n` }
+}
+
+/** Encodes frame text as UTF-8 bytes. */
+export function encodeFrames(text: string): Uint8Array {
+  return encoder.encode(text)
 }
 
 /** `retry: ms`: how long the browser waits before reconnecting. */
-export function retryFrame(retryMs: number): Uint8Array {
-  return encoder.encode(`retry: ${Math.max(0, Math.round(retryMs))}\n\n`)
+export function retryFrame(retryMs: number): string {
+  return `retry: ${Math.max(0, Math.round(retryMs))}\n\n`
 }
 
 /** `event: connected`, sent once the subscriber is registered; its `id` is the stream's start position. */
-export function connectedFrame(startId: string): Uint8Array {
-  return encoder.encode(`id: ${startId}\nevent: connected\ndata: {}\n\n`)
+export function connectedFrame(startId: string): string {
+  return `id: ${startId}\nevent: connected\ndata: {}\n\n`
 }
 
 /** `event: reset`: the requested id cannot be resumed from; the stream continues live from `headId`. */
-export function resetFrame(headId: string, reason: ResetReason): Uint8Array {
-  return encoder.encode(`id: ${headId}\nevent: reset\ndata: ${JSON.stringify({ reason })}\n\n`)
+export function resetFrame(headId: string, reason: ResetReason): string {
+  return `id: ${headId}\nevent: reset\ndata: ${JSON.stringify({ reason })}\n\n`
 }
 
 /** The heartbeat comment that keeps proxies from closing an idle stream. */
 export const HEARTBEAT_FRAME: Uint8Array = encoder.encode(': heartbeat\n\n')
-
-/** Joins several frames into one chunk, so a batch is one write. */
-export function concatFrames(frames: readonly Uint8Array[]): Uint8Array {
-  if (frames.length === 1) return frames[0] as Uint8Array
-  let length = 0
-  for (const frame of frames) length += frame.byteLength
-  const chunk = new Uint8Array(length)
-  let offset = 0
-  for (const frame of frames) {
-    chunk.set(frame, offset)
-    offset += frame.byteLength
-  }
-  return chunk
-}
 
 /** Response headers of an SSE stream; `Connection` only on HTTP/1.x (HTTP/2 forbids it). */
 export function sseHeaders(http1: boolean): Record<string, string> {
@@ -80,5 +68,5 @@ export function sseHeaders(http1: boolean): Record<string, string> {
 
 /** The last frame of a stream the server ends: a `retry:` hint, spread out on shutdown so browsers do not return all at once. */
 export function farewellFrame(shutdown: boolean, retryMs: number): Uint8Array {
-  return retryFrame(shutdown ? retryMs * (1 + Math.random()) : retryMs)
+  return encoder.encode(retryFrame(shutdown ? retryMs * (1 + Math.random()) : retryMs))
 }

@@ -1,67 +1,113 @@
 /**
  * SSE over a Node `ServerResponse` (node:http, Express, Koa's `ctx.res`, Fastify's `reply.raw`),
- * honouring `res.write()` backpressure and flushing a compression middleware after each write.
+ * honouring backpressure. On a plain HTTP/1.1 response the batches' pre-framed chunks go straight
+ * to the socket (one shared buffer per batch for every subscriber); behind a middleware that
+ * wraps `res.write` (compression), or on HTTP/2, everything goes through `res.write` and a
+ * middleware's `flush()` is called after each write.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Subscriber } from '../subscriber.js'
-import { concatFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
+import { type IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { EndReason, Sink, Subscriber } from '../subscriber.js'
+import { type Batch, httpChunk } from './batch.js'
+import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
 import type { StreamStart } from './stream-start.js'
 
 /** A response that a compression middleware wrapped: it buffers until `flush()`. */
 type FlushableResponse = ServerResponse & { flush?: () => void }
 
-/** Resolves when `res` can take more data, has closed, or the subscriber ended (its last frames then wait in `res`). */
-function drained(res: ServerResponse, subscriber: Subscriber): Promise<void> {
-  return new Promise((resolve) => {
-    let cancel: (() => void) | undefined
-    const done = () => {
-      res.off('drain', done)
-      res.off('close', done)
-      cancel?.()
-      resolve()
-    }
-    res.on('drain', done)
-    res.on('close', done)
-    cancel = subscriber.onceEnded(done)
-  })
+const HEARTBEAT_CHUNK = httpChunk(HEARTBEAT_FRAME)
+const plainWrite = ServerResponse.prototype.write
+
+/** Whether `res` is a plain HTTP/1.1 chunked response we may write pre-framed chunks to directly. */
+function directSocket(req: IncomingMessage, res: FlushableResponse): Socket | undefined {
+  const socket = res.socket as Socket | null
+  const chunked = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true
+  const wrapped = res.write !== plainWrite || typeof res.flush === 'function'
+  return req.httpVersionMajor === 1 && chunked && !wrapped && socket?.writable ? socket : undefined
 }
 
-/** Writes `start` to `res`: a refusal, a "retry later", or the whole stream until it ends. */
-export async function writeNodeStream(req: IncomingMessage, res: FlushableResponse, start: StreamStart): Promise<void> {
+/** Writes a subscriber's batches to a Node response. */
+class NodeSink implements Sink {
+  private readonly res: FlushableResponse
+  private readonly socket: Socket | undefined
+  private readonly subscriber: Subscriber
+  private readonly retryMs: number
+  private readonly done: () => void
+  private readonly onDrain = () => this.subscriber.drained()
+
+  constructor(res: FlushableResponse, socket: Socket | undefined, subscriber: Subscriber, retryMs: number, done: () => void) {
+    this.res = res
+    this.socket = socket
+    this.subscriber = subscriber
+    this.retryMs = retryMs
+    this.done = done
+  }
+
+  write(batch: Batch): boolean {
+    return this.send(batch.chunk, batch)
+  }
+
+  /** Writes the stream's first bytes; false when the transport must drain first. */
+  open(prelude: Uint8Array): boolean {
+    return this.send(prelude)
+  }
+
+  heartbeat(): void {
+    this.send(HEARTBEAT_FRAME)
+  }
+
+  end(reason: EndReason): void {
+    if (!this.res.destroyed && !this.res.writableEnded) {
+      if (reason !== 'closed') this.send(farewellFrame(reason === 'shutdown', this.retryMs))
+      this.res.end()
+    }
+    this.done()
+  }
+
+  /** Writes bytes (a batch's shared chunk when given); false when the transport must drain first. */
+  private send(bytes: Uint8Array, batch?: Batch): boolean {
+    const { res, socket } = this
+    if (res.destroyed) return false
+    let writable: boolean
+    if (socket) {
+      writable = socket.write(batch ? batch.httpChunk : bytes === HEARTBEAT_FRAME ? HEARTBEAT_CHUNK : httpChunk(bytes))
+    } else {
+      writable = res.write(bytes)
+      res.flush?.()
+    }
+    if (!writable) (socket ?? res).once('drain', this.onDrain)
+    return writable
+  }
+}
+
+/** Writes `start` to `res`: a refusal, a "retry later", or the whole stream; resolves when it ends. */
+export function writeNodeStream(req: IncomingMessage, res: FlushableResponse, start: StreamStart): Promise<void> {
   if (start.kind === 'refuse') {
     res.writeHead(start.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
     res.end(start.body)
-    return
+    return Promise.resolve()
   }
   const headers = sseHeaders(req.httpVersionMajor < 2)
   if (start.kind === 'retry-later') {
     res.writeHead(200, headers)
     res.end(retryFrame(start.retryMs))
-    return
+    return Promise.resolve()
   }
   const { subscriber } = start
-  res.on('close', () => subscriber.end('closed'))
-  res.on('error', () => subscriber.end('closed'))
-  if (res.destroyed) {
-    subscriber.end('closed')
-    return
-  }
-  res.writeHead(200, headers)
-  await pump(res, subscriber, start.prelude)
-  if (!res.destroyed && !res.writableEnded) {
-    res.end(farewellFrame(subscriber.endReason === 'shutdown', start.retryMs))
-  }
-}
-
-async function pump(res: FlushableResponse, subscriber: Subscriber, prelude: Uint8Array): Promise<void> {
-  let chunk: Uint8Array | undefined = prelude
-  while (chunk) {
-    if (res.destroyed) return
-    const writable = res.write(chunk)
-    res.flush?.()
-    if (!writable) await drained(res, subscriber)
-    const items = await subscriber.next()
-    chunk = items === null ? undefined : items.length === 0 ? HEARTBEAT_FRAME : concatFrames(items.map((d) => d.frame))
-  }
+  return new Promise((resolve) => {
+    const gone = () => subscriber.end('closed')
+    res.once('close', gone)
+    res.once('error', gone)
+    if (res.destroyed) {
+      subscriber.end('closed')
+      resolve()
+      return
+    }
+    res.writeHead(200, headers)
+    res.flushHeaders()
+    const socket = directSocket(req, res)
+    const sink = new NodeSink(res, socket, subscriber, start.retryMs, resolve)
+    subscriber.attach(sink, !sink.open(encodeFrames(start.prelude)))
+  })
 }

@@ -27,7 +27,7 @@ export interface OpenStream {
   /** The registered subscriber. */
   subscriber: Subscriber
   /** First bytes of the stream. */
-  prelude: Uint8Array
+  prelude: string
   /** `retry:` value for the farewell frame, in ms. */
   retryMs: number
 }

@@ -3,8 +3,51 @@
  * `ReadableStream`, so a consumer that stops reading stops the subscriber's writes.
  * @module
  */
-import { concatFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
+import type { EndReason, Sink } from '../subscriber.js'
+import type { Batch } from './batch.js'
+import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
 import type { StreamStart } from './stream-start.js'
+
+/** Enqueues a subscriber's batches into a stream controller, one per read. */
+class WebSink implements Sink {
+  private readonly controller: ReadableStreamDefaultController<Uint8Array>
+  private readonly retryMs: number
+  private readonly done: () => void
+
+  constructor(controller: ReadableStreamDefaultController<Uint8Array>, retryMs: number, done: () => void) {
+    this.controller = controller
+    this.retryMs = retryMs
+    this.done = done
+  }
+
+  write(batch: Batch): boolean {
+    return this.enqueue(batch.chunk)
+  }
+
+  heartbeat(): void {
+    this.enqueue(HEARTBEAT_FRAME)
+  }
+
+  end(reason: EndReason): void {
+    this.done()
+    if (reason !== 'closed') this.enqueue(farewellFrame(reason === 'shutdown', this.retryMs))
+    try {
+      this.controller.close()
+    } catch {
+      // already closed or errored by the consumer
+    }
+  }
+
+  /** Enqueues bytes; false once the reader has what it asked for (it pulls again for more). */
+  enqueue(bytes: Uint8Array): boolean {
+    try {
+      this.controller.enqueue(bytes)
+    } catch {
+      return false // the stream was cancelled meanwhile
+    }
+    return (this.controller.desiredSize ?? 0) > 0
+  }
+}
 
 /**
  * Renders `start` as a `Response`. `Connection` is left out: the web server sets it where
@@ -18,36 +61,26 @@ export function toWebResponse(request: Request, start: StreamStart): Response {
     })
   }
   const headers = sseHeaders(false)
-  if (start.kind === 'retry-later')
-    return new Response(retryFrame(start.retryMs) as Uint8Array<ArrayBuffer>, { status: 200, headers })
+  if (start.kind === 'retry-later') return new Response(retryFrame(start.retryMs), { status: 200, headers })
   const { subscriber, prelude, retryMs } = start
   const abort = () => subscriber.end('closed')
-  if (request.signal.aborted) abort()
-  else request.signal.addEventListener('abort', abort, { once: true })
-  let opened = false
+  const forget = () => request.signal.removeEventListener('abort', abort)
   const body = new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        if (!opened) {
-          opened = true
-          controller.enqueue(prelude)
-          return
-        }
-        const items = await subscriber.next()
-        if (items === null) {
-          request.signal.removeEventListener('abort', abort)
-          if (subscriber.endReason !== 'closed') controller.enqueue(farewellFrame(subscriber.endReason === 'shutdown', retryMs))
-          controller.close()
-        } else {
-          controller.enqueue(items.length === 0 ? HEARTBEAT_FRAME : concatFrames(items.map((d) => d.frame)))
-        }
+      start(controller) {
+        const sink = new WebSink(controller, retryMs, forget)
+        subscriber.attach(sink, !sink.enqueue(encodeFrames(prelude)))
+      },
+      pull() {
+        subscriber.drained()
       },
       cancel() {
-        request.signal.removeEventListener('abort', abort)
         subscriber.end('closed')
       },
     },
     { highWaterMark: 0 },
   )
+  if (request.signal.aborted) abort()
+  else request.signal.addEventListener('abort', abort, { once: true })
   return new Response(body, { status: 200, headers })
 }
