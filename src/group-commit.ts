@@ -1,7 +1,9 @@
 /**
  * Group commit: concurrent `publish()` calls made outside a caller's transaction share one
- * store append (one transaction, one multi-row insert). The first call is written at once;
- * calls that arrive while it is in flight are written together right after it.
+ * store append (one transaction, one multi-row insert). The first call waits one turn of the
+ * event loop, so calls made in the same turn join it (this matters for synchronous drivers such
+ * as better-sqlite3, which finish an append before anyone else can call); calls that arrive while
+ * an append is in flight are written together right after it.
  * @module
  */
 
@@ -40,6 +42,7 @@ export class GroupCommit {
 
   private async flush(): Promise<void> {
     try {
+      await new Promise((resolve) => setImmediate(resolve))
       while (this.pending.length > 0) {
         const calls = this.pending
         this.pending = []
