@@ -21,19 +21,20 @@ import {
   type EventLimits,
   type EventMap,
   type EventOf,
+  type EventRecord,
   type StoredEvent,
   toDraft,
   toStoredEvent,
 } from './event.js'
 import { GroupCommit } from './group-commit.js'
 import { Poller } from './poller.js'
-import { connectedFrame, type Delivery, resetFrame, retryFrame, toDelivery } from './sse/frame.js'
+import { connectedFrame, resetFrame, retryFrame } from './sse/frame.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import type { StreamStart } from './sse/stream-start.js'
 import { toWebResponse } from './sse/web.js'
 import type { EventStore } from './store.js'
-import { Subscriber } from './subscriber.js'
+import { Subscriber, type SubscriberHost } from './subscriber.js'
 import { batchesOf } from './subscription.js'
 
 /** Options of {@link createBroker}; every one has a production default. */
@@ -162,12 +163,13 @@ export class Broker<Events extends EventMap = EventMap> {
   private readonly limits: EventLimits
   private readonly groupCommit: GroupCommit
   private readonly poller: Poller
+  private readonly host: SubscriberHost
   private readonly subscribers = new Set<Subscriber>()
-  private readonly streams = new Map<Subscriber, StreamEntry>()
+  /** Open SSE streams, with what `maxStreamMs` and re-authorization need when they apply. */
+  private readonly streams = new Map<Subscriber, StreamEntry | undefined>()
   private heartbeat: ReturnType<typeof setInterval> | undefined
   private reauthorize: ReturnType<typeof setInterval> | undefined
   private retention: ReturnType<typeof setInterval> | undefined
-  private readonly pumps = new Set<Promise<void>>()
   private published = 0
   private deliveredByEnded = 0
   private closing: Promise<void> | undefined
@@ -197,6 +199,16 @@ export class Broker<Events extends EventMap = EventMap> {
       batchSize: this.options.batchSize,
       onError: this.options.onError,
     })
+    const { queueLimit, batchSize, onSlow, onError } = this.options
+    this.host = {
+      queueLimit,
+      pageSize: batchSize,
+      onSlow,
+      read: (topic, after, limit) => this.catchUp(topic, after, limit),
+      cursor: (topic) => this.poller.cursor(topic),
+      ended: (subscriber) => this.forget(subscriber),
+      failed: onError,
+    }
     this.startRetention()
   }
 
@@ -263,7 +275,7 @@ export class Broker<Events extends EventMap = EventMap> {
       signal?.addEventListener('abort', abort, { once: true })
       try {
         for await (const batch of batchesOf(subscriber)) {
-          for (const delivery of batch.deliveries) yield toStoredEvent(delivery.record) as EventOf<Events>
+          for (const record of batch.records) yield toStoredEvent(record) as EventOf<Events>
         }
         if (subscriber.resetError) throw subscriber.resetError
       } finally {
@@ -284,13 +296,8 @@ export class Broker<Events extends EventMap = EventMap> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const lastEventId = lastEventIdOf(req.headers['last-event-id'], url.searchParams.get('lastEventId'))
     const start = await this.startStream(options, lastEventId, { req })
-    const pump = writeNodeStream(req, res, start)
-    this.pumps.add(pump)
-    try {
-      await pump
-    } finally {
-      this.pumps.delete(pump)
-    }
+    // Returned, not awaited: an open stream keeps no suspended frame of this function alive.
+    return writeNodeStream(req, res, start)
   }
 
   /**
@@ -355,7 +362,6 @@ export class Broker<Events extends EventMap = EventMap> {
     this.closing ??= (async () => {
       await this.groupCommit.settled()
       for (const subscriber of [...this.subscribers]) subscriber.end('shutdown')
-      await Promise.allSettled(this.pumps)
       this.poller.stop()
       this.stopStreamTimers()
       clearInterval(this.retention)
@@ -416,17 +422,7 @@ export class Broker<Events extends EventMap = EventMap> {
       else reset = check.reason
     }
     if (this.closing) throw new BrokerClosedError()
-    const subscriber = new Subscriber(
-      topic,
-      start,
-      { queueLimit: this.options.queueLimit, pageSize: this.options.batchSize, onSlow: this.options.onSlow },
-      {
-        read: (readTopic, readAfter, limit) => this.catchUp(readTopic, readAfter, limit),
-        cursor: (cursorTopic) => this.poller.cursor(cursorTopic),
-      },
-    )
-    subscriber.onError = this.options.onError
-    subscriber.onEnd = (ended) => this.forget(ended)
+    const subscriber = new Subscriber(topic, start, this.host)
     this.subscribers.add(subscriber)
     this.poller.attach(subscriber, head)
     subscriber.begin()
@@ -437,19 +433,21 @@ export class Broker<Events extends EventMap = EventMap> {
    * One catch-up page. Retention deletes oldest first, so if the topic was not pruned past `after`
    * once the read is done, nothing after `after` was deleted before it: the page has no gap.
    */
-  private async catchUp(topic: string, after: string, limit: number): Promise<Delivery[]> {
+  private async catchUp(topic: string, after: string, limit: number): Promise<EventRecord[]> {
     const page = (await this.store.readAfter([{ topic, after }], limit)).get(topic) ?? []
     const check = await this.store.checkResume(topic, after)
     if (!check.ok) throw new CannotResumeError(check.reason, after)
-    return page.map(toDelivery)
+    return page
   }
 
   /** Registers an SSE stream for heartbeats, `maxStreamMs` and re-authorization. */
   private track(subscriber: Subscriber, authorize: Authorize | undefined, context: AuthorizeContext): void {
-    const { maxStreamMs } = this.options
+    const { maxStreamMs, reauthorizeMs } = this.options
     const expiry = maxStreamMs ? setTimeout(() => subscriber.end('expired'), maxStreamMs) : undefined
     expiry?.unref()
-    this.streams.set(subscriber, { authorize, context, expiry })
+    // Thousands of idle streams are the common case: keep nothing per stream that is not needed.
+    const needed = expiry !== undefined || (authorize !== undefined && reauthorizeMs > 0)
+    this.streams.set(subscriber, needed ? { authorize, context, expiry } : undefined)
     if (!this.heartbeat && this.options.heartbeatMs > 0) {
       this.heartbeat = setInterval(() => {
         for (const stream of this.streams.keys()) stream.heartbeat()
@@ -465,8 +463,9 @@ export class Broker<Events extends EventMap = EventMap> {
   /** Ends every stream whose `authorize` now refuses (or throws). */
   private async reauthorizeStreams(): Promise<void> {
     await Promise.all(
-      [...this.streams].map(async ([subscriber, { authorize, context }]) => {
-        if (!authorize) return
+      [...this.streams].map(async ([subscriber, entry]) => {
+        if (!entry?.authorize) return
+        const { authorize, context } = entry
         let verdict: AuthorizeResult
         try {
           verdict = await authorize(context)
@@ -483,9 +482,8 @@ export class Broker<Events extends EventMap = EventMap> {
     this.subscribers.delete(subscriber)
     this.deliveredByEnded += subscriber.delivered
     this.poller.detach(subscriber)
-    const stream = this.streams.get(subscriber)
-    if (!stream) return
-    clearTimeout(stream.expiry)
+    if (!this.streams.has(subscriber)) return
+    clearTimeout(this.streams.get(subscriber)?.expiry)
     this.streams.delete(subscriber)
     if (this.streams.size === 0) this.stopStreamTimers()
   }

@@ -41,7 +41,7 @@ export {
 } from './event.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export { Poller, type PollerOptions } from './poller.js'
-export type { Delivery } from './sse/frame.js'
+export { Batch } from './sse/batch.js'
 export {
   type AppendOptions,
   type EventStore,
@@ -54,4 +54,4 @@ export {
   type TopicCursor,
   type Unsubscribe,
 } from './store.js'
-export { type CatchUpSource, type EndReason, Subscriber, type SubscriberOptions } from './subscriber.js'
+export { type EndReason, type Sink, Subscriber, type SubscriberHost } from './subscriber.js'

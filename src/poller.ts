@@ -6,7 +6,6 @@
  */
 
 import { Batch } from './sse/batch.js'
-import { toDelivery } from './sse/frame.js'
 import type { EventStore, Unsubscribe } from './store.js'
 import type { Subscriber } from './subscriber.js'
 
@@ -135,7 +134,7 @@ export class Poller {
       const records = result.get(topic)
       // Skip a topic that was dropped (or dropped and re-added) while the read was in flight.
       if (!records?.length || this.topics.get(topic) !== state || state.cursor !== after) continue
-      const batch = new Batch(records.map(toDelivery))
+      const batch = new Batch(records)
       state.cursor = (records[records.length - 1] as (typeof records)[number]).id
       for (const subscriber of state.subscribers) subscriber.offer(batch, after)
       if (records.length >= this.options.batchSize) more = true

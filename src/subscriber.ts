@@ -8,8 +8,8 @@
  * @module
  */
 import { CannotResumeError } from './errors.js'
+import type { EventRecord } from './event.js'
 import { Batch } from './sse/batch.js'
-import type { Delivery } from './sse/frame.js'
 
 /**
  * Why a subscriber ended: the client went away (`closed`), it fell behind with `onSlow:
@@ -29,25 +29,25 @@ export interface Sink {
   end(reason: EndReason): void
 }
 
-/** What a subscriber needs from its broker to catch up from the store. */
-export interface CatchUpSource {
+/** What subscribers need from their broker: tuning, catch-up reads, and where to report. One per broker, shared. */
+export interface SubscriberHost {
+  /** Most events held in the queue before a subscriber falls back to catching up. */
+  readonly queueLimit: number
+  /** Most events read per catch-up page. */
+  readonly pageSize: number
+  /** On overflow: page from the store (`'catch-up'`) or end the stream (`'disconnect'`). */
+  readonly onSlow: 'catch-up' | 'disconnect'
   /**
    * Reads up to `limit` committed events of `topic` strictly after `after`, oldest first; throws
    * {@link CannotResumeError} when events after `after` may have been pruned before the read.
    */
-  read(topic: string, after: string, limit: number): Promise<Delivery[]>
+  read(topic: string, after: string, limit: number): Promise<EventRecord[]>
   /** The poller's position in `topic`: the id of the last event it fanned out. */
   cursor(topic: string): string | undefined
-}
-
-/** Tuning of a subscriber. */
-export interface SubscriberOptions {
-  /** Most events held in the queue before the subscriber falls back to catching up. */
-  queueLimit: number
-  /** Most events read per catch-up page. */
-  pageSize: number
-  /** On overflow: page from the store (`'catch-up'`) or end the stream (`'disconnect'`). */
-  onSlow: 'catch-up' | 'disconnect'
+  /** Called once, when a subscriber ends (the broker unregisters it). */
+  ended(subscriber: Subscriber): void
+  /** Called when a catch-up read fails (the subscriber then ends with `'error'`). */
+  failed(error: unknown): void
 }
 
 /** Receives a topic's events exactly once, in order, from its start position until it ends. */
@@ -60,10 +60,6 @@ export class Subscriber {
   delivered = 0
   /** Why events can no longer be delivered in order, when it ended with `'reset'`. */
   resetError: CannotResumeError | undefined
-  /** Called once, when the subscriber ends (the broker unregisters it). */
-  onEnd: ((subscriber: Subscriber) => void) | undefined
-  /** Called when a catch-up read fails (the subscriber then ends with `'error'`). */
-  onError: ((error: unknown) => void) | undefined
 
   private queue: Batch[] = []
   private queued = 0
@@ -75,14 +71,12 @@ export class Subscriber {
   private reading = false
   private batchArrivedWhileReading = false
   private aheadOfPoller = false
-  private readonly options: SubscriberOptions
-  private readonly source: CatchUpSource
+  private readonly host: SubscriberHost
 
-  constructor(topic: string, start: string, options: SubscriberOptions, source: CatchUpSource) {
+  constructor(topic: string, start: string, host: SubscriberHost) {
     this.topic = topic
     this.lastId = start
-    this.options = options
-    this.source = source
+    this.host = host
   }
 
   /** Whether the subscriber is catching up from the store instead of taking live events. */
@@ -102,7 +96,7 @@ export class Subscriber {
 
   /** Starts delivery once registered with the poller: live if already at its cursor, else catching up. */
   begin(): void {
-    if (this.lastId === this.source.cursor(this.topic)) this.live = true
+    if (this.lastId === this.host.cursor(this.topic)) this.live = true
     else this.readMore()
   }
 
@@ -138,8 +132,8 @@ export class Subscriber {
   offer(batch: Batch, previous: string): void {
     if (this.ended) return
     if (this.live) {
-      if (this.queued + batch.size <= this.options.queueLimit) this.accept(batch)
-      else if (this.options.onSlow === 'disconnect') this.end('slow')
+      if (this.queued + batch.size <= this.host.queueLimit) this.accept(batch)
+      else if (this.host.onSlow === 'disconnect') this.end('slow')
       else {
         this.live = false
         this.readMore()
@@ -152,8 +146,8 @@ export class Subscriber {
       return
     }
     if (this.queued > 0) return // the next read, once the queue drains, covers this batch
-    const from = this.lastId === previous ? 0 : batch.deliveries.findIndex((d) => d.record.id === this.lastId) + 1
-    if ((from > 0 || this.lastId === previous) && batch.size - from <= this.options.queueLimit) {
+    const from = this.lastId === previous ? 0 : batch.records.findIndex((record) => record.id === this.lastId) + 1
+    if ((from > 0 || this.lastId === previous) && batch.size - from <= this.host.queueLimit) {
       this.live = true
       if (from < batch.size) this.accept(batch.from(from))
       return
@@ -178,7 +172,7 @@ export class Subscriber {
       this.queue = []
       this.queued = 0
     }
-    this.onEnd?.(this)
+    this.host.ended(this)
     this.finish()
   }
 
@@ -212,7 +206,7 @@ export class Subscriber {
     if (this.reading || this.aheadOfPoller || this.ended || this.full || this.queued > 0) return
     this.reading = true
     this.batchArrivedWhileReading = false
-    this.source.read(this.topic, this.lastId, this.options.pageSize).then(
+    this.host.read(this.topic, this.lastId, this.host.pageSize).then(
       (page) => this.afterRead(page),
       (error) => {
         this.reading = false
@@ -220,18 +214,18 @@ export class Subscriber {
           this.resetError = error
           this.end('reset')
         } else {
-          this.onError?.(error)
+          this.host.failed(error)
           this.end('error')
         }
       },
     )
   }
 
-  private afterRead(page: Delivery[]): void {
+  private afterRead(page: EventRecord[]): void {
     this.reading = false
     if (this.ended) return
     if (page.length > 0) this.accept(new Batch(page))
-    if (this.lastId === this.source.cursor(this.topic)) {
+    if (this.lastId === this.host.cursor(this.topic)) {
       this.live = true
       return
     }

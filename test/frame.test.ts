@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it } from 'vitest'
-import { toDelivery } from '../src/sse/frame.js'
+import { eventFrame } from '../src/sse/frame.js'
 
 /** Feeds bytes to a real WHATWG SSE parser and returns the messages it dispatches. */
 function parse(frame: string): EventSourceMessage[] {
@@ -30,7 +30,7 @@ describe('SSE framing', () => {
       data: JSON.stringify(payload),
       createdAt: '2026-11-28T07:00:00.000Z',
     }
-    const messages = parse(toDelivery(record).frame)
+    const messages = parse(eventFrame(record))
     expect(messages).toHaveLength(1)
     const [message] = messages as [EventSourceMessage]
     expect(message.id).toBe('abc.7')
@@ -46,8 +46,8 @@ describe('SSE framing', () => {
 
   it('writes data as one line even when an adapter returns multi-line JSON', () => {
     const record = { id: 'abc.1', topic: 't', type: 'x', data: '{\n  "a": 1\n}', createdAt: '2026-11-28T07:00:00.000Z' }
-    const text = toDelivery(record).frame
+    const text = eventFrame(record)
     expect(text.split('\n').filter((line) => line.startsWith('data:'))).toHaveLength(1)
-    expect(JSON.parse((parse(toDelivery(record).frame)[0] as EventSourceMessage).data).payload).toEqual({ a: 1 })
+    expect(JSON.parse((parse(eventFrame(record))[0] as EventSourceMessage).data).payload).toEqual({ a: 1 })
   })
 })

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { RESERVED_TYPES } from '../src/event.js'
 import { createBroker, InvalidEventError, memoryStore } from '../src/index.js'
-import { toDelivery } from '../src/sse/frame.js'
+import { eventFrame } from '../src/sse/frame.js'
 
 function parse(frame: string): EventSourceMessage[] {
   const messages: EventSourceMessage[] = []
@@ -35,7 +35,7 @@ describe('fuzzing the wire', () => {
         async (type, topic, payload) => {
           const stored = await broker.publish({ topic, type, payload })
           const record = { id: stored.id, topic, type, data: JSON.stringify(payload), createdAt: stored.createdAt }
-          const messages = parse(toDelivery(record).frame)
+          const messages = parse(eventFrame(record))
           expect(messages).toHaveLength(1)
           const [message] = messages as [EventSourceMessage]
           expect(message.event).toBe(type)

@@ -3,56 +3,59 @@
  * subscriber that takes it (the fan-out unit).
  * @module
  */
-import { type Delivery, encodeFrames } from './frame.js'
+import type { EventRecord } from '../event.js'
+import { encodeFrames, eventFrame } from './frame.js'
 
 const encoder = new TextEncoder()
-const CRLF = encoder.encode('\r\n')
 
 /** Frames `bytes` as one HTTP/1.1 chunk (`<size in hex>\r\n<bytes>\r\n`) for writing straight to a socket. */
 export function httpChunk(bytes: Uint8Array): Uint8Array {
   const head = encoder.encode(`${bytes.byteLength.toString(16)}\r\n`)
-  const chunk = new Uint8Array(head.byteLength + bytes.byteLength + CRLF.byteLength)
+  const chunk = new Uint8Array(head.byteLength + bytes.byteLength + 2)
   chunk.set(head, 0)
   chunk.set(bytes, head.byteLength)
-  chunk.set(CRLF, head.byteLength + bytes.byteLength)
+  chunk.set([13, 10], head.byteLength + bytes.byteLength)
   return chunk
 }
 
-/** Consecutive deliveries of one topic whose bytes are encoded once, on first use, for every subscriber. */
+/** Consecutive events of one topic whose bytes are encoded once, on first use, for every subscriber. */
 export class Batch {
   /** The events, oldest first. */
-  readonly deliveries: readonly Delivery[]
-  private bytes: Uint8Array | undefined
+  readonly records: readonly EventRecord[]
   private chunked: Uint8Array | undefined
+  private bytes: Uint8Array | undefined
 
-  constructor(deliveries: readonly Delivery[]) {
-    this.deliveries = deliveries
+  constructor(records: readonly EventRecord[]) {
+    this.records = records
   }
 
   /** Number of events. */
   get size(): number {
-    return this.deliveries.length
+    return this.records.length
   }
 
   /** The id of the last event. */
   get lastId(): string {
-    return (this.deliveries[this.deliveries.length - 1] as Delivery).record.id
+    return (this.records[this.records.length - 1] as EventRecord).id
   }
 
-  /** Every frame of the batch as one chunk of UTF-8. */
+  /** Every frame of the batch as one chunk of UTF-8 (a view into {@link Batch.httpChunk}: the bytes exist once). */
   get chunk(): Uint8Array {
-    this.bytes ??= encodeFrames(this.deliveries.map((delivery) => delivery.frame).join(''))
+    if (!this.bytes) {
+      const chunked = this.httpChunk
+      this.bytes = chunked.subarray(chunked.indexOf(10) + 1, chunked.byteLength - 2)
+    }
     return this.bytes
   }
 
-  /** {@link Batch.chunk} framed as one HTTP/1.1 chunk. */
+  /** The frames framed as one HTTP/1.1 chunk. */
   get httpChunk(): Uint8Array {
-    this.chunked ??= httpChunk(this.chunk)
+    this.chunked ??= httpChunk(encodeFrames(this.records.map(eventFrame).join('')))
     return this.chunked
   }
 
   /** The batch from event `index` on (the same batch when `index` is 0). */
   from(index: number): Batch {
-    return index === 0 ? this : new Batch(this.deliveries.slice(index))
+    return index === 0 ? this : new Batch(this.records.slice(index))
   }
 }

@@ -9,14 +9,6 @@ import type { EventRecord } from '../event.js'
 
 const encoder = new TextEncoder()
 
-/** An event read from the store together with its SSE frame, shared by every subscriber of its topic. */
-export interface Delivery {
-  /** The stored event. */
-  readonly record: EventRecord
-  /** Its complete SSE frame (`id`, `event`, `data`, blank line), serialised once. */
-  readonly frame: string
-}
-
 /** Re-serialises `data` if an adapter returned JSON spread over several lines. */
 function oneLine(data: string): string {
   return data.includes('\n') || data.includes('\r') ? JSON.stringify(JSON.parse(data)) : data
@@ -27,9 +19,9 @@ export function eventJson(record: EventRecord): string {
   return `{"id":${JSON.stringify(record.id)},"type":${JSON.stringify(record.type)},"topic":${JSON.stringify(record.topic)},"payload":${oneLine(record.data)},"createdAt":${JSON.stringify(record.createdAt)}}`
 }
 
-/** Builds the delivery (record plus its frame) for one stored event. */
-export function toDelivery(record: EventRecord): Delivery {
-  return { record, frame: `id: ${record.id}\nevent: ${record.type}\ndata: ${eventJson(record)}\n\n` }
+/** The complete SSE frame of one stored event: `id`, `event`, `data` and the blank line. */
+export function eventFrame(record: EventRecord): string {
+  return `id: ${record.id}\nevent: ${record.type}\ndata: ${eventJson(record)}\n\n`
 }
 
 /** Encodes frame text as UTF-8 bytes. */

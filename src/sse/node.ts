@@ -11,7 +11,7 @@ import type { Socket } from 'node:net'
 import type { EndReason, Sink, Subscriber } from '../subscriber.js'
 import { type Batch, httpChunk } from './batch.js'
 import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
-import type { StreamStart } from './stream-start.js'
+import type { OpenStream, StreamStart } from './stream-start.js'
 
 /** A response that a compression middleware wrapped: it buffers until `flush()`. */
 type FlushableResponse = ServerResponse & { flush?: () => void }
@@ -29,16 +29,18 @@ function directSocket(req: IncomingMessage, res: FlushableResponse): Socket | un
 
 /** Writes a subscriber's batches to a Node response. */
 class NodeSink implements Sink {
+  /** The socket to write pre-framed chunks to, when the response allows it. */
+  socket: Socket | undefined
+  /** Ends the subscriber when the client goes away (listens on the response's `close` and `error`). */
+  readonly gone = () => this.subscriber.end('closed')
   private readonly res: FlushableResponse
-  private readonly socket: Socket | undefined
   private readonly subscriber: Subscriber
   private readonly retryMs: number
   private readonly done: () => void
-  private readonly onDrain = () => this.subscriber.drained()
+  private onDrain: (() => void) | undefined
 
-  constructor(res: FlushableResponse, socket: Socket | undefined, subscriber: Subscriber, retryMs: number, done: () => void) {
+  constructor(res: FlushableResponse, subscriber: Subscriber, retryMs: number, done: () => void) {
     this.res = res
-    this.socket = socket
     this.subscriber = subscriber
     this.retryMs = retryMs
     this.done = done
@@ -76,7 +78,10 @@ class NodeSink implements Sink {
       writable = res.write(bytes)
       res.flush?.()
     }
-    if (!writable) (socket ?? res).once('drain', this.onDrain)
+    if (!writable) {
+      this.onDrain ??= () => this.subscriber.drained()
+      ;(socket ?? res).once('drain', this.onDrain)
+    }
     return writable
   }
 }
@@ -88,26 +93,27 @@ export function writeNodeStream(req: IncomingMessage, res: FlushableResponse, st
     res.end(start.body)
     return Promise.resolve()
   }
-  const headers = sseHeaders(req.httpVersionMajor < 2)
   if (start.kind === 'retry-later') {
-    res.writeHead(200, headers)
+    res.writeHead(200, sseHeaders(req.httpVersionMajor < 2))
     res.end(retryFrame(start.retryMs))
     return Promise.resolve()
   }
+  return new Promise((resolve) => openStream(req, res, start, resolve))
+}
+
+/** Opens the stream. Kept free of closures: an idle stream holds only its subscriber and sink. */
+function openStream(req: IncomingMessage, res: FlushableResponse, start: OpenStream, done: () => void): void {
   const { subscriber } = start
-  return new Promise((resolve) => {
-    const gone = () => subscriber.end('closed')
-    res.once('close', gone)
-    res.once('error', gone)
-    if (res.destroyed) {
-      subscriber.end('closed')
-      resolve()
-      return
-    }
-    res.writeHead(200, headers)
-    res.flushHeaders()
-    const socket = directSocket(req, res)
-    const sink = new NodeSink(res, socket, subscriber, start.retryMs, resolve)
-    subscriber.attach(sink, !sink.open(encodeFrames(start.prelude)))
-  })
+  const sink = new NodeSink(res, subscriber, start.retryMs, done)
+  res.on('close', sink.gone)
+  res.on('error', sink.gone)
+  if (res.destroyed) {
+    subscriber.end('closed')
+    done()
+    return
+  }
+  res.writeHead(200, sseHeaders(req.httpVersionMajor < 2))
+  res.flushHeaders()
+  sink.socket = directSocket(req, res)
+  subscriber.attach(sink, !sink.open(encodeFrames(start.prelude)))
 }
