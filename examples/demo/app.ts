@@ -9,10 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
 import { createBroker } from '../../src/index.js'
+import type { AppEvents } from '../shared/events.js'
+import { closeServer } from '../shared/serve.js'
 import { bundlePage } from './bundle.js'
 import { openDatabase } from './database.js'
-import { DEFAULT_PROJECT, type DemoEvents } from './events.js'
+import { DEFAULT_PROJECT } from './events.js'
 import { route } from './routes.js'
+import { demoServices } from './services.js'
 
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
@@ -53,8 +56,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const db = await openDatabase(dbFile, DEFAULT_PROJECT)
   const store = sqliteStore({ db })
   await store.migrate()
-  const broker = createBroker<DemoEvents>(store)
-  const context = { db, broker, script }
+  const broker = createBroker<AppEvents>(store)
+  const context = { db, broker, script, ...demoServices(db, broker) }
 
   const server = createServer((req, res) => {
     route(context, req, res).catch((error: unknown) => {
@@ -75,9 +78,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     close() {
       closing ??= (async () => {
         await broker.close()
-        const closed = new Promise((resolve) => server.close(resolve))
-        server.closeAllConnections()
-        await closed
+        await closeServer(server)
         await store.close()
         await db.destroy()
       })()

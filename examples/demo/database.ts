@@ -1,26 +1,25 @@
 /**
- * The demo app's own tables (sessions, workspaces) in the same SQLite file as the events.
+ * The demo app's own tables (sessions, workspaces) in the same SQLite file as the events: the
+ * shared tables plus a `name` column, seeded for one project.
  * @module
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
+import { type ItemRow, openDatabase as openSqlite } from '../shared/database.js'
 import type { Item, ProjectState } from './events.js'
 
-interface ItemRow {
-  project_id: string
-  id: string
+/** A demo row: a shared row with a human name. */
+interface NamedRow extends ItemRow {
   name: string
-  status: string
 }
 
 /** The demo's tables, as Kysely sees them. */
 export interface DemoTables {
   /** Sessions of a project. */
-  sessions: ItemRow
+  sessions: NamedRow
   /** Workspaces of a project. */
-  workspaces: ItemRow
+  workspaces: NamedRow
 }
 
 const SEED = {
@@ -37,10 +36,7 @@ const SEED = {
 /** Opens (creating when missing) the demo's SQLite file in WAL mode, with its tables and seed rows. */
 export async function openDatabase(filename: string, projectId: string): Promise<Kysely<DemoTables>> {
   mkdirSync(dirname(filename), { recursive: true })
-  const database = new Database(filename)
-  database.pragma('journal_mode = WAL')
-  database.pragma('busy_timeout = 5000')
-  const db = new Kysely<DemoTables>({ dialect: new SqliteDialect({ database }) })
+  const db = openSqlite<DemoTables>(filename)
   for (const table of ['sessions', 'workspaces'] as const) {
     await sql`CREATE TABLE IF NOT EXISTS ${sql.table(table)} (
       project_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,

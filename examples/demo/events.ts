@@ -1,18 +1,8 @@
 /**
- * The demo's event map and statuses: declared once, used by the server's broker and the page's hook.
+ * What the demo adds to the shared event map and statuses (`../shared/events.ts`): the shape of
+ * its state, its default project and its topic names. Used by the server and the page alike.
  * @module
  */
-
-/** Statuses a session can be set to from the form. */
-export const SESSION_STATUSES = ['idle', 'running', 'paused', 'done', 'failed'] as const
-/** Statuses a workspace can be set to from the form. */
-export const WORKSPACE_STATUSES = ['provisioning', 'ready', 'busy', 'stopped'] as const
-
-/** The events of a project's stream. */
-export type DemoEvents = {
-  session_updated: { sessionId: string; status: string }
-  workspace_updated: { workspaceId: string; status: string }
-}
 
 /** A session or workspace as `GET /api/projects/:id/state` lists it. */
 export interface Item {
@@ -35,7 +25,7 @@ export interface ProjectState {
 /** The project the page shows when the URL names none. */
 export const DEFAULT_PROJECT = 'demo'
 
-/** The stream (topic) of a project's events. */
+/** The stream (topic) of a project's events: `project-<id>`. */
 export function topicOf(projectId: string): string {
   return `project-${projectId}`
 }

@@ -6,17 +6,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Kysely } from 'kysely'
 import type { Broker } from '../../src/index.js'
+import { type AppEvents, SESSION_STATUSES, WORKSPACE_STATUSES } from '../shared/events.js'
 import { type DemoTables, readState } from './database.js'
-import { type DemoEvents, SESSION_STATUSES, topicOf, WORKSPACE_STATUSES } from './events.js'
+import { topicOf } from './events.js'
 import { pageHtml } from './page/html.js'
-import { updateSessionStatus, updateWorkspaceStatus } from './services.js'
+import type { DemoServices } from './services.js'
 
 /** What the routes serve from. */
-export interface RouteContext {
+export interface RouteContext extends DemoServices {
   /** The app's database. */
   db: Kysely<DemoTables>
   /** The broker streaming and publishing events. */
-  broker: Broker<DemoEvents>
+  broker: Broker<AppEvents>
   /** The bundled page script. */
   script: string
 }
@@ -69,11 +70,10 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
     if (typeof next !== 'string' || !allowed.includes(next)) {
       return send(res, 400, 'text/plain', `status must be one of ${allowed.join(', ')}`)
     }
-    const services = { db: context.db, broker: context.broker }
     const published =
       kind === 'sessions'
-        ? await updateSessionStatus(services, project, id, next)
-        : await updateWorkspaceStatus(services, project, id, next)
+        ? await context.sessions.updateStatus(project, id, next)
+        : await context.workspaces.updateStatus(project, id, next)
     if (!published) return send(res, 404, 'text/plain', `no ${kind.slice(0, -1)} ${id} in project ${project}`)
     return send(res, 200, 'application/json', JSON.stringify(published))
   }

@@ -6,7 +6,8 @@
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 
-interface ItemRow {
+/** A session or workspace row: the columns the services read and write. */
+export interface ItemRow {
   project_id: string
   id: string
   status: string
@@ -32,12 +33,12 @@ const SEED: Record<keyof AppTables, ItemRow[]> = {
   ],
 }
 
-/** Opens `dbFile` (created when missing) in WAL mode; nothing is read or written yet. */
-export function openDatabase(dbFile: string): Kysely<AppTables> {
+/** Opens `dbFile` (created when missing) in WAL mode as a Kysely of `Tables`; nothing is read or written yet. */
+export function openDatabase<Tables = AppTables>(dbFile: string): Kysely<Tables> {
   const database = new Database(dbFile)
   database.pragma('journal_mode = WAL')
   database.pragma('busy_timeout = 5000')
-  return new Kysely<AppTables>({ dialect: new SqliteDialect({ database }) })
+  return new Kysely<Tables>({ dialect: new SqliteDialect({ database }) })
 }
 
 /** Creates the app's tables and seed rows unless they exist. */

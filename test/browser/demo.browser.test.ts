@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SqliteEventStore, sqliteStore } from '../../adapters/sqlite/index.js'
 import { type Demo, startDemo } from '../../examples/demo/app.js'
 import { openDatabase } from '../../examples/demo/database.js'
-import { DEFAULT_PROJECT, type DemoEvents } from '../../examples/demo/events.js'
-import { type Services, updateSessionStatus, updateWorkspaceStatus } from '../../examples/demo/services.js'
+import { DEFAULT_PROJECT } from '../../examples/demo/events.js'
+import { type DemoServices, demoServices } from '../../examples/demo/services.js'
+import type { AppEvents } from '../../examples/shared/events.js'
 import { createBroker } from '../../src/index.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -49,13 +50,13 @@ async function publishOverHttp(kind: 'sessions' | 'workspaces', id: string, stat
 }
 
 /** While the server is down: opens the same SQLite file directly and runs `work` with the app's services on it. */
-async function whileDown<T>(work: (tools: Services & { store: SqliteEventStore }) => Promise<T>): Promise<T> {
+async function whileDown<T>(work: (tools: DemoServices & { store: SqliteEventStore }) => Promise<T>): Promise<T> {
   const db = await openDatabase(dbFile, DEFAULT_PROJECT)
   const store = sqliteStore({ db })
   await store.migrate()
-  const broker = createBroker<DemoEvents>(store)
+  const broker = createBroker<AppEvents>(store)
   try {
-    return await work({ broker, store, db })
+    return await work({ ...demoServices(db, broker), store })
   } finally {
     await broker.close()
     await store.close()
@@ -140,9 +141,9 @@ describe('the demo page in Chromium', () => {
     await stopServer()
     await waitForStatus('reconnecting')
     const missed = await whileDown(async (services) => [
-      await updateSessionStatus(services, DEFAULT_PROJECT, 'session-1', 'done'),
-      await updateWorkspaceStatus(services, DEFAULT_PROJECT, 'workspace-2', 'ready'),
-      await updateSessionStatus(services, DEFAULT_PROJECT, 'session-2', 'idle'),
+      await services.sessions.updateStatus(DEFAULT_PROJECT, 'session-1', 'done'),
+      await services.workspaces.updateStatus(DEFAULT_PROJECT, 'workspace-2', 'ready'),
+      await services.sessions.updateStatus(DEFAULT_PROJECT, 'session-2', 'idle'),
     ])
     expected.push(...missed.map((event) => event?.id as string))
 
@@ -161,7 +162,7 @@ describe('the demo page in Chromium', () => {
     await stopServer()
     await waitForStatus('reconnecting')
     const pruned = await whileDown(async (services) => {
-      const event = await updateSessionStatus(services, DEFAULT_PROJECT, 'session-1', 'failed')
+      const event = await services.sessions.updateStatus(DEFAULT_PROJECT, 'session-1', 'failed')
       await services.store.deleteBefore(new Date(Date.now() + 1_000))
       return event?.id
     })

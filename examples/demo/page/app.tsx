@@ -8,7 +8,8 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import type { ResetReason } from '../../../src/client/index.js'
 import { useEvents } from '../../../src/react/index.js'
-import { DEFAULT_PROJECT, type DemoEvents, type Item, type ProjectState } from '../events.js'
+import type { AppEvents } from '../../shared/events.js'
+import { DEFAULT_PROJECT, type Item, type ProjectState } from '../events.js'
 import { EventList, type Row } from './event-list.js'
 import { PublishForm } from './publish-form.js'
 import { ResetNotice } from './reset-notice.js'
@@ -36,7 +37,7 @@ export function App({ projectId }: { projectId: string }) {
   }, [base])
   useEffect(() => void refetch(), [refetch])
 
-  const status = useEvents<DemoEvents>(
+  const status = useEvents<AppEvents>(
     `${base}/events`,
     {
       session_updated: (event) => {

@@ -3,10 +3,10 @@
  * @module
  */
 import type { EventOf } from '../../../src/client/index.js'
-import type { DemoEvents } from '../events.js'
+import type { AppEvents } from '../../shared/events.js'
 
 /** One row of the list: an event, or the place where the stream was reset. */
-export type Row = { kind: 'event'; event: EventOf<DemoEvents> } | { kind: 'reset'; key: string; reason: string }
+export type Row = { kind: 'event'; event: EventOf<AppEvents> } | { kind: 'reset'; key: string; reason: string }
 
 function time(iso: string): string {
   const date = new Date(iso)

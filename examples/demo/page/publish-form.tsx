@@ -4,7 +4,8 @@
  * @module
  */
 import { type FormEvent, useState } from 'react'
-import { type ProjectState, SESSION_STATUSES, WORKSPACE_STATUSES } from '../events.js'
+import { SESSION_STATUSES, WORKSPACE_STATUSES } from '../../shared/events.js'
+import type { ProjectState } from '../events.js'
 
 /** Picks a session or workspace and a status, and POSTs it. */
 export function PublishForm({ projectId, state }: { projectId: string; state: ProjectState | null }) {
