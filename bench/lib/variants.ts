@@ -1,0 +1,51 @@
+/**
+ * Variant names of the SSE scenarios and the server each one runs.
+ * @module
+ */
+import { join } from 'node:path'
+import type { TargetConfig } from '../targets/target.js'
+
+/** Short descriptions used in BENCHMARKS.md. */
+export const VARIANT_NOTES: Record<string, string> = {
+  ours: 'durable-sse, memory store, `broker.handle()` on node:http',
+  'ours-sqlite': 'durable-sse, SQLite file store',
+  'ours-exp-*': 'durable-sse from a patched copy (`BENCH_EXP_SRC`), memory store: optimisation experiments',
+  'raw-net': 'ceiling: raw `net` server, pre-framed bytes, one `socket.write` per socket per tick',
+  'raw-http': 'ceiling 2: node:http `res.write` of the same pre-framed bytes (chunked encoding)',
+  'better-sse': 'peer: better-sse 0.16 sessions on a `Channel`, `channel.broadcast()` per event',
+  'ours-sqlite-x100': 'durable-sse on SQLite, each call `broker.publish([...100 events])` (one transaction per call)',
+  'raw-sqlite-1': 'raw better-sqlite3: one `INSERT` per `BEGIN IMMEDIATE` transaction, same table and pragmas as ours',
+  'raw-sqlite-100': 'raw better-sqlite3: 100 `INSERT`s of one topic per transaction (rows/s)',
+  'raw-sqlite-16t':
+    "raw better-sqlite3: 16 `INSERT`s of 16 different topics per transaction, the shape of ours' group commit with 16 publishers (rows/s)",
+  'ours-pg': 'durable-sse on Postgres, NOTIFY on (`broker.publish()`, group commit)',
+  'ours-pg-poll': 'durable-sse on Postgres, `notify: false`',
+  'raw-pg': 'raw `pg` pool: one autocommit `INSERT` per publish into a bigserial table',
+  'raw-pg-notify': 'raw `pg`: `INSERT` + `pg_notify` in one statement',
+  'ours-pg-notify': 'cross-process: A and B on Postgres with NOTIFY',
+  'raw-notify': 'floor: raw `SELECT pg_notify()` in A, a `pg.Client` LISTENing in B (no SSE hop)',
+  'raw-insert-notify': 'floor 2: raw `INSERT` + `pg_notify` in one statement, LISTEN in B',
+  'raw-keyset': 'replay ceiling: node:http + better-sqlite3 keyset pages of 500 framed like ours, `res.write` with drain',
+  'ours-stalled / ours-none': 'durable-sse on SQLite with 1% / 0% of subscribers stalled (paused sockets)',
+}
+
+let files = 0
+
+/** The server configuration of `variant`; SQLite variants get a fresh file under `tmpDir`. */
+export function targetFor(variant: string, tmpDir: string, extra: Partial<TargetConfig> = {}): TargetConfig {
+  if (variant.startsWith('ours-exp')) {
+    return { kind: 'ours', store: { kind: 'memory' }, experimental: variant.slice('ours-exp-'.length), ...extra }
+  }
+  switch (variant) {
+    case 'ours':
+      return { kind: 'ours', store: { kind: 'memory' }, ...extra }
+    case 'ours-sqlite':
+      return { kind: 'ours', store: { kind: 'sqlite', filename: join(tmpDir, `fanout-${process.pid}-${files++}.db`) }, ...extra }
+    case 'raw-net':
+    case 'raw-http':
+    case 'better-sse':
+      return { kind: variant, ...extra }
+    default:
+      throw new Error(`unknown variant ${variant}`)
+  }
+}

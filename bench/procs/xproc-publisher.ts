@@ -1,0 +1,78 @@
+/**
+ * Process A of the cross-process latency scenario: publishes open-loop, each payload carrying
+ * its scheduled time. With a store it publishes through a durable-sse broker; with `raw` it sends
+ * `pg_notify` (alone, or with an insert in the same statement) through a `pg` pool.
+ * @module
+ */
+import pg from 'pg'
+import { nowUs } from '../lib/clock.js'
+import { payload } from '../lib/envelope.js'
+import { encodeHistogram, newHistogram, recordUs } from '../lib/histogram.js'
+import { runOpenLoop } from '../lib/open-loop.js'
+import { loadOurs } from '../lib/ours.js'
+import { openStore, type StoreConfig } from '../lib/stores.js'
+import { serve, startArgs } from '../lib/worker.js'
+
+/** Start arguments: a store to publish through, or a raw NOTIFY channel. */
+export type XprocPublisherStart =
+  | { kind: 'ours'; store: StoreConfig }
+  | { kind: 'raw'; postgresUrl: string; channel: string; insertInto?: string }
+
+/** Arguments of `publish`. */
+export interface XprocPublish {
+  rate: number
+  count: number
+  topic: string
+  payloadBytes: number
+  maxMs: number
+}
+
+type Send = (topic: string, t: number, bytes: number) => Promise<unknown>
+
+const start = startArgs<XprocPublisherStart>()
+
+async function sender(): Promise<Send> {
+  if (start.kind === 'ours') {
+    const { createBroker } = await loadOurs()
+    const broker = createBroker(await openStore(start.store), { onError: () => {} })
+    return (topic, t, bytes) => broker.publish({ topic, type: 'tick', payload: payload(t, bytes) })
+  }
+  const pool = new pg.Pool({ connectionString: start.postgresUrl, max: 16 })
+  pool.on('error', () => {})
+  const { channel, insertInto } = start
+  if (insertInto) {
+    await pool.query(
+      `CREATE TABLE IF NOT EXISTS ${insertInto} (id bigserial PRIMARY KEY, topic text NOT NULL, type text NOT NULL, data text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+    )
+    const sql = `WITH i AS (INSERT INTO ${insertInto} (topic, type, data) VALUES ($1, 'tick', $2) RETURNING 1) SELECT pg_notify($3, $4) FROM i`
+    return (topic, t, bytes) => pool.query(sql, [topic, JSON.stringify(payload(t, bytes)), channel, String(t)])
+  }
+  return (_topic, t) => pool.query('SELECT pg_notify($1, $2)', [channel, String(t)])
+}
+
+const send = await sender()
+
+serve({
+  publish: async (command: XprocPublish) => {
+    const pending: Promise<unknown>[] = []
+    const committed = newHistogram() // scheduled time → publish resolved (durable)
+    let errors = 0
+    const result = await runOpenLoop({
+      rate: command.rate,
+      count: command.count,
+      maxMs: command.maxMs,
+      onDue: (due) => {
+        for (const { t } of due) {
+          pending.push(
+            send(command.topic, t, command.payloadBytes).then(
+              () => recordUs(committed, nowUs() - t),
+              () => errors++,
+            ),
+          )
+        }
+      },
+    })
+    await Promise.all(pending)
+    return { ...result, errors, committed: encodeHistogram(committed) }
+  },
+})

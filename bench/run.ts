@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: runs the benchmark scenarios of issue 7 (durable-sse beside the raw ceilings
+ * and the peers), writes `bench/results/latest.json` and the generated part of BENCHMARKS.md.
+ * `--quick` (< 2 min), `--smoke` (CI, < 60 s, results to `bench/results/smoke.tmp.json` only),
+ * `--only fanout,publish,...`, `--reps N`, `--profile`.
+ * @module
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, selected } from './lib/args.js'
+import { registerBaseline } from './lib/baseline.js'
+import { buildProcesses, removeBuild } from './lib/build.js'
+import type { RunContext } from './lib/context.js'
+import { machineInfo } from './lib/machine.js'
+import { DATABASE_URL, probePostgres } from './lib/postgres.js'
+import { writeReport } from './lib/report.js'
+import type { BenchResults, ScenarioResult } from './lib/results.js'
+import { sizesFor } from './lib/sizes.js'
+import { checkTargets } from './lib/targets.js'
+import { fanoutScenarios } from './scenarios/fanout.js'
+import { memoryScenario } from './scenarios/memory.js'
+import { publishScenarios } from './scenarios/publish.js'
+import { replayScenarios } from './scenarios/replay.js'
+import { slowScenario } from './scenarios/slow.js'
+import { xprocScenario } from './scenarios/xproc.js'
+
+const args = parseArgs(process.argv.slice(2))
+const started = Date.now()
+const postgresVersion = await probePostgres()
+if (postgresVersion === undefined && process.env.CI === 'true') {
+  console.error(`no Postgres server at ${DATABASE_URL}: CI requires it`)
+  process.exit(1)
+}
+if (postgresVersion === undefined) console.warn(`!!! no Postgres at ${DATABASE_URL}: Postgres scenarios are skipped`)
+
+const tmpDir = mkdtempSync(join(tmpdir(), 'durable-sse-bench-'))
+const baseline = args.baseline === undefined ? undefined : registerBaseline(args.baseline, tmpDir)
+await buildProcesses()
+const sizes = sizesFor(args.mode)
+const ctx: RunContext = {
+  args,
+  sizes,
+  reps: args.reps ?? sizes.reps,
+  postgresUrl: postgresVersion === undefined ? undefined : DATABASE_URL,
+  tmpDir,
+  log: (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`),
+  profiles: [],
+  baseline,
+}
+const only = (id: string): boolean => selected(args, id)
+
+const scenarios: ScenarioResult[] = []
+let failed = false
+const stages: [string, () => Promise<ScenarioResult[]>][] = [
+  ['fanout', () => fanoutScenarios(ctx, only)],
+  ['publish', () => publishScenarios(ctx, only)],
+  ['xproc', () => xprocScenario(ctx, only)],
+  ['memory', () => memoryScenario(ctx, only)],
+  ['replay', () => replayScenarios(ctx, only)],
+  ['slow', () => slowScenario(ctx, only)],
+]
+try {
+  for (const [name, stage] of stages) {
+    const stageStarted = Date.now()
+    try {
+      scenarios.push(...(await stage()))
+    } catch (error) {
+      failed = true
+      ctx.log(`${name} FAILED: ${(error as Error).stack ?? error}`)
+    }
+    ctx.log(`${name} done in ${((Date.now() - stageStarted) / 1000).toFixed(1)} s`)
+  }
+} finally {
+  rmSync(tmpDir, { recursive: true, force: true })
+  removeBuild()
+}
+
+const results: BenchResults = {
+  mode: args.mode,
+  startedAt: new Date(started).toISOString(),
+  durationS: Math.round((Date.now() - started) / 100) / 10,
+  command: `npm run bench --${args.mode === 'full' ? '' : ` --${args.mode}`}${args.only.length ? ` --only ${args.only.join(',')}` : ''}${args.profile ? ' --profile' : ''}${baseline ? ` --baseline ${baseline}` : ''}`,
+  machine: machineInfo(postgresVersion ?? 'not available'),
+  scenarios,
+  targets: [],
+  profiles: ctx.profiles,
+  baseline,
+}
+results.targets = checkTargets(results)
+
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
+mkdirSync(resultsDir, { recursive: true })
+const latestFile = join(resultsDir, 'latest.json')
+let file = args.mode === 'smoke' ? 'smoke.tmp.json' : 'latest.json'
+if (args.mode !== 'smoke' && args.only.length > 0) {
+  // A partial run of the same mode updates its scenarios in latest.json; of another mode, it stays apart.
+  const previous = existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults) : undefined
+  if (previous?.mode === args.mode) {
+    const ids = new Set(scenarios.map((scenario) => scenario.id))
+    const names = new Set(results.profiles.map((profile) => profile.name))
+    results.scenarios = [...previous.scenarios.filter((scenario) => !ids.has(scenario.id)), ...scenarios]
+    results.profiles = [...previous.profiles.filter((profile) => !names.has(profile.name)), ...results.profiles]
+    results.command = `${previous.command}, then ${results.command}`
+    results.targets = checkTargets(results)
+  } else {
+    file = 'partial.tmp.json'
+  }
+}
+writeFileSync(join(resultsDir, file), `${JSON.stringify(results, null, 2)}\n`)
+ctx.log(`results: bench/results/${file}`)
+if (file === 'latest.json' && !args.noReport) {
+  writeReport(results)
+  ctx.log('BENCHMARKS.md updated')
+}
+for (const target of results.targets)
+  ctx.log(`target ${target.holds === null ? 'n/a ' : target.holds ? 'HOLDS' : 'MISS '} ${target.target}: ${target.measured}`)
+const incomplete = scenarios.flatMap((s) => s.notes.filter((note) => note.includes('failed')).map((note) => `${s.id}: ${note}`))
+if (incomplete.length > 0) console.error(`trials failed:\n  ${incomplete.join('\n  ')}`)
+ctx.log(`done in ${results.durationS} s`)
+process.exit(failed || (args.mode === 'smoke' && incomplete.length > 0) ? 1 : 0)

@@ -1,0 +1,145 @@
+/**
+ * Scenario 3, cross-process latency: process A publishes at a fixed rate, process B serves SSE
+ * and a load generator (process C) receives; B learns of A's events by Postgres NOTIFY, by
+ * polling only, or by SQLite's `data_version`. The floor is a raw `pg` NOTIFY → LISTEN round
+ * trip (alone, and with an insert in the same statement). Every rig stays up for the whole
+ * scenario; repetitions alternate between them.
+ * @module
+ */
+import { join } from 'node:path'
+import { type Child, startChild } from '../lib/child.js'
+import type { RunContext } from '../lib/context.js'
+import { Fleet } from '../lib/fleet.js'
+import { type LatencySummary, mergeEncoded, summarize } from '../lib/histogram.js'
+import { createSchema, dropSchema } from '../lib/postgres.js'
+import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
+import { startServer } from '../lib/sse-trial.js'
+import { rotate } from '../lib/stats.js'
+import type { StoreConfig } from '../lib/stores.js'
+import type { XprocPublish, XprocPublisherStart } from '../procs/xproc-publisher.js'
+
+/** One variant's processes and how to measure a run of it. */
+interface Rig {
+  measure(publish: XprocPublish): Promise<{ latency: LatencySummary; committed: LatencySummary; received: number }>
+  processes: Child[]
+}
+
+/** durable-sse in A and B over `store`, received by the fleet over SSE. */
+async function oursRig(name: string, store: StoreConfig, fleet: Fleet, pollIntervalMs: number | undefined): Promise<Rig> {
+  const { server, port } = await startServer(`xproc-b:${name}`, { kind: 'ours', store, pollIntervalMs })
+  await fleet.connect({ port, groups: [{ topic: name, count: 1 }] })
+  const publisher = await startChild(`xproc-a:${name}`, 'procs/xproc-publisher.ts', {
+    kind: 'ours',
+    store,
+  } satisfies XprocPublisherStart)
+  return {
+    processes: [server, publisher],
+    async measure(publish) {
+      await fleet.reset()
+      const { committed } = await publisher.request<{ committed: string }>('publish', publish, publish.maxMs + 60_000)
+      const report = await fleet.waitFrames({ [publish.topic]: publish.count }, 10_000)
+      return { latency: summarize(report.histogram), committed: summarize(mergeEncoded([committed])), received: report.frames }
+    },
+  }
+}
+
+/** Raw `pg_notify` in A, a LISTEN client in B. */
+async function rawRig(name: string, postgresUrl: string, insertInto: string | undefined): Promise<Rig> {
+  const channel = `bench_${name.replaceAll('-', '_')}_${process.pid}`
+  const listener = await startChild(`xproc-b:${name}`, 'procs/notify-listener.ts', { postgresUrl, channel })
+  const publisher = await startChild(`xproc-a:${name}`, 'procs/xproc-publisher.ts', {
+    kind: 'raw',
+    postgresUrl,
+    channel,
+    insertInto,
+  } satisfies XprocPublisherStart)
+  return {
+    processes: [listener, publisher],
+    async measure(publish) {
+      await listener.request('reset')
+      const { committed } = await publisher.request<{ committed: string }>('publish', publish, publish.maxMs + 60_000)
+      const { received, histogram } = await listener.request<{ received: number; histogram: string }>('wait', {
+        count: publish.count,
+        timeoutMs: 10_000,
+      })
+      return { latency: summarize(mergeEncoded([histogram])), committed: summarize(mergeEncoded([committed])), received }
+    },
+  }
+}
+
+/** Runs the cross-process latency scenario. */
+export async function xprocScenario(ctx: RunContext, selected: (id: string) => boolean): Promise<ScenarioResult[]> {
+  if (!selected('xproc')) return []
+  const { rate, seconds, pollIntervalMs } = ctx.sizes.xproc
+  const count = Math.round(rate * seconds)
+  const url = ctx.postgresUrl
+  const variants = url ? ['ours-pg-notify', 'ours-pg-poll', 'ours-sqlite', 'raw-notify', 'raw-insert-notify'] : ['ours-sqlite']
+  const recorder = new ScenarioRecorder(
+    'xproc',
+    `Cross-process latency: publish in process A at ${rate.toLocaleString('en')} events/s, receive from process B over SSE`,
+    variants,
+    [
+      { label: 'ours (NOTIFY) / raw NOTIFY floor', a: 'ours-pg-notify', b: 'raw-notify' },
+      { label: 'ours (NOTIFY) / raw insert+NOTIFY', a: 'ours-pg-notify', b: 'raw-insert-notify' },
+    ],
+    { rate, seconds, pollIntervalMs, sqliteDataVersionIntervalMs: 25 },
+  )
+  recorder.metric('p50', 'p50 publish→receive', 'ms', 'lower')
+  recorder.metric('p99', 'p99 publish→receive', 'ms', 'lower')
+  recorder.metric('p999', 'p99.9 publish→receive', 'ms', 'lower')
+  recorder.metric('commitP50', 'p50 scheduled → publish resolved in A (committed)', 'ms', 'lower')
+  recorder.metric('commitP99', 'p99 scheduled → publish resolved in A (committed)', 'ms', 'lower')
+  recorder.metric('lost', 'events not received', '', 'lower')
+  if (!url) recorder.notes.push('Postgres variants skipped: no server')
+  ctx.log(`xproc: ${variants.join(', ')}`)
+  const fleet = await Fleet.start(1)
+  const rigs = new Map<string, Rig>()
+  const schemas: string[] = []
+  const pgStore = async (notify: boolean): Promise<StoreConfig> => {
+    const schema = await createSchema(notify ? 'xproc_notify' : 'xproc_poll', url)
+    schemas.push(schema)
+    return { kind: 'postgres', connectionString: url as string, schema, notify }
+  }
+  try {
+    const rig = async (variant: string): Promise<Rig> => {
+      if (variant === 'ours-pg-notify') return oursRig(variant, await pgStore(true), fleet, undefined)
+      if (variant === 'ours-pg-poll') return oursRig(variant, await pgStore(false), fleet, pollIntervalMs)
+      if (variant === 'ours-sqlite')
+        return oursRig(variant, { kind: 'sqlite', filename: join(ctx.tmpDir, 'xproc.db') }, fleet, undefined)
+      if (variant === 'raw-notify') return rawRig(variant, url as string, undefined)
+      const schema = await createSchema('xproc_raw', url)
+      schemas.push(schema)
+      return rawRig(variant, url as string, `"${schema}".raw_events`)
+    }
+    const started = await Promise.allSettled(variants.map(async (variant) => rigs.set(variant, await rig(variant))))
+    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason
+    const publish = (topic: string): XprocPublish => ({ rate, count, topic, payloadBytes: 128, maxMs: seconds * 1000 + 5_000 })
+    for (const [variant, rig] of rigs) await rig.measure({ ...publish(variant), count: Math.min(100, count) }) // warm-up
+    for (let rep = 0; rep < ctx.reps; rep++) {
+      const line: string[] = []
+      for (const variant of rotate(variants, rep)) {
+        try {
+          const { latency, committed, received } = await (rigs.get(variant) as Rig).measure(publish(variant))
+          recorder.add(variant, 'commitP50', committed.p50)
+          recorder.add(variant, 'commitP99', committed.p99)
+          recorder.add(variant, 'p50', latency.p50)
+          recorder.add(variant, 'p99', latency.p99)
+          recorder.add(variant, 'p999', latency.p999)
+          recorder.add(variant, 'lost', count - received)
+          line.push(
+            `${variant} p50 ${latency.p50} p99 ${latency.p99} (commit p50 ${committed.p50})${received < count ? ` lost ${count - received}` : ''}`,
+          )
+        } catch (error) {
+          recorder.notes.push(`${variant} rep ${rep + 1} failed: ${(error as Error).message.split('\n')[0]}`)
+          line.push(`${variant} FAILED`)
+        }
+      }
+      ctx.log(`  xproc rep ${rep + 1}: ${line.join('; ')}`)
+    }
+  } finally {
+    for (const rig of rigs.values()) for (const child of rig.processes) await child.kill()
+    await fleet.stop()
+    for (const schema of schemas) await dropSchema(schema, url)
+  }
+  return [recorder.result()]
+}
