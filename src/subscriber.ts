@@ -89,11 +89,6 @@ export class Subscriber {
     return this.endReason !== undefined
   }
 
-  /** The id of the last event accepted (or the start position). */
-  get position(): string {
-    return this.lastId
-  }
-
   /** Starts delivery once registered with the poller: live if already at its cursor, else catching up. */
   begin(): void {
     if (this.lastId === this.host.cursor(this.topic)) this.live = true
