@@ -14,6 +14,7 @@ import { registerBaseline } from './lib/baseline.js'
 import { buildProcesses, removeBuild } from './lib/build.js'
 import type { RunContext } from './lib/context.js'
 import { machineInfo } from './lib/machine.js'
+import { mergeResults } from './lib/merge.js'
 import { DATABASE_URL, probePostgres } from './lib/postgres.js'
 import { writeReport } from './lib/report.js'
 import type { BenchResults, ScenarioResult } from './lib/results.js'
@@ -27,6 +28,15 @@ import { slowScenario } from './scenarios/slow.js'
 import { xprocScenario } from './scenarios/xproc.js'
 
 const args = parseArgs(process.argv.slice(2))
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
+const latestFile = join(resultsDir, 'latest.json')
+if (args.reportOnly) {
+  const latest = JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults
+  latest.targets = checkTargets(latest)
+  writeReport(latest)
+  console.log('BENCHMARKS.md re-rendered from bench/results/latest.json')
+  process.exit(0)
+}
 const started = Date.now()
 const postgresVersion = await probePostgres()
 if (postgresVersion === undefined && process.env.CI === 'true') {
@@ -77,7 +87,7 @@ try {
   removeBuild()
 }
 
-const results: BenchResults = {
+let results: BenchResults = {
   mode: args.mode,
   startedAt: new Date(started).toISOString(),
   durationS: Math.round((Date.now() - started) / 100) / 10,
@@ -90,21 +100,13 @@ const results: BenchResults = {
 }
 results.targets = checkTargets(results)
 
-const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 mkdirSync(resultsDir, { recursive: true })
-const latestFile = join(resultsDir, 'latest.json')
 let file = args.mode === 'smoke' ? 'smoke.tmp.json' : 'latest.json'
 if (args.mode !== 'smoke' && args.only.length > 0) {
   // A partial run of the same mode updates its scenarios in latest.json; of another mode, it stays apart.
   const previous = existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults) : undefined
-  if (previous?.mode === args.mode) {
-    const ids = new Set(scenarios.map((scenario) => scenario.id))
-    const names = new Set(results.profiles.map((profile) => profile.name))
-    results.scenarios = [...previous.scenarios.filter((scenario) => !ids.has(scenario.id)), ...scenarios]
-    results.profiles = [...previous.profiles.filter((profile) => !names.has(profile.name)), ...results.profiles]
-    results.command = `${previous.command}, then ${results.command}`
-    results.targets = checkTargets(results)
-  } else {
+  if (previous?.mode === args.mode) results = mergeResults(previous, results)
+  else {
     file = 'partial.tmp.json'
   }
 }

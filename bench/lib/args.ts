@@ -22,10 +22,13 @@ export interface BenchArgs {
   variants: string[]
   /** A git revision whose `src/` also runs, as variant `ours-exp-baseline` (before/after). */
   baseline: string | undefined
+  /** Only re-render BENCHMARKS.md from `bench/results/latest.json` (no measurements). */
+  reportOnly: boolean
 }
 
-const USAGE = `usage: tsx bench/run.ts [--quick | --smoke] [--only fanout,publish,...] [--reps N] [--profile] [--no-report] [--variants ours,raw-http,...] [--baseline <git rev>]
-  (default: full run; --quick < 2 min; --smoke: tiny sizes, < 60 s, checks that every scenario runs)`
+const USAGE = `usage: tsx bench/run.ts [--quick | --smoke] [--only fanout,publish,...] [--reps N] [--profile] [--no-report] [--report] [--variants ours,raw-http,...] [--baseline <git rev>]
+  (default: full run; --quick < 2 min; --smoke: tiny sizes, < 60 s, checks that every scenario runs;
+   --report: only re-render BENCHMARKS.md from bench/results/latest.json)`
 
 /** Parses `argv` (without node and script); exits with usage on an unknown flag. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -37,6 +40,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     noReport: false,
     variants: [],
     baseline: undefined,
+    reportOnly: false,
   }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string
@@ -52,6 +56,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (name === '--only') args.only = value().split(',').filter(Boolean)
     else if (name === '--profile') args.profile = true
     else if (name === '--no-report') args.noReport = true
+    else if (name === '--report') args.reportOnly = true
     else if (name === '--reps') args.reps = Number(value())
     else if (name === '--variants') args.variants = value().split(',').filter(Boolean)
     else if (name === '--baseline') args.baseline = value()
