@@ -28,6 +28,8 @@ import {
 } from './event.js'
 import { GroupCommit } from './group-commit.js'
 import { Poller } from './poller.js'
+import { RecordScreen } from './screen.js'
+import { Batch } from './sse/batch.js'
 import { connectedFrame, resetFrame, retryFrame } from './sse/frame.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
@@ -163,6 +165,7 @@ export class Broker<Events extends EventMap = EventMap> {
   private readonly limits: EventLimits
   private readonly groupCommit: GroupCommit
   private readonly poller: Poller
+  private readonly screen: RecordScreen
   private readonly host: SubscriberHost
   private readonly subscribers = new Set<Subscriber>()
   /** Open SSE streams, with what `maxStreamMs` and re-authorization need when they apply. */
@@ -194,10 +197,12 @@ export class Broker<Events extends EventMap = EventMap> {
     }
     this.limits = this.options
     this.groupCommit = new GroupCommit(store)
+    this.screen = new RecordScreen(this.options.onError)
     this.poller = new Poller(store, {
       pollIntervalMs: this.options.pollIntervalMs,
       batchSize: this.options.batchSize,
       onError: this.options.onError,
+      screen: this.screen,
     })
     const { queueLimit, batchSize, onSlow, onError } = this.options
     this.host = {
@@ -433,11 +438,12 @@ export class Broker<Events extends EventMap = EventMap> {
    * One catch-up page. Retention deletes oldest first, so if the topic was not pruned past `after`
    * once the read is done, nothing after `after` was deleted before it: the page has no gap.
    */
-  private async catchUp(topic: string, after: string, limit: number): Promise<EventRecord[]> {
+  private async catchUp(topic: string, after: string, limit: number): Promise<Batch | undefined> {
     const page = (await this.store.readAfter([{ topic, after }], limit)).get(topic) ?? []
     const check = await this.store.checkResume(topic, after)
     if (!check.ok) throw new CannotResumeError(check.reason, after)
-    return page
+    if (page.length === 0) return undefined
+    return new Batch(this.screen.pass(topic, page), (page[page.length - 1] as EventRecord).id)
   }
 
   /** Registers an SSE stream for heartbeats, `maxStreamMs` and re-authorization. */

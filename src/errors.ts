@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'CANNOT_RESUME'
   | 'BROKER_CLOSED'
   | 'PUBLISH_FAILED'
+  | 'CORRUPT_EVENT'
 
 /** Base class of every error thrown by durable-sse; branch on `code`. */
 export class DurableSseError extends Error {
@@ -88,5 +89,26 @@ export class PublishFailedError extends DurableSseError {
     super('PUBLISH_FAILED', `publish failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
       cause,
     })
+  }
+}
+
+/**
+ * An event read from the store cannot be delivered safely (written by another program: a type or
+ * topic with CR, LF or NUL, data that is not JSON, an id that is not printable ASCII). It is
+ * skipped, reported once through the broker's `onError`, and the stream moves past it.
+ */
+export class CorruptEventError extends DurableSseError {
+  /** The topic the event was read from. */
+  readonly topic: string
+  /** The event's id, as the store returned it. */
+  readonly id: string
+  /** What is wrong with it. */
+  readonly reason: string
+
+  constructor(topic: string, id: string, reason: string) {
+    super('CORRUPT_EVENT', `skipped event ${JSON.stringify(id)} of topic ${JSON.stringify(topic)}: ${reason}`)
+    this.topic = topic
+    this.id = id
+    this.reason = reason
   }
 }

@@ -21,6 +21,7 @@ export {
 export {
   BrokerClosedError,
   CannotResumeError,
+  CorruptEventError,
   DurableSseError,
   type ErrorCode,
   InvalidEventError,

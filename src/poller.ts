@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { RecordScreen } from './screen.js'
 import { Batch } from './sse/batch.js'
 import type { EventStore, Unsubscribe } from './store.js'
 import type { Subscriber } from './subscriber.js'
@@ -17,6 +18,8 @@ export interface PollerOptions {
   batchSize: number
   /** Where store errors go; the poller retries at the next wake-up or backstop tick. */
   onError: (error: unknown) => void
+  /** Checks what the store returns before it is fanned out. */
+  screen: RecordScreen
 }
 
 interface TopicState {
@@ -131,13 +134,15 @@ export class Poller {
     const result = await this.store.readAfter(asked, this.options.batchSize)
     let more = false
     for (const { topic, after, state } of asked) {
-      const records = result.get(topic)
+      const read = result.get(topic)
       // Skip a topic that was dropped (or dropped and re-added) while the read was in flight.
-      if (!records?.length || this.topics.get(topic) !== state || state.cursor !== after) continue
-      const batch = new Batch(records)
-      state.cursor = (records[records.length - 1] as (typeof records)[number]).id
+      if (!read?.length || this.topics.get(topic) !== state || state.cursor !== after) continue
+      state.cursor = (read[read.length - 1] as (typeof read)[number]).id
+      if (read.length >= this.options.batchSize) more = true
+      const records = this.options.screen.pass(topic, read)
+      if (records.length === 0) continue // only corrupt events: the cursor moved past them
+      const batch = new Batch(records, state.cursor)
       for (const subscriber of state.subscribers) subscriber.offer(batch, after)
-      if (records.length >= this.options.batchSize) more = true
     }
     return more
   }

@@ -8,8 +8,7 @@
  * @module
  */
 import { CannotResumeError } from './errors.js'
-import type { EventRecord } from './event.js'
-import { Batch } from './sse/batch.js'
+import type { Batch } from './sse/batch.js'
 
 /**
  * Why a subscriber ended: the client went away (`closed`), it fell behind with `onSlow:
@@ -38,10 +37,11 @@ export interface SubscriberHost {
   /** On overflow: page from the store (`'catch-up'`) or end the stream (`'disconnect'`). */
   readonly onSlow: 'catch-up' | 'disconnect'
   /**
-   * Reads up to `limit` committed events of `topic` strictly after `after`, oldest first; throws
+   * Reads up to `limit` committed events of `topic` strictly after `after`, oldest first (screened:
+   * `undefined` when there are none, a batch without records when all were corrupt); throws
    * {@link CannotResumeError} when events after `after` may have been pruned before the read.
    */
-  read(topic: string, after: string, limit: number): Promise<EventRecord[]>
+  read(topic: string, after: string, limit: number): Promise<Batch | undefined>
   /** The poller's position in `topic`: the id of the last event it fanned out. */
   cursor(topic: string): string | undefined
   /** Called once, when a subscriber ends (the broker unregisters it). */
@@ -144,7 +144,7 @@ export class Subscriber {
     const from = this.lastId === previous ? 0 : batch.records.findIndex((record) => record.id === this.lastId) + 1
     if ((from > 0 || this.lastId === previous) && batch.size - from <= this.host.queueLimit) {
       this.live = true
-      if (from < batch.size) this.accept(batch.from(from))
+      this.accept(batch.from(from))
       return
     }
     this.readMore()
@@ -184,6 +184,7 @@ export class Subscriber {
   /** Writes `batch` at once if the sink can take it, else queues it; either way it is accepted. */
   private accept(batch: Batch): void {
     this.lastId = batch.lastId
+    if (batch.size === 0) return // only corrupt events were left out: nothing to write
     if (this.full || this.queue.length > 0) {
       this.queue.push(batch)
       this.queued += batch.size
@@ -216,17 +217,17 @@ export class Subscriber {
     )
   }
 
-  private afterRead(page: EventRecord[]): void {
+  private afterRead(page: Batch | undefined): void {
     this.reading = false
     if (this.ended) return
-    if (page.length > 0) this.accept(new Batch(page))
+    if (page) this.accept(page)
     if (this.lastId === this.host.cursor(this.topic)) {
       this.live = true
       return
     }
     // Events after the poller's cursor were read here; wait for the poller's batch that holds
     // `lastId` unless the store answered before a batch it already fanned out (then read again).
-    if (page.length === 0 && !this.batchArrivedWhileReading) this.aheadOfPoller = true
+    if (page === undefined && !this.batchArrivedWhileReading) this.aheadOfPoller = true
     else this.readMore()
   }
 }

@@ -43,11 +43,4 @@ describe('SSE framing', () => {
       createdAt: record.createdAt,
     })
   })
-
-  it('writes data as one line even when an adapter returns multi-line JSON', () => {
-    const record = { id: 'abc.1', topic: 't', type: 'x', data: '{\n  "a": 1\n}', createdAt: '2026-11-28T07:00:00.000Z' }
-    const text = eventFrame(record)
-    expect(text.split('\n').filter((line) => line.startsWith('data:'))).toHaveLength(1)
-    expect(JSON.parse((parse(eventFrame(record))[0] as EventSourceMessage).data).payload).toEqual({ a: 1 })
-  })
 })

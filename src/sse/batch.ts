@@ -22,21 +22,20 @@ export function httpChunk(bytes: Uint8Array): Uint8Array {
 export class Batch {
   /** The events, oldest first. */
   readonly records: readonly EventRecord[]
+  /** The id of the last event read, corrupt ones included (the position after the batch). */
+  readonly lastId: string
   private chunked: Uint8Array | undefined
   private bytes: Uint8Array | undefined
 
-  constructor(records: readonly EventRecord[]) {
+  /** `lastId` defaults to the last record's id; it is later when corrupt events after it were left out. */
+  constructor(records: readonly EventRecord[], lastId = (records[records.length - 1] as EventRecord).id) {
     this.records = records
+    this.lastId = lastId
   }
 
   /** Number of events. */
   get size(): number {
     return this.records.length
-  }
-
-  /** The id of the last event. */
-  get lastId(): string {
-    return (this.records[this.records.length - 1] as EventRecord).id
   }
 
   /** Every frame of the batch as one chunk of UTF-8 (a view into {@link Batch.httpChunk}: the bytes exist once). */
@@ -56,6 +55,6 @@ export class Batch {
 
   /** The batch from event `index` on (the same batch when `index` is 0). */
   from(index: number): Batch {
-    return index === 0 ? this : new Batch(this.records.slice(index))
+    return index === 0 ? this : new Batch(this.records.slice(index), this.lastId)
   }
 }

@@ -9,14 +9,9 @@ import type { EventRecord } from '../event.js'
 
 const encoder = new TextEncoder()
 
-/** Re-serialises `data` if an adapter returned JSON spread over several lines. */
-function oneLine(data: string): string {
-  return data.includes('\n') || data.includes('\r') ? JSON.stringify(JSON.parse(data)) : data
-}
-
-/** The `data:` line's JSON for a record: `{id, type, topic, payload, createdAt}`, one line. */
+/** The `data:` line's JSON for a record that passed the screen (`screen.ts`): `{id, type, topic, payload, createdAt}`, one line. */
 export function eventJson(record: EventRecord): string {
-  return `{"id":${JSON.stringify(record.id)},"type":${JSON.stringify(record.type)},"topic":${JSON.stringify(record.topic)},"payload":${oneLine(record.data)},"createdAt":${JSON.stringify(record.createdAt)}}`
+  return `{"id":${JSON.stringify(record.id)},"type":${JSON.stringify(record.type)},"topic":${JSON.stringify(record.topic)},"payload":${record.data},"createdAt":${JSON.stringify(record.createdAt)}}`
 }
 
 /** The complete SSE frame of one stored event: `id`, `event`, `data` and the blank line. */
