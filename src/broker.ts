@@ -242,7 +242,11 @@ export class Broker<Events extends EventMap = EventMap> {
             throw cause instanceof DurableSseError || cause instanceof TypeError ? cause : new PublishFailedError(cause)
           })
     this.published += records.length
-    this.poller.wake()
+    let previous: string | undefined
+    for (const { topic } of records) {
+      if (topic !== previous) this.poller.wake(topic)
+      previous = topic
+    }
     const stored = records.map((record, i) => ({
       id: record.id,
       topic: record.topic,

@@ -52,6 +52,7 @@ export {
   parseEventId,
   type ResumeCheck,
   resumeCheck,
+  type TopicChanges,
   type TopicCursor,
   type Unsubscribe,
 } from './store.js'

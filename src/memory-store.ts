@@ -12,8 +12,14 @@ import {
   parseEventId,
   type ResumeCheck,
   resumeCheck,
+  type TopicChanges,
   type TopicCursor,
 } from './store.js'
+
+/** Most appended events remembered for `changedTopics` (older tokens make the poller read every topic). */
+const MAX_REMEMBERED_CHANGES = 100_000
+/** Most topics one `changedTopics` answer lists. */
+const MAX_LISTED_TOPICS = 1_000
 
 interface TopicLog {
   /** Events still held, oldest first; `events[i]` has seq `firstSeq + i`. */
@@ -37,6 +43,9 @@ export interface MemoryStoreOptions {
 export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
   const epoch = options.epoch ?? newEpoch()
   const topics = new Map<string, TopicLog>()
+  /** The topic of every event appended after the first `changesBase` ones, for `changedTopics`. */
+  let changes: string[] = []
+  let changesBase = 0
 
   const logOf = (topic: string): TopicLog => {
     let log = topics.get(topic)
@@ -59,8 +68,24 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
         const log = logOf(draft.topic)
         const record: EventRecord = { ...draft, id: formatEventId(epoch, headSeq(log) + 1), createdAt }
         log.events.push(record)
+        changes.push(draft.topic)
+        if (changes.length > MAX_REMEMBERED_CHANGES) {
+          const dropped = Math.floor(changes.length / 2)
+          changesBase += dropped
+          changes = changes.slice(dropped)
+        }
         return record
       })
+    },
+
+    async changedTopics(token: string | undefined): Promise<TopicChanges> {
+      const next = `${epoch}:${changesBase + changes.length}`
+      if (token === undefined) return { topics: [], token: next }
+      const [tokenEpoch, count] = token.split(':')
+      const since = Number(count) - changesBase
+      if (tokenEpoch !== epoch || !(since >= 0)) return { topics: undefined, token: next }
+      const changed = new Set(changes.slice(since))
+      return { topics: changed.size > MAX_LISTED_TOPICS ? undefined : [...changed], token: next }
     },
 
     async readAfter(cursors: readonly TopicCursor[], limit: number): Promise<Map<string, EventRecord[]>> {
@@ -106,6 +131,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
 
     async close(): Promise<void> {
       topics.clear()
+      changes = []
     },
   }
 }

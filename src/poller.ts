@@ -1,13 +1,18 @@
 /**
  * The poller: the only delivery path. It keeps one cursor per topic that has local subscribers,
- * reads what is new in one store round trip, frames each event once and fans it out. Wake-ups
- * coalesce; a backstop interval covers lost signals; it is idle when nobody subscribes.
+ * reads what is new, frames each event once and fans it out. A poll reads only the topics that may
+ * have changed: those named by wake-ups (this process's publishes, a NOTIFY payload), those a
+ * store with a global commit order lists as changed (`changedTopics`), and every tailed topic only
+ * when a wake-up cannot say which (a topic-less wake from a store without `changedTopics`, the
+ * backstop interval of such a store, a fresh start). So an event costs the same whether the
+ * process tails a hundred topics or a hundred thousand. Wake-ups coalesce; the backstop covers lost
+ * signals; it is idle when nobody subscribes.
  * @module
  */
 
 import type { RecordScreen } from './screen.js'
 import { Batch } from './sse/batch.js'
-import type { EventStore, Unsubscribe } from './store.js'
+import type { EventStore, TopicCursor, Unsubscribe } from './store.js'
 import type { Subscriber } from './subscriber.js'
 
 /** Tuning of a poller. */
@@ -27,6 +32,18 @@ interface TopicState {
   subscribers: Set<Subscriber>
 }
 
+/** What the next poll must read. */
+interface PendingWork {
+  /** Topics named by wake-ups (or left with a full batch). */
+  topics: Set<string>
+  /** Ask the store which topics changed (`changedTopics`). */
+  askChanges: boolean
+  /** Read every tailed topic. */
+  everything: boolean
+}
+
+const noWork = (): PendingWork => ({ topics: new Set(), askChanges: false, everything: false })
+
 /** Tails the store for the topics that have local subscribers and fans new events out to them. */
 export class Poller {
   /** Milliseconds from the oldest wake-up served by the last poll to its fan-out. */
@@ -35,8 +52,10 @@ export class Poller {
   private readonly topics = new Map<string, TopicState>()
   private readonly store: EventStore
   private readonly options: PollerOptions
+  private pending: PendingWork = noWork()
+  /** The store's `changedTopics` token; `undefined` until the first answer (and after a stop). */
+  private changesToken: string | undefined
   private polling = false
-  private dirty = false
   private scheduled = false
   private wokenAt: number | undefined
   private backstop: ReturnType<typeof setInterval> | undefined
@@ -57,13 +76,17 @@ export class Poller {
     return this.topics.get(topic)?.cursor
   }
 
-  /** Registers a subscriber; a topic new to the poller starts at `head` (the store's head, read just before). */
+  /**
+   * Registers a subscriber; a topic new to the poller starts at `head` (the store's head, read just
+   * before) and is read once soon, for what committed since (a wake-up for it may have come first).
+   */
   attach(subscriber: Subscriber, head: string): void {
     let state = this.topics.get(subscriber.topic)
     if (!state) {
       state = { cursor: head, subscribers: new Set() }
       this.topics.set(subscriber.topic, state)
       if (this.topics.size === 1) this.start()
+      this.wake(subscriber.topic)
     }
     state.subscribers.add(subscriber)
   }
@@ -76,15 +99,19 @@ export class Poller {
     if (this.topics.size === 0) this.stop()
   }
 
-  /** Asks for a poll soon; calls made while one is pending or running coalesce into one more poll. */
+  /**
+   * Asks for a poll soon, of `topic` when given, else of whatever may have changed. Calls made while
+   * a poll is pending or running coalesce into one more poll.
+   */
   wake(topic?: string): void {
-    if (this.topics.size === 0 || (topic !== undefined && !this.topics.has(topic))) return
+    if (this.topics.size === 0) return
+    if (topic !== undefined) {
+      if (!this.topics.has(topic)) return
+      this.pending.topics.add(topic)
+    } else if (this.store.changedTopics) this.pending.askChanges = true
+    else this.pending.everything = true
     this.wokenAt ??= performance.now()
-    if (this.polling) {
-      this.dirty = true
-      return
-    }
-    if (this.scheduled) return
+    if (this.polling || this.scheduled) return
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false
@@ -98,52 +125,82 @@ export class Poller {
     this.backstop = undefined
     this.stopWake?.()
     this.stopWake = undefined
+    this.pending = noWork()
+    this.changesToken = undefined
   }
 
   private start(): void {
     this.backstop = setInterval(() => this.wake(), this.options.pollIntervalMs)
     this.backstop.unref()
     this.stopWake = this.store.onWake?.((topic) => this.wake(topic))
+    // The first `changedTopics` token is taken at once; the read of every topic after it covers
+    // whatever committed before it.
+    this.pending.askChanges = this.store.changedTopics !== undefined
+  }
+
+  private hasWork(): boolean {
+    const { topics, askChanges, everything } = this.pending
+    return this.topics.size > 0 && (topics.size > 0 || askChanges || everything)
   }
 
   private async poll(): Promise<void> {
-    if (this.polling) {
-      this.dirty = true
-      return
-    }
+    if (this.polling) return
     this.polling = true
     try {
-      do {
-        this.dirty = false
+      while (this.hasWork()) {
         const wokenAt = this.wokenAt
         this.wokenAt = undefined
-        if (await this.pollOnce()) this.dirty = true
+        const work = this.pending
+        this.pending = noWork()
+        try {
+          await this.pollOnce(work)
+        } catch (error) {
+          // Nothing is lost: what this poll was to read is read at the next wake-up or backstop tick.
+          this.restore(work)
+          this.options.onError(error)
+          return
+        }
         if (wokenAt !== undefined) this.lastLagMs = performance.now() - wokenAt
-      } while (this.dirty && this.topics.size > 0)
-    } catch (error) {
-      this.options.onError(error)
+      }
     } finally {
       this.polling = false
     }
   }
 
-  /** One read of every tailed topic; returns whether some topic filled a whole batch (more to read). */
-  private async pollOnce(): Promise<boolean> {
-    const asked = [...this.topics].map(([topic, state]) => ({ topic, after: state.cursor, state }))
-    if (asked.length === 0) return false
+  /** Puts back the work of a failed poll, merged with what arrived meanwhile. */
+  private restore(work: PendingWork): void {
+    for (const topic of work.topics) this.pending.topics.add(topic)
+    this.pending.askChanges ||= work.askChanges
+    this.pending.everything ||= work.everything
+  }
+
+  /** One read of the topics that may have changed; a topic that filled a whole batch stays pending. */
+  private async pollOnce(work: PendingWork): Promise<void> {
+    if (work.askChanges && this.store.changedTopics) {
+      const changes = await this.store.changedTopics(this.changesToken)
+      if (this.changesToken === undefined || changes.topics === undefined) work.everything = true
+      else for (const topic of changes.topics) work.topics.add(topic)
+      this.changesToken = changes.token
+      work.askChanges = false // done: a failed read below must not ask again for what this answer said
+    }
+    const asked: Array<TopicCursor & { state: TopicState }> = []
+    const add = (topic: string, state: TopicState | undefined) => {
+      if (state) asked.push({ topic, after: state.cursor, state })
+    }
+    if (work.everything) for (const [topic, state] of this.topics) add(topic, state)
+    else for (const topic of work.topics) add(topic, this.topics.get(topic))
+    if (asked.length === 0) return
     const result = await this.store.readAfter(asked, this.options.batchSize)
-    let more = false
     for (const { topic, after, state } of asked) {
       const read = result.get(topic)
       // Skip a topic that was dropped (or dropped and re-added) while the read was in flight.
       if (!read?.length || this.topics.get(topic) !== state || state.cursor !== after) continue
       state.cursor = (read[read.length - 1] as (typeof read)[number]).id
-      if (read.length >= this.options.batchSize) more = true
+      if (read.length >= this.options.batchSize) this.pending.topics.add(topic)
       const records = this.options.screen.pass(topic, read)
       if (records.length === 0) continue // only corrupt events: the cursor moved past them
       const batch = new Batch(records, state.cursor)
       for (const subscriber of state.subscribers) subscriber.offer(batch, after)
     }
-    return more
   }
 }

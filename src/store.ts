@@ -37,6 +37,14 @@ export type ResumeCheck =
       reason: ResetReason
     }
 
+/** The answer of {@link EventStore.changedTopics}. */
+export interface TopicChanges {
+  /** Every topic with events committed after the token asked with; `undefined` when too many to list (read every topic). */
+  topics: readonly string[] | undefined
+  /** The token to ask with next time. */
+  token: string
+}
+
 /** Stops a wake-up subscription started with {@link EventStore.onWake}. */
 export type Unsubscribe = () => void
 
@@ -63,8 +71,15 @@ export interface EventStore {
   isValidId(id: string): boolean
   /** Deletes events appended before `date` and remembers per topic how far it pruned; returns how many. */
   deleteBefore(date: Date): Promise<number>
-  /** Calls `listener` (with a topic when known) when events may have been committed elsewhere. Optional. */
+  /** Calls `listener` when events may have been committed elsewhere: with their topic when known, without one when any topic may have changed. Optional. */
   onWake?(listener: (topic?: string) => void): Unsubscribe
+  /**
+   * Optional, for stores whose commits have one global order (SQLite's rowid): the topics with
+   * events committed after `token` (one this method returned; `undefined` asks only for a first
+   * token), in O(new events). Then a wake-up without a topic costs a read of what changed, not of
+   * every topic.
+   */
+  changedTopics?(token: string | undefined): Promise<TopicChanges>
   /** Releases what the store opened itself (never a connection the caller passed in). */
   close(): Promise<void>
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import { appendCases } from './cases/append.js'
+import { changesCases } from './cases/changes.js'
 import { concurrencyCases } from './cases/concurrency.js'
 import { headsCases } from './cases/heads.js'
 import { idCases } from './cases/ids.js'
@@ -32,5 +33,6 @@ export const eventStoreCases: readonly EventStoreCase[] = Object.freeze([
   ...sharedCases,
   ...transactionCases,
   ...wakeCases,
+  ...changesCases,
   ...lifecycleCases,
 ])

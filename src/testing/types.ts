@@ -18,8 +18,10 @@ import type { EventStore } from '../store.js'
  *   foreign; the fixture supplies {@link EventStoreFixture.makeForeignStore}.
  * - `shared`: several store instances can open one database, as several processes do; the fixture
  *   supplies {@link EventStoreFixture.makePeerStore}.
+ * - `changes`: `changedTopics` lists the topics committed after a token (stores with one global
+ *   commit order).
  */
-export type StoreCapability = 'transactions' | 'atomic' | 'wake' | 'foreign-ids' | 'shared'
+export type StoreCapability = 'transactions' | 'atomic' | 'wake' | 'foreign-ids' | 'shared' | 'changes'
 
 /**
  * The stable id of every conformance case. Ids are never renamed or reused; a case that changes
@@ -57,6 +59,10 @@ export type EventStoreCaseId =
   | 'wake-unsubscribe-stops'
   | 'wake-after-peer-append'
   | 'close-idempotent'
+  | 'changes-list-topics-after-token'
+  | 'changes-after-peer-append'
+  | 'changes-token-never-passes-uncommitted'
+  | 'changes-under-concurrent-appends'
 
 /** A store made for one case (or a second database, for `foreign-ids`), and how to release it. */
 export interface StoreHandle {

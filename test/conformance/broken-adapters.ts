@@ -513,4 +513,30 @@ export const brokenAdapters: BrokenAdapter[] = [
     capabilities: [],
     fails: ['close-idempotent'],
   },
+  {
+    defect: 'changedTopics never lists a topic (a global cursor that does not move)',
+    make: () => {
+      const { store } = base()
+      return { store: patched(store, { changedTopics: async () => ({ topics: [], token: 'still' }) }) }
+    },
+    capabilities: ['changes'],
+    fails: ['changes-list-topics-after-token', 'changes-under-concurrent-appends'],
+  },
+  {
+    defect: 'changedTopics lists only the first topic of each append',
+    make: () => {
+      const { store } = base()
+      const inner = store.changedTopics?.bind(store) as NonNullable<EventStore['changedTopics']>
+      return {
+        store: patched(store, {
+          changedTopics: async (token) => {
+            const changes = await inner(token)
+            return { ...changes, topics: changes.topics?.slice(0, 1) }
+          },
+        }),
+      }
+    },
+    capabilities: ['changes'],
+    fails: ['changes-list-topics-after-token', 'changes-under-concurrent-appends'],
+  },
 ]

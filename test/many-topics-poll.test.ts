@@ -1,0 +1,140 @@
+/**
+ * The poller reads only what may have changed: with 10,000 topics tailed, the poll after one
+ * publish asks the store for that topic alone (counted at the store), and a wake-up that never
+ * arrives is covered by the backstop. On memory and on the real Postgres server.
+ */
+import { describe, expect, it } from 'vitest'
+import { type Broker, createBroker, type EventStore, memoryStore, type Subscription } from '../src/index.js'
+import { describePostgres } from './helpers/postgres.js'
+import { take, until } from './helpers/wait.js'
+
+/** A store that counts what the poller asks of it, optionally without wake-ups (a lost signal). */
+interface CountingStore {
+  store: EventStore
+  /** The topics of each `readAfter` call, in order. */
+  asked: string[][]
+  /** `changedTopics` calls. */
+  changes: number
+  /** Wake-ups the underlying store gave. */
+  wakes: number
+  /** Reads in flight. */
+  inFlight: number
+}
+
+function counting(inner: EventStore, { withWakes }: { withWakes: boolean }): CountingStore {
+  const counted: CountingStore = { store: inner, asked: [], changes: 0, wakes: 0, inFlight: 0 }
+  const track = async <T>(read: Promise<T>): Promise<T> => {
+    counted.inFlight++
+    try {
+      return await read
+    } finally {
+      counted.inFlight--
+    }
+  }
+  const store: EventStore = {
+    append: (drafts, options) => inner.append(drafts, options),
+    readAfter: (cursors, limit) => {
+      counted.asked.push(cursors.map((cursor) => cursor.topic))
+      return track(inner.readAfter(cursors, limit))
+    },
+    heads: (topics) => inner.heads(topics),
+    checkResume: (topic, id) => inner.checkResume(topic, id),
+    isValidId: (id) => inner.isValidId(id),
+    deleteBefore: (date) => inner.deleteBefore(date),
+    close: () => inner.close(),
+  }
+  if (inner.changedTopics) {
+    const changedTopics = inner.changedTopics.bind(inner)
+    store.changedTopics = (token) => {
+      counted.changes++
+      return track(changedTopics(token))
+    }
+  }
+  if (withWakes && inner.onWake) {
+    const onWake = inner.onWake.bind(inner)
+    store.onWake = (listener) =>
+      onWake((topic) => {
+        counted.wakes++
+        listener(topic)
+      })
+  }
+  counted.store = store
+  return counted
+}
+
+/** Resolves once the poller has nothing in flight, a few event-loop turns in a row. */
+async function settled(counted: CountingStore): Promise<void> {
+  for (let turn = 0; turn < 3; turn++) {
+    await new Promise((resolve) => setImmediate(resolve))
+    await until(() => counted.inFlight === 0, 10_000, 'the poller to settle')
+  }
+}
+
+const TOPICS = 10_000
+
+async function subscribeAll(broker: Broker, count: number): Promise<Array<Subscription<unknown>>> {
+  const subscriptions = Array.from({ length: count }, (_, i) => broker.subscribe(`t-${i}`))
+  await Promise.all(subscriptions.map((subscription) => subscription.ready))
+  return subscriptions as Array<Subscription<unknown>>
+}
+
+/** The two behaviours, for one way of making a fresh store. */
+function manyTopicSuite(open: () => Promise<EventStore>, closeStore = (store: EventStore) => store.close()): void {
+  it(`reads only the published topic with ${TOPICS} topics tailed`, { timeout: 60_000 }, async () => {
+    const inner = await open()
+    const counted = counting(inner, { withWakes: true })
+    const broker = createBroker(counted.store, { pollIntervalMs: 600_000 })
+    try {
+      const subscriptions = await subscribeAll(broker, TOPICS)
+      expect(broker.stats().topics).toBe(TOPICS)
+      // Let the reads that follow attaching (and the first changedTopics token) finish.
+      await broker.publish({ topic: 't-0', type: 'marker', payload: {} })
+      await take(subscriptions[0] as Subscription<unknown>, 1, 10_000)
+      if (inner.onWake) await until(() => counted.wakes > 0, 10_000, 'the store to wake for the marker')
+      await settled(counted)
+
+      counted.asked = []
+      const wakesBefore = counted.wakes
+      await broker.publish({ topic: 't-5000', type: 'hello', payload: { n: 1 } })
+      const [event] = await take(subscriptions[5000] as Subscription<unknown>, 1, 10_000)
+      expect(event).toMatchObject({ topic: 't-5000', type: 'hello', payload: { n: 1 } })
+      // The store's own wake-up for this commit (NOTIFY, data_version) must not cost a read of every topic either.
+      if (inner.onWake) await until(() => counted.wakes > wakesBefore, 10_000, 'the store to wake for the publish')
+      await settled(counted)
+      expect(counted.asked.length).toBeGreaterThan(0)
+      expect(new Set(counted.asked.flat())).toEqual(new Set(['t-5000']))
+      for (const subscription of subscriptions.slice(0, 3)) await subscription.return?.()
+    } finally {
+      await broker.close()
+      await closeStore(inner)
+    }
+  })
+
+  it('delivers an event whose wake-up was lost at the next backstop tick', { timeout: 60_000 }, async () => {
+    const inner = await open()
+    const counted = counting(inner, { withWakes: false })
+    const broker = createBroker(counted.store, { pollIntervalMs: 200 })
+    try {
+      const subscriptions = await subscribeAll(broker, 1_000)
+      // Appended behind the broker's back, and the store's wake-ups are not passed on: only the backstop can find it.
+      await inner.append([{ topic: 't-500', type: 'quiet', data: '{"n":2}' }])
+      const [event] = await take(subscriptions[500] as Subscription<unknown>, 1, 10_000)
+      expect(event).toMatchObject({ topic: 't-500', type: 'quiet', payload: { n: 2 } })
+    } finally {
+      await broker.close()
+      await closeStore(inner)
+    }
+  })
+}
+
+describe('many topics on memory', () => {
+  manyTopicSuite(async () => memoryStore())
+})
+
+describePostgres('many topics on Postgres', (database) => {
+  let tables = 0
+  manyTopicSuite(
+    () => database.store({ tablePrefix: `many${++tables}_`, poolConfig: { max: 4 } }),
+    async () => {},
+  )
+})
