@@ -303,7 +303,7 @@ export class Broker<Events extends EventMap = EventMap> {
    */
   async handle(req: IncomingMessage, res: ServerResponse, options: StreamOptions): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
-    const lastEventId = lastEventIdOf(req.headers['last-event-id'], url.searchParams.get('lastEventId'))
+    const lastEventId = lastEventIdOf(req.headers['last-event-id'], url.searchParams)
     const start = await this.startStream(options, lastEventId, { req })
     // Returned, not awaited: an open stream keeps no suspended frame of this function alive.
     return writeNodeStream(req, res, start)
@@ -317,7 +317,7 @@ export class Broker<Events extends EventMap = EventMap> {
    */
   async response(request: Request, options: StreamOptions): Promise<Response> {
     const url = new URL(request.url)
-    const lastEventId = lastEventIdOf(request.headers.get('last-event-id'), url.searchParams.get('lastEventId'))
+    const lastEventId = lastEventIdOf(request.headers.get('last-event-id'), url.searchParams)
     return toWebResponse(request, await this.startStream(options, lastEventId, { request }))
   }
 

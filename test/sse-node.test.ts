@@ -138,5 +138,25 @@ describe.each(storeKinds)('SSE over Node responses on $name store', (kind) => {
       expect(nulTopic.status).toBe(400)
       expect(broker.stats().subscribers).toBe(0)
     })
+
+    it('answers 400 to a resume position given twice, in the query as in the headers, before any stream', async () => {
+      const [a, b] = await broker.publish([update('p1', 'a'), update('p1', 'b')])
+      const twiceInQuery = await fetch(`${base}/p1/events?lastEventId=${a?.id}&lastEventId=${b?.id}`)
+      expect([twiceInQuery.status, await twiceInQuery.text()]).toEqual([400, `malformed event id "${a?.id}, ${b?.id}"`])
+      const evenWithHeader = await fetch(`${base}/p1/events?lastEventId=${a?.id}&lastEventId=${a?.id}`, {
+        headers: { 'Last-Event-ID': b?.id as string },
+      })
+      expect(evenWithHeader.status).toBe(400)
+      await evenWithHeader.text()
+      const twiceInHeaders = await fetch(`${base}/p1/events`, {
+        headers: [
+          ['Last-Event-ID', a?.id as string],
+          ['Last-Event-ID', b?.id as string],
+        ],
+      })
+      expect(twiceInHeaders.status).toBe(400)
+      await twiceInHeaders.text()
+      expect(broker.stats().subscribers).toBe(0)
+    })
   })
 })

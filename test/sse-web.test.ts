@@ -74,6 +74,32 @@ describe.each(storeKinds)('SSE as a web Response on $name store', (kind) => {
     expect(broker.stats().subscribers).toBe(0)
   })
 
+  it('after close() answers "retry later" with Connection: close, so a Node HTTP/1.1 server closes that connection', async () => {
+    await broker.close()
+    const later = await broker.response(new Request('http://app.test/e'), { topic: 'p1' })
+    expect(later.status).toBe(200)
+    expect(later.headers.get('connection')).toBe('close')
+    expect(await later.text()).toBe('retry: 1500\n\n')
+  })
+
+  it('refuses a resume position given twice, in the query or in the headers, with 400', async () => {
+    const [a, b] = await broker.publish([
+      { topic: 'p1', type: 'session_updated', payload: { sessionId: 'a', status: '1' } },
+      { topic: 'p1', type: 'session_updated', payload: { sessionId: 'b', status: '2' } },
+    ])
+    const twiceInQuery = await broker.response(new Request(`http://app.test/e?lastEventId=${a?.id}&lastEventId=${b?.id}`), {
+      topic: 'p1',
+    })
+    expect([twiceInQuery.status, await twiceInQuery.text()]).toEqual([400, `malformed event id "${a?.id}, ${b?.id}"`])
+    const headers = new Headers([
+      ['Last-Event-ID', a?.id as string],
+      ['Last-Event-ID', b?.id as string],
+    ])
+    const twiceInHeaders = await broker.response(new Request('http://app.test/e', { headers }), { topic: 'p1' })
+    expect(twiceInHeaders.status).toBe(400)
+    expect(broker.stats().subscribers).toBe(0)
+  })
+
   it('one handler serves both worlds: a web request gets a Response', async () => {
     const handler = broker.handler({
       topic: async (_request: Request, context: { params: Promise<{ id: string }> }) => (await context.params).id,

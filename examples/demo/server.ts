@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: starts the demo on `PORT` (default 3000; 0 picks a free port) with the SQLite
- * file `DEMO_DB` (default in the OS temp dir), prints its URL, and stops cleanly on Ctrl-C.
+ * file `DEMO_DB` (default in the OS temp dir), prints its URL, and shuts down gracefully on SIGTERM or Ctrl-C.
  * @module
  */
+import { exitOnSignals } from '../shared/serve.js'
 import { startDemo } from './app.js'
 
 const demo = await startDemo({
@@ -11,10 +12,4 @@ const demo = await startDemo({
 })
 console.log(`durable-sse demo: ${demo.url}`)
 console.log(`events and app tables in ${demo.dbFile}`)
-
-const stop = async () => {
-  await demo.close()
-  process.exit(0)
-}
-process.once('SIGINT', stop)
-process.once('SIGTERM', stop)
+exitOnSignals(() => demo.close())

@@ -3,6 +3,12 @@
  * `broker.response(c.req.raw, ...)`, a web `Response` whose body is the SSE stream (the same code
  * runs on Bun, Deno and Workers-style runtimes that give Hono a `Request`).
  *
+ * Shutdown: the library does not own the socket of a web `Response`, so the server must drop the
+ * connections itself. After `await broker.close()` (every stream ends with a `retry:` hint),
+ * `closeServer` stops accepting and drops each keep-alive connection as soon as
+ * `@hono/node-server` has finished writing its ended stream; without that, the browsers reconnect
+ * over those sockets into the closing process and `server.close()` never completes.
+ *
  * Run: `npx tsx examples/hono/server.ts` (env `PORT`, `EXAMPLE_DB`).
  * @module
  */
@@ -46,6 +52,7 @@ export async function start({ port = 3000, dbFile = defaultDbFile('hono') }: Sta
       listening(`http://127.0.0.1:${info.port}`),
     ) as Server
   })
+  // On SIGTERM: broker.close(), then closeServer() (see above), then the store.
   return running(app, url, () => closeServer(server as Server))
 }
 

@@ -1,6 +1,8 @@
 /**
- * Starting and stopping the examples: the common `start()` contract, listening on a port, and
- * running a file directly with `tsx`.
+ * Starting and stopping the examples: the common `start()` contract, listening on a port, running
+ * a file directly with `tsx`, and the graceful shutdown every example does on SIGTERM or SIGINT:
+ * end the streams (`broker.close()`), close the HTTP server, close the store and the database,
+ * exit.
  * @module
  */
 import { once } from 'node:events'
@@ -37,11 +39,27 @@ export async function listen(server: Server, port = 3000): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-/** Closes a Node server, dropping idle keep-alive connections. */
-export function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((done) => server.close(() => done()))
-  server.closeAllConnections()
-  return closed
+/** How often {@link closeServer} drops the connections that went idle, in ms. */
+const IDLE_SWEEP_MS = 20
+
+/**
+ * Closes a Node server after `broker.close()` has ended the streams: stops accepting connections,
+ * drops each keep-alive connection as soon as it is idle, and after `graceMs` drops whatever is left
+ * (a request still running, a client that stopped reading). `server.close()` alone drops only the
+ * connections idle at that instant; a web framework (`@hono/node-server`, Next.js) finishes writing
+ * an ended stream a moment later, and its idle socket would then carry the browser's reconnect back
+ * in, so idle connections are dropped again every few ms until the server has closed.
+ */
+export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
+  return new Promise((closed) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS)
+    const deadline = setTimeout(() => server.closeAllConnections(), graceMs)
+    server.close(() => {
+      clearInterval(sweep)
+      clearTimeout(deadline)
+      closed()
+    })
+  })
 }
 
 /** The {@link RunningExample} of an app served at `url`: close ends the streams first, then the server, then the database. */
@@ -62,8 +80,29 @@ export function running(app: ExampleApp, url: string, stopServer: () => Promise<
 }
 
 /**
+ * On the first SIGTERM or SIGINT, runs `stop` (end the streams, close the server and the store) and
+ * exits: 0 once it is done, 1 if it failed. A second signal ends the process at once.
+ */
+export function exitOnSignals(stop: () => Promise<void>): void {
+  const shutdown = (signal: NodeJS.Signals) => {
+    process.off('SIGTERM', shutdown)
+    process.off('SIGINT', shutdown)
+    console.log(`${signal}: closing the streams, the server and the store`)
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed:', error)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+}
+
+/**
  * When the file `moduleUrl` was run directly (`npx tsx examples/express/server.ts`), starts it on
- * `$PORT` (default 3000) and stops it cleanly on Ctrl-C.
+ * `$PORT` (default 3000; 0 picks a free port) and shuts it down gracefully on SIGTERM or Ctrl-C.
  */
 export async function runIfMain(moduleUrl: string, start: (options: StartOptions) => Promise<RunningExample>): Promise<void> {
   const entry = process.argv[1]
@@ -75,10 +114,5 @@ export async function runIfMain(moduleUrl: string, start: (options: StartOptions
     `and: curl -X POST -H 'Authorization: Bearer alice-token' -H 'Content-Type: application/json' ` +
       `-d '{"status":"running"}' ${example.url}/api/projects/p1/sessions/session-1/status`,
   )
-  const stop = async () => {
-    await example.close()
-    process.exit(0)
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  exitOnSignals(() => example.close())
 }

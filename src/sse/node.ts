@@ -4,6 +4,11 @@
  * to the socket (one shared buffer per batch for every subscriber); behind a middleware that
  * wraps `res.write` (compression), or on HTTP/2, everything goes through `res.write` and a
  * middleware's `flush()` is called after each write.
+ *
+ * A stream the server ends (shutdown, `maxStreamMs`, a slow or unauthorized client) also closes
+ * its HTTP/1.x connection once the last bytes are out, and a "retry later" answer is sent with
+ * `Connection: close`: an idle keep-alive socket would otherwise carry the browser's reconnect
+ * straight back into this process, which may be shutting down or shedding load.
  * @module
  */
 import { type IncomingMessage, ServerResponse } from 'node:http'
@@ -36,13 +41,15 @@ class NodeSink implements Sink {
   private readonly res: FlushableResponse
   private readonly subscriber: Subscriber
   private readonly retryMs: number
+  private readonly http1: boolean
   private readonly done: () => void
   private onDrain: (() => void) | undefined
 
-  constructor(res: FlushableResponse, subscriber: Subscriber, retryMs: number, done: () => void) {
+  constructor(res: FlushableResponse, subscriber: Subscriber, start: { retryMs: number; http1: boolean }, done: () => void) {
     this.res = res
     this.subscriber = subscriber
-    this.retryMs = retryMs
+    this.retryMs = start.retryMs
+    this.http1 = start.http1
     this.done = done
   }
 
@@ -60,9 +67,13 @@ class NodeSink implements Sink {
   }
 
   end(reason: EndReason): void {
-    if (!this.res.destroyed && !this.res.writableEnded) {
-      if (reason !== 'closed') this.send(farewellFrame(reason === 'shutdown', this.retryMs))
-      this.res.end()
+    const { res } = this
+    if (!res.destroyed && !res.writableEnded) {
+      if (reason !== 'closed') {
+        this.send(farewellFrame(reason === 'shutdown', this.retryMs))
+        if (this.http1) closeConnectionWhenFinished(res)
+      }
+      res.end()
     }
     this.done()
   }
@@ -86,6 +97,16 @@ class NodeSink implements Sink {
   }
 }
 
+/**
+ * Closes the connection once `res` is written, as Node does after a `Connection: close` response
+ * (`socket.destroySoon()`). Node runs its own `finish` listener first: by then the socket is
+ * detached from `res`, and without this it would wait, idle, for the client's next request.
+ */
+function closeConnectionWhenFinished(res: ServerResponse): void {
+  const socket = res.socket
+  if (socket) res.once('finish', () => socket.destroySoon())
+}
+
 /** Writes `start` to `res`: a refusal, a "retry later", or the whole stream; resolves when it ends. */
 export function writeNodeStream(req: IncomingMessage, res: FlushableResponse, start: StreamStart): Promise<void> {
   if (start.kind === 'refuse') {
@@ -94,7 +115,9 @@ export function writeNodeStream(req: IncomingMessage, res: FlushableResponse, st
     return Promise.resolve()
   }
   if (start.kind === 'retry-later') {
-    res.writeHead(200, sseHeaders(req.httpVersionMajor < 2))
+    const headers = sseHeaders(false)
+    if (req.httpVersionMajor < 2) headers.Connection = 'close' // Node closes the socket after the answer
+    res.writeHead(200, headers)
     res.end(retryFrame(start.retryMs))
     return Promise.resolve()
   }
@@ -104,7 +127,8 @@ export function writeNodeStream(req: IncomingMessage, res: FlushableResponse, st
 /** Opens the stream. Kept free of closures: an idle stream holds only its subscriber and sink. */
 function openStream(req: IncomingMessage, res: FlushableResponse, start: OpenStream, done: () => void): void {
   const { subscriber } = start
-  const sink = new NodeSink(res, subscriber, start.retryMs, done)
+  const http1 = req.httpVersionMajor < 2
+  const sink = new NodeSink(res, subscriber, { retryMs: start.retryMs, http1 }, done)
   res.on('close', sink.gone)
   res.on('error', sink.gone)
   if (res.destroyed) {
@@ -112,7 +136,7 @@ function openStream(req: IncomingMessage, res: FlushableResponse, start: OpenStr
     done()
     return
   }
-  res.writeHead(200, sseHeaders(req.httpVersionMajor < 2))
+  res.writeHead(200, sseHeaders(http1))
   res.flushHeaders()
   sink.socket = directSocket(req, res)
   subscriber.attach(sink, !sink.open(encodeFrames(start.prelude)))

@@ -1,6 +1,12 @@
 /**
  * SSE as a web `Response` (Next.js route handlers, Hono, Bun, Deno): the body is a pull-driven
  * `ReadableStream`, so a consumer that stops reading stops the subscriber's writes.
+ *
+ * The web server owns the connection: when a stream ends (`broker.close()`, `maxStreamMs`), its
+ * keep-alive socket stays open unless the server closes it. On shutdown the server should stop
+ * accepting and drop connections as they go idle (README, "Graceful shutdown"); a browser that
+ * still reconnects over one gets the "retry later" answer with `Connection: close`, and comes back
+ * on a new connection.
  * @module
  */
 import type { EndReason, Sink } from '../subscriber.js'
@@ -50,8 +56,10 @@ class WebSink implements Sink {
 }
 
 /**
- * Renders `start` as a `Response`. `Connection` is left out: the web server sets it where
- * HTTP/1.1 allows, and HTTP/2 forbids it.
+ * Renders `start` as a `Response`. `Connection` is left to the web server (HTTP/2 forbids it),
+ * except `Connection: close` on a "retry later" answer: servers that write the `Response` onto a
+ * Node HTTP/1.1 socket (Next.js, `@hono/node-server`) then close that connection after it, and
+ * HTTP/2 servers drop the header (Node's compatibility layer warns once per process).
  */
 export function toWebResponse(request: Request, start: StreamStart): Response {
   if (start.kind === 'refuse') {
@@ -61,7 +69,9 @@ export function toWebResponse(request: Request, start: StreamStart): Response {
     })
   }
   const headers = sseHeaders(false)
-  if (start.kind === 'retry-later') return new Response(retryFrame(start.retryMs), { status: 200, headers })
+  if (start.kind === 'retry-later') {
+    return new Response(retryFrame(start.retryMs), { status: 200, headers: { ...headers, Connection: 'close' } })
+  }
   const { subscriber, prelude, retryMs } = start
   const abort = () => subscriber.end('closed')
   const forget = () => request.signal.removeEventListener('abort', abort)

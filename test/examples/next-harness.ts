@@ -4,35 +4,41 @@
  * frameworks runs against them. Next.js itself is not installed; its router would call the same
  * exports with the same `(request, { params })`.
  */
-import { createServer } from 'node:http'
+import { createServer, type RequestListener } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { matchRoute } from '../../examples/shared/routes.js'
 import { closeServer, listen, type RunningExample, running, type StartOptions } from '../../examples/shared/serve.js'
 
-/** Loads the route modules (their app opens `dbFile`), runs `register()`, and serves the routes on `port`. */
-export async function startNextRoutes({ port, dbFile }: Required<StartOptions>): Promise<RunningExample> {
-  process.env.EXAMPLE_DB = dbFile // read once, when lib/app.ts is first imported
+/**
+ * Loads the route modules (their app opens `$EXAMPLE_DB`, read once, on first import), runs
+ * `register()`, and returns a Node request listener that routes to them as Next.js would.
+ */
+export async function nextRoutesListener(): Promise<RequestListener> {
   const { register } = await import('../../examples/next/instrumentation.js')
   await register()
-  const { app } = await import('../../examples/next/lib/app.js')
   const events = await import('../../examples/next/app/api/projects/[id]/events/route.js')
   const sessions = await import('../../examples/next/app/api/projects/[id]/sessions/[sessionId]/status/route.js')
   const workspaces = await import('../../examples/next/app/api/projects/[id]/workspaces/[workspaceId]/status/route.js')
 
-  const server = createServer(
-    getRequestListener(async (request) => {
-      const route = matchRoute(request.method, new URL(request.url).pathname)
-      if (route?.name === 'events') {
-        return (await events.GET(request, { params: Promise.resolve({ id: route.projectId }) })) as Response
-      }
-      if (route?.name === 'status' && route.collection === 'sessions') {
-        return sessions.POST(request, { params: Promise.resolve({ id: route.projectId, sessionId: route.itemId }) })
-      }
-      if (route?.name === 'status' && route.collection === 'workspaces') {
-        return workspaces.POST(request, { params: Promise.resolve({ id: route.projectId, workspaceId: route.itemId }) })
-      }
-      return Response.json({ error: 'not found' }, { status: 404 })
-    }),
-  )
+  return getRequestListener(async (request) => {
+    const route = matchRoute(request.method, new URL(request.url).pathname)
+    if (route?.name === 'events') {
+      return (await events.GET(request, { params: Promise.resolve({ id: route.projectId }) })) as Response
+    }
+    if (route?.name === 'status' && route.collection === 'sessions') {
+      return sessions.POST(request, { params: Promise.resolve({ id: route.projectId, sessionId: route.itemId }) })
+    }
+    if (route?.name === 'status' && route.collection === 'workspaces') {
+      return workspaces.POST(request, { params: Promise.resolve({ id: route.projectId, workspaceId: route.itemId }) })
+    }
+    return Response.json({ error: 'not found' }, { status: 404 })
+  })
+}
+
+/** Serves the Next.js example's routes on `port` with the app on `dbFile`. */
+export async function startNextRoutes({ port, dbFile }: Required<StartOptions>): Promise<RunningExample> {
+  process.env.EXAMPLE_DB = dbFile
+  const server = createServer(await nextRoutesListener())
+  const { app } = await import('../../examples/next/lib/app.js')
   return running(app, await listen(server, port), () => closeServer(server))
 }
