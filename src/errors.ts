@@ -65,14 +65,32 @@ export class InvalidEventIdError extends DurableSseError {
 /** Why a store cannot resume after an id: pruned by retention, ahead of the head, or from another database. */
 export type ResetReason = 'pruned' | 'ahead' | 'foreign'
 
-/** `subscribe({ after })` was given an id the store cannot resume from; refetch state, then subscribe without `after`. */
-export class CannotResumeError extends DurableSseError {
-  /** Why the id cannot be resumed from. */
-  readonly reason: ResetReason
+/** One topic that cannot resume from the requested position, and why. */
+export interface TopicReset {
+  /** The topic. */
+  topic: string
+  /** Why it cannot resume. */
+  reason: ResetReason
+}
 
-  constructor(reason: ResetReason, id: string) {
-    super('CANNOT_RESUME', `cannot resume after event id ${JSON.stringify(id)}: ${reason}`)
+/**
+ * `subscribe({ after })` was given a position the store cannot resume from in some topic; refetch
+ * the state of those topics (`resets`), then subscribe without `after` (or with a fresh one).
+ */
+export class CannotResumeError extends DurableSseError {
+  /** Why the first topic cannot resume. */
+  readonly reason: ResetReason
+  /** The first topic that cannot resume. */
+  readonly topic: string
+  /** Every topic that cannot resume, with its reason. */
+  readonly resets: readonly TopicReset[]
+
+  constructor(reason: ResetReason, id: string, topic: string, resets: readonly TopicReset[] = [{ topic, reason }]) {
+    const which = resets.length > 1 ? `${resets.length} topics` : `topic ${JSON.stringify(topic)}`
+    super('CANNOT_RESUME', `cannot resume ${which} after ${JSON.stringify(id.slice(0, 80))}: ${reason}`)
     this.reason = reason
+    this.topic = topic
+    this.resets = resets
   }
 }
 

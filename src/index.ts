@@ -4,20 +4,16 @@
  * browsers resume with `Last-Event-ID` and get exactly what they missed.
  * @module
  */
+export type { Authorize, AuthorizeContext, AuthorizeResult } from './authorize.js'
+export { Batch } from './batch.js'
+export { Broker, type BrokerStats, createBroker, type HandlerOptions, type StreamOptions } from './broker.js'
 export {
-  type Authorize,
-  type AuthorizeContext,
-  type AuthorizeResult,
-  Broker,
-  type BrokerOptions,
-  type BrokerStats,
-  createBroker,
-  type PublishOptions,
-  type RetentionOptions,
-  type StreamOptions,
-  type SubscribeOptions,
-  type Subscription,
-} from './broker.js'
+  Connection,
+  /** The 0.1 name of {@link Connection}: one SSE stream or iterator, now over one or more topics. */
+  Connection as Subscriber,
+  type ConnectionLimits,
+  TopicPosition,
+} from './connection.js'
 export {
   BrokerClosedError,
   CannotResumeError,
@@ -30,6 +26,7 @@ export {
   PayloadTooLargeError,
   PublishFailedError,
   type ResetReason,
+  type TopicReset,
 } from './errors.js'
 export {
   type EventDraft,
@@ -41,8 +38,11 @@ export {
   type StoredEvent,
 } from './event.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
+export type { BrokerOptions, RetentionOptions } from './options.js'
 export { Poller, type PollerOptions } from './poller.js'
-export { Batch } from './sse/batch.js'
+export type { PublishOptions } from './publisher.js'
+export { RecordScreen } from './screen.js'
+export type { EndReason, Sink } from './sink.js'
 export {
   type AppendOptions,
   type EventStore,
@@ -56,4 +56,4 @@ export {
   type TopicCursor,
   type Unsubscribe,
 } from './store.js'
-export { type EndReason, type Sink, Subscriber, type SubscriberHost } from './subscriber.js'
+export type { SubscribeOptions, Subscription } from './subscription.js'

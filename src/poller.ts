@@ -1,6 +1,8 @@
 /**
- * The poller: the only delivery path. It keeps one cursor per topic that has local subscribers,
- * reads what is new, frames each event once and fans it out. A poll reads only the topics that may
+ * The poller: the only delivery path. It keeps one cursor per topic that local connections
+ * follow, reads what is new, frames each event once and fans it out to the connections' topic
+ * positions; it also reads the catch-up pages of connections that fell behind, and tracks every
+ * open connection. A poll reads only the topics that may
  * have changed: those named by wake-ups (this process's publishes, a NOTIFY payload), those a
  * store with a global commit order lists as changed (`changedTopics`), and every tailed topic only
  * when a wake-up cannot say which (a topic-less wake from a store without `changedTopics`, the
@@ -10,10 +12,12 @@
  * @module
  */
 
+import { Batch } from './batch.js'
+import type { Connection, TopicPosition } from './connection.js'
+import { CannotResumeError } from './errors.js'
+import type { EventRecord } from './event.js'
 import type { RecordScreen } from './screen.js'
-import { Batch } from './sse/batch.js'
 import type { EventStore, TopicCursor, Unsubscribe } from './store.js'
-import type { Subscriber } from './subscriber.js'
 
 /** Tuning of a poller. */
 export interface PollerOptions {
@@ -29,7 +33,7 @@ export interface PollerOptions {
 
 interface TopicState {
   cursor: string
-  subscribers: Set<Subscriber>
+  positions: Set<TopicPosition>
 }
 
 /** What the next poll must read. */
@@ -44,10 +48,14 @@ interface PendingWork {
 
 const noWork = (): PendingWork => ({ topics: new Set(), askChanges: false, everything: false })
 
-/** Tails the store for the topics that have local subscribers and fans new events out to them. */
+/** Tails the store for the topics that local connections follow and fans new events out to them. */
 export class Poller {
   /** Milliseconds from the oldest wake-up served by the last poll to its fan-out. */
   lastLagMs = 0
+  /** Every open connection. */
+  readonly connections = new Set<Connection>()
+  /** Events delivered by connections that have ended. */
+  deliveredByEnded = 0
 
   private readonly topics = new Map<string, TopicState>()
   private readonly store: EventStore
@@ -77,26 +85,63 @@ export class Poller {
   }
 
   /**
-   * Registers a subscriber; a topic new to the poller starts at `head` (the store's head, read just
-   * before) and is read once soon, for what committed since (a wake-up for it may have come first).
+   * Starts tracking a connection; `heads` are the store's heads of its topics (read before it was
+   * made), where a topic new to the poller starts, and such a topic is read once soon, for what
+   * committed since (a wake-up for it may have come first). Then the connection begins.
    */
-  attach(subscriber: Subscriber, head: string): void {
-    let state = this.topics.get(subscriber.topic)
-    if (!state) {
-      state = { cursor: head, subscribers: new Set() }
-      this.topics.set(subscriber.topic, state)
-      if (this.topics.size === 1) this.start()
-      this.wake(subscriber.topic)
+  track(connection: Connection, heads: readonly string[]): void {
+    this.connections.add(connection)
+    for (const position of connection.positions) {
+      let state = this.topics.get(position.topic)
+      if (!state) {
+        state = { cursor: heads[position.index] as string, positions: new Set() }
+        this.topics.set(position.topic, state)
+        if (this.topics.size === 1) this.start()
+        this.wake(position.topic)
+      }
+      state.positions.add(position)
     }
-    state.subscribers.add(subscriber)
+    connection.begin()
   }
 
-  /** Unregisters a subscriber; the topic stops being tailed with its last subscriber. */
-  detach(subscriber: Subscriber): void {
-    const state = this.topics.get(subscriber.topic)
-    if (!state?.subscribers.delete(subscriber) || state.subscribers.size > 0) return
-    this.topics.delete(subscriber.topic)
+  /** Stops tracking a connection; a topic stops being tailed with its last connection. */
+  untrack(connection: Connection): void {
+    if (!this.connections.delete(connection)) return
+    this.deliveredByEnded += connection.delivered
+    for (const position of connection.positions) {
+      const state = this.topics.get(position.topic)
+      if (!state?.positions.delete(position) || state.positions.size > 0) continue
+      this.topics.delete(position.topic)
+    }
     if (this.topics.size === 0) this.stop()
+  }
+
+  /**
+   * One catch-up page per position, in one store round trip: up to `limit` events of each topic
+   * after the position's `lastId`, screened (`undefined` when there are none, a batch without
+   * records when all were corrupt). Rejects with {@link CannotResumeError} when retention pruned
+   * events a position had not read: retention deletes oldest first, so when a topic is not pruned
+   * past `after` once the read is done, nothing after `after` was deleted before it and the page
+   * has no gap. Other errors are reported to `onError` first.
+   */
+  async read(positions: readonly TopicPosition[], limit: number): Promise<Array<Batch | undefined>> {
+    const cursors = positions.map((position) => ({ topic: position.topic, after: position.lastId }))
+    try {
+      const pages = await this.store.readAfter(cursors, limit)
+      const checks = await Promise.all(cursors.map(({ topic, after }) => this.store.checkResume(topic, after)))
+      for (const [i, check] of checks.entries()) {
+        const { topic, after } = cursors[i] as TopicCursor
+        if (!check.ok) throw new CannotResumeError(check.reason, after, topic)
+      }
+      return cursors.map(({ topic }) => {
+        const page = pages.get(topic)
+        if (!page?.length) return undefined
+        return new Batch(topic, this.options.screen.pass(topic, page), (page[page.length - 1] as EventRecord).id)
+      })
+    } catch (error) {
+      if (!(error instanceof CannotResumeError)) this.options.onError(error)
+      throw error
+    }
   }
 
   /**
@@ -199,8 +244,8 @@ export class Poller {
       if (read.length >= this.options.batchSize) this.pending.topics.add(topic)
       const records = this.options.screen.pass(topic, read)
       if (records.length === 0) continue // only corrupt events: the cursor moved past them
-      const batch = new Batch(records, state.cursor)
-      for (const subscriber of state.subscribers) subscriber.offer(batch, after)
+      const batch = new Batch(topic, records, state.cursor)
+      for (const position of state.positions) position.connection.offer(position, batch, after)
     }
   }
 }

@@ -1,46 +1,117 @@
 /**
- * A subscriber as an async iterable of batches, for `broker.subscribe()`: the consumer pulls, and
- * one batch is handed over per pull, so a consumer that stops iterating stops the subscriber's
+ * `broker.subscribe()`: a connection read as an async iterator of events. The consumer pulls, and
+ * one batch is handed over per pull, so a consumer that stops iterating stops the connection's
  * writes like a full socket would.
  * @module
  */
-import type { Batch } from './sse/batch.js'
-import type { Subscriber } from './subscriber.js'
+import type { Batch } from './batch.js'
+import type { StartedConnection } from './connection-start.js'
+import { StreamCursor } from './cursor.js'
+import { type StoredEvent, toStoredEvent } from './event.js'
+import type { Sink } from './sink.js'
 
-/** Makes a subscriber an async iterable of batches for `broker.subscribe()`: one batch is handed over per pull. */
-export function batchesOf(subscriber: Subscriber): AsyncIterable<Batch> {
-  const waiting: Batch[] = []
-  let wake: (() => void) | undefined
-  let ended = false
-  const notify = () => {
-    const resolve = wake
-    wake = undefined
+/** Options of `broker.subscribe()`. */
+export interface SubscribeOptions {
+  /** Resume strictly after this position (an event id, or a multi-topic cursor); without it, start from each topic's head. */
+  after?: string
+  /** Ends the iteration when aborted. */
+  signal?: AbortSignal
+}
+
+/** The async iterator `broker.subscribe()` returns, with a promise that tells when it is registered. */
+export interface Subscription<Event> extends AsyncIterableIterator<Event> {
+  /** Resolves once registered: every event committed after that is delivered. Rejects like the iterator would. */
+  readonly ready: Promise<void>
+  /**
+   * The position after the last event yielded (before the first, the start position; `undefined`
+   * until ready): pass it as `after` to resume exactly there. With one topic it is that event's id;
+   * with several, a cursor over all of them.
+   */
+  readonly lastEventId: string | undefined
+}
+
+/** Batches written to an iterator, and a way to wait for the next one. */
+class IteratorSink implements Sink {
+  readonly waiting: Batch[] = []
+  ended = false
+  private wake: (() => void) | undefined
+
+  write(batch: Batch): boolean {
+    this.waiting.push(batch)
+    this.notify()
+    return false
+  }
+
+  heartbeat(): void {}
+
+  end(): void {
+    this.ended = true
+    this.notify()
+  }
+
+  /** Resolves at the next write or end. */
+  next(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve))
+  }
+
+  private notify(): void {
+    const resolve = this.wake
+    this.wake = undefined
     resolve?.()
   }
-  subscriber.attach({
-    write(batch) {
-      waiting.push(batch)
-      notify()
-      return false
-    },
-    heartbeat() {},
-    end() {
-      ended = true
-      notify()
-    },
+}
+
+/** Makes the iterator over the connection `start` makes (started at once, so `ready` means registered). */
+export function createSubscription<Event extends StoredEvent>(
+  start: () => Promise<StartedConnection>,
+  signal: AbortSignal | undefined,
+): Subscription<Event> {
+  let position: StreamCursor | undefined
+  const indexOf = new Map<string, number>()
+  const started = start().then((opened) => {
+    const topics = opened.connection.positions.map((topicPosition) => topicPosition.topic)
+    for (const [i, topic] of topics.entries()) indexOf.set(topic, i)
+    position = new StreamCursor(topics, opened.starts)
+    return opened
   })
-  return {
-    async *[Symbol.asyncIterator]() {
+  const ready = started.then(() => undefined)
+  // Surfaced through `ready` and the iterator; never an unhandled rejection if one is unused.
+  ready.catch(() => {})
+
+  const iterate = async function* (): AsyncGenerator<Event> {
+    const { connection } = await started
+    const abort = () => connection.end('closed')
+    if (signal?.aborted) abort()
+    signal?.addEventListener('abort', abort, { once: true })
+    const sink = new IteratorSink()
+    connection.bind(sink)
+    try {
       for (;;) {
-        const batch = waiting.shift()
+        const batch = sink.waiting.shift()
         if (batch) {
-          yield batch
+          const index = indexOf.get(batch.topic) as number
+          for (const record of batch.records) {
+            const event = toStoredEvent(record) as Event
+            position?.set(index, record.id)
+            yield event
+          }
           continue
         }
-        if (ended) return
-        subscriber.drained()
-        if (waiting.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve))
+        if (sink.ended) break
+        connection.drained()
+        if (sink.waiting.length === 0 && !sink.ended) await sink.next()
       }
-    },
+      if (connection.resetError) throw connection.resetError
+    } finally {
+      signal?.removeEventListener('abort', abort)
+      connection.end('closed')
+    }
   }
+
+  return Object.assign(iterate(), {
+    ready,
+    get lastEventId() {
+      return position?.text()
+    },
+  })
 }

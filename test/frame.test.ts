@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it } from 'vitest'
-import { eventFrame } from '../src/sse/frame.js'
+import { eventFrame } from '../src/frame.js'
 
 /** Feeds bytes to a real WHATWG SSE parser and returns the messages it dispatches. */
 function parse(frame: string): EventSourceMessage[] {

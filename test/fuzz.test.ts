@@ -2,8 +2,8 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { RESERVED_TYPES } from '../src/event.js'
+import { eventFrame } from '../src/frame.js'
 import { createBroker, InvalidEventError, memoryStore } from '../src/index.js'
-import { eventFrame } from '../src/sse/frame.js'
 
 function parse(frame: string): EventSourceMessage[] {
   const messages: EventSourceMessage[] = []

@@ -1,8 +1,8 @@
 /** The screen between store reads and the wire: what passes, what is left out, and that each corrupt event is reported once. */
 import { describe, expect, it } from 'vitest'
+import { eventFrame } from '../src/frame.js'
 import { CorruptEventError, type EventRecord } from '../src/index.js'
 import { RecordScreen } from '../src/screen.js'
-import { eventFrame } from '../src/sse/frame.js'
 
 const record = (id: number, fields: Partial<EventRecord> = {}): EventRecord => ({
   id: `abc.${id}`,

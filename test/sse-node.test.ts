@@ -105,7 +105,11 @@ describe.each(storeKinds)('SSE over Node responses on $name store', (kind) => {
       const epoch = String(a?.id).split('.')[0]
       const client = recordingClient(`${base}/p1/events`, ['session_updated'], { lastEventId: `${epoch}.987654` })
       await client.until((r) => r.some((m) => m.type === 'connected'))
-      expect(client.received[0]).toMatchObject({ type: 'reset', data: '{"reason":"ahead"}', id: a?.id })
+      expect(client.received[0]).toMatchObject({
+        type: 'reset',
+        data: JSON.stringify({ reason: 'ahead', topic: 'p1' }),
+        id: a?.id,
+      })
       const live = await broker.publish(update('p1', 'b'))
       await client.until(() => client.events().length === 1)
       expect(client.events()[0]?.id).toBe(live.id)

@@ -1,9 +1,9 @@
 /**
  * SSE over a Node `ServerResponse` (node:http, Express, Koa's `ctx.res`, Fastify's `reply.raw`),
- * honouring backpressure. On a plain HTTP/1.1 response the batches' pre-framed chunks go straight
- * to the socket (one shared buffer per batch for every subscriber); behind a middleware that
- * wraps `res.write` (compression), or on HTTP/2, everything goes through `res.write` and a
- * middleware's `flush()` is called after each write.
+ * honouring backpressure. On a plain HTTP/1.1 response the frames go straight to the socket as
+ * pre-framed HTTP/1.1 chunks (a one-topic stream's chunk of a batch is built once and shared by
+ * every stream); behind a middleware that wraps `res.write` (compression), or on HTTP/2,
+ * everything goes through `res.write` and a middleware's `flush()` is called after each write.
  *
  * A stream the server ends (shutdown, `maxStreamMs`, a slow or unauthorized client) also closes
  * its HTTP/1.x connection once the last bytes are out, and a "retry later" answer is sent with
@@ -13,13 +13,40 @@
  */
 import { type IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { EndReason, Sink, Subscriber } from '../subscriber.js'
-import { type Batch, httpChunk } from './batch.js'
-import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
+import type { Batch } from '../batch.js'
+import type { Connection } from '../connection.js'
+import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame } from '../frame.js'
+import type { EndReason, Sink } from '../sink.js'
+import { sseHeaders } from './headers.js'
 import type { OpenStream, StreamStart } from './stream-start.js'
 
 /** A response that a compression middleware wrapped: it buffers until `flush()`. */
 type FlushableResponse = ServerResponse & { flush?: () => void }
+
+const encoder = new TextEncoder()
+
+/** Frames `bytes` as one HTTP/1.1 chunk (`<size in hex>\r\n<bytes>\r\n`) for writing straight to a socket. */
+function httpChunk(bytes: Uint8Array): Uint8Array {
+  const head = encoder.encode(`${bytes.byteLength.toString(16)}\r\n`)
+  const chunk = new Uint8Array(head.byteLength + bytes.byteLength + 2)
+  chunk.set(head, 0)
+  chunk.set(bytes, head.byteLength)
+  chunk.set([13, 10], head.byteLength + bytes.byteLength)
+  return chunk
+}
+
+/** The HTTP/1.1 chunk of each batch's shared frames, built once for all the one-topic streams that write it. */
+const sharedChunks = new WeakMap<Batch, Uint8Array>()
+
+/** The chunk of a batch's shared frames. */
+function sharedChunk(batch: Batch): Uint8Array {
+  let chunk = sharedChunks.get(batch)
+  if (!chunk) {
+    chunk = httpChunk(batch.bytes)
+    sharedChunks.set(batch, chunk)
+  }
+  return chunk
+}
 
 const HEARTBEAT_CHUNK = httpChunk(HEARTBEAT_FRAME)
 const plainWrite = ServerResponse.prototype.write
@@ -32,33 +59,34 @@ function directSocket(req: IncomingMessage, res: FlushableResponse): Socket | un
   return req.httpVersionMajor === 1 && chunked && !wrapped && socket?.writable ? socket : undefined
 }
 
-/** Writes a subscriber's batches to a Node response. */
+/** Writes a connection's batches to a Node response. */
 class NodeSink implements Sink {
   /** The socket to write pre-framed chunks to, when the response allows it. */
   socket: Socket | undefined
-  /** Ends the subscriber when the client goes away (listens on the response's `close` and `error`). */
-  readonly gone = () => this.subscriber.end('closed')
+  /** Ends the connection when the client goes away (listens on the response's `close` and `error`). */
+  readonly gone = () => this.connection.end('closed')
   private readonly res: FlushableResponse
-  private readonly subscriber: Subscriber
+  private readonly connection: Connection
   private readonly retryMs: number
   private readonly http1: boolean
   private readonly done: () => void
   private onDrain: (() => void) | undefined
 
-  constructor(res: FlushableResponse, subscriber: Subscriber, start: { retryMs: number; http1: boolean }, done: () => void) {
+  constructor(res: FlushableResponse, connection: Connection, start: { retryMs: number; http1: boolean }, done: () => void) {
     this.res = res
-    this.subscriber = subscriber
+    this.connection = connection
     this.retryMs = start.retryMs
     this.http1 = start.http1
     this.done = done
   }
 
   write(batch: Batch): boolean {
-    return this.send(batch.chunk, batch)
+    const frames = this.connection.framesOf(batch)
+    return this.send(frames, frames === batch.bytes ? batch : undefined)
   }
 
   /** Writes the stream's first bytes; false when the transport must drain first. */
-  open(prelude: Uint8Array): boolean {
+  writePrelude(prelude: Uint8Array): boolean {
     return this.send(prelude)
   }
 
@@ -78,19 +106,19 @@ class NodeSink implements Sink {
     this.done()
   }
 
-  /** Writes bytes (a batch's shared chunk when given); false when the transport must drain first. */
-  private send(bytes: Uint8Array, batch?: Batch): boolean {
+  /** Writes bytes (the shared frames of `shared` when given); false when the transport must drain first. */
+  private send(bytes: Uint8Array, shared?: Batch): boolean {
     const { res, socket } = this
     if (res.destroyed) return false
     let writable: boolean
     if (socket) {
-      writable = socket.write(batch ? batch.httpChunk : bytes === HEARTBEAT_FRAME ? HEARTBEAT_CHUNK : httpChunk(bytes))
+      writable = socket.write(shared ? sharedChunk(shared) : bytes === HEARTBEAT_FRAME ? HEARTBEAT_CHUNK : httpChunk(bytes))
     } else {
       writable = res.write(bytes)
       res.flush?.()
     }
     if (!writable) {
-      this.onDrain ??= () => this.subscriber.drained()
+      this.onDrain ??= () => this.connection.drained()
       ;(socket ?? res).once('drain', this.onDrain)
     }
     return writable
@@ -121,23 +149,23 @@ export function writeNodeStream(req: IncomingMessage, res: FlushableResponse, st
     res.end(retryFrame(start.retryMs))
     return Promise.resolve()
   }
-  return new Promise((resolve) => openStream(req, res, start, resolve))
+  return new Promise((resolve) => startStream(req, res, start, resolve))
 }
 
-/** Opens the stream. Kept free of closures: an idle stream holds only its subscriber and sink. */
-function openStream(req: IncomingMessage, res: FlushableResponse, start: OpenStream, done: () => void): void {
-  const { subscriber } = start
+/** Starts the stream. Kept free of closures: an idle stream holds only its connection and sink. */
+function startStream(req: IncomingMessage, res: FlushableResponse, start: OpenStream, done: () => void): void {
+  const { connection } = start
   const http1 = req.httpVersionMajor < 2
-  const sink = new NodeSink(res, subscriber, { retryMs: start.retryMs, http1 }, done)
+  const sink = new NodeSink(res, connection, { retryMs: start.retryMs, http1 }, done)
   res.on('close', sink.gone)
   res.on('error', sink.gone)
   if (res.destroyed) {
-    subscriber.end('closed')
+    connection.end('closed')
     done()
     return
   }
   res.writeHead(200, sseHeaders(http1))
   res.flushHeaders()
   sink.socket = directSocket(req, res)
-  subscriber.attach(sink, !sink.open(encodeFrames(start.prelude)))
+  connection.bind(sink, !sink.writePrelude(encodeFrames(start.prelude)))
 }

@@ -1,11 +1,11 @@
 /**
- * What the broker decided about an SSE request, before any byte is written: refuse it, ask the
- * browser to come back later, or stream a subscriber. The Node and web transports render it.
+ * What the stream server decided about an SSE request, before any byte is written: refuse it, ask
+ * the browser to come back later, or stream a connection. The Node and web transports render it.
  * @module
  */
-import type { Subscriber } from '../subscriber.js'
+import type { Connection } from '../connection.js'
 
-/** A refusal before the stream: 400 (bad topic or id), 401/403 (authorize), 500 (authorize threw). */
+/** A refusal before the stream: 400 (bad topic or position), 401/403 (authorize), 500 (authorize threw). */
 export interface Refusal {
   kind: 'refuse'
   /** HTTP status. */
@@ -21,16 +21,16 @@ export interface RetryLater {
   retryMs: number
 }
 
-/** An open stream: write `prelude` (`retry:`, maybe `reset`, `connected`), then the subscriber's events. */
+/** An open stream: write `prelude` (`retry:`, any `reset`s, `connected`), then the connection's events. */
 export interface OpenStream {
   kind: 'stream'
-  /** The registered subscriber. */
-  subscriber: Subscriber
+  /** The started connection. */
+  connection: Connection
   /** First bytes of the stream. */
   prelude: string
   /** `retry:` value for the farewell frame, in ms. */
   retryMs: number
 }
 
-/** The broker's decision about an SSE request. */
+/** The stream server's decision about an SSE request. */
 export type StreamStart = Refusal | RetryLater | OpenStream

@@ -1,6 +1,6 @@
 /**
  * SSE as a web `Response` (Next.js route handlers, Hono, Bun, Deno): the body is a pull-driven
- * `ReadableStream`, so a consumer that stops reading stops the subscriber's writes.
+ * `ReadableStream`, so a consumer that stops reading stops the connection's writes.
  *
  * The web server owns the connection: when a stream ends (`broker.close()`, `maxStreamMs`), its
  * keep-alive socket stays open unless the server closes it. On shutdown the server should stop
@@ -9,25 +9,34 @@
  * on a new connection.
  * @module
  */
-import type { EndReason, Sink } from '../subscriber.js'
-import type { Batch } from './batch.js'
-import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame, sseHeaders } from './frame.js'
+import type { Batch } from '../batch.js'
+import type { Connection } from '../connection.js'
+import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame } from '../frame.js'
+import type { EndReason, Sink } from '../sink.js'
+import { sseHeaders } from './headers.js'
 import type { StreamStart } from './stream-start.js'
 
-/** Enqueues a subscriber's batches into a stream controller, one per read. */
+/** Enqueues a connection's batches into a stream controller, one per read. */
 class WebSink implements Sink {
+  private readonly connection: Connection
   private readonly controller: ReadableStreamDefaultController<Uint8Array>
   private readonly retryMs: number
   private readonly done: () => void
 
-  constructor(controller: ReadableStreamDefaultController<Uint8Array>, retryMs: number, done: () => void) {
+  constructor(
+    connection: Connection,
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    retryMs: number,
+    done: () => void,
+  ) {
+    this.connection = connection
     this.controller = controller
     this.retryMs = retryMs
     this.done = done
   }
 
   write(batch: Batch): boolean {
-    return this.enqueue(batch.chunk)
+    return this.enqueue(this.connection.framesOf(batch))
   }
 
   heartbeat(): void {
@@ -72,20 +81,20 @@ export function toWebResponse(request: Request, start: StreamStart): Response {
   if (start.kind === 'retry-later') {
     return new Response(retryFrame(start.retryMs), { status: 200, headers: { ...headers, Connection: 'close' } })
   }
-  const { subscriber, prelude, retryMs } = start
-  const abort = () => subscriber.end('closed')
+  const { connection, prelude, retryMs } = start
+  const abort = () => connection.end('closed')
   const forget = () => request.signal.removeEventListener('abort', abort)
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        const sink = new WebSink(controller, retryMs, forget)
-        subscriber.attach(sink, !sink.enqueue(encodeFrames(prelude)))
+        const sink = new WebSink(connection, controller, retryMs, forget)
+        connection.bind(sink, !sink.enqueue(encodeFrames(prelude)))
       },
       pull() {
-        subscriber.drained()
+        connection.drained()
       },
       cancel() {
-        subscriber.end('closed')
+        connection.end('closed')
       },
     },
     { highWaterMark: 0 },

@@ -102,7 +102,7 @@ describePostgres('broker: resume over SSE', (database) => {
     await stale.until((received) => received.some((m) => m.type === 'n'))
     await boundary.until((received) => received.filter((m) => m.type === 'n').length >= 6)
     expect(types(stale)).toEqual(['reset', 'connected', 'n'])
-    expect(stale.received[0]).toMatchObject({ id: events[9]?.id, data: JSON.stringify({ reason: 'pruned' }) })
+    expect(stale.received[0]).toMatchObject({ id: events[9]?.id, data: JSON.stringify({ reason: 'pruned', topic }) })
     expect(ns(stale)).toEqual([11])
     expect(ns(boundary)).toEqual(range(6, 11))
   })
@@ -128,7 +128,7 @@ describePostgres('broker: resume over SSE', (database) => {
     cases.forEach(({ reason }, i) => {
       const client = clients[i] as RecordingClient
       expect(types(client), reason).toEqual(['reset', 'connected', 'n'])
-      expect(client.received[0]).toMatchObject({ id: events[2]?.id, data: JSON.stringify({ reason }) })
+      expect(client.received[0]).toMatchObject({ id: events[2]?.id, data: JSON.stringify({ reason, topic }) })
       expect(ns(client)).toEqual([4]) // live from the head, nothing replayed
     })
   })

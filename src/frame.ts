@@ -1,11 +1,12 @@
 /**
  * SSE framing: the only place that knows the SSE bytes on the wire. Each event is serialised
- * once, and the same bytes go to every subscriber.
+ * once, and the same bytes go to every stream (`batch.ts`); a stream over several topics adds its
+ * own `id:` line (`cursor.ts`).
  * @module
  */
 
-import type { ResetReason } from '../errors.js'
-import type { EventRecord } from '../event.js'
+import type { ResetReason } from './errors.js'
+import type { EventRecord } from './event.js'
 
 const encoder = new TextEncoder()
 
@@ -14,9 +15,19 @@ export function eventJson(record: EventRecord): string {
   return `{"id":${JSON.stringify(record.id)},"type":${JSON.stringify(record.type)},"topic":${JSON.stringify(record.topic)},"payload":${record.data},"createdAt":${JSON.stringify(record.createdAt)}}`
 }
 
-/** The complete SSE frame of one stored event: `id`, `event`, `data` and the blank line. */
+/** An event's `event:` and `data:` lines, shared by every stream; a stream adds its `id:` line and the blank line. */
+export function eventBody(record: EventRecord): string {
+  return `event: ${record.type}\ndata: ${eventJson(record)}\n`
+}
+
+/** The complete SSE frame of one stored event on a one-topic stream: `id` (the event's), `event`, `data` and the blank line. */
 export function eventFrame(record: EventRecord): string {
-  return `id: ${record.id}\nevent: ${record.type}\ndata: ${eventJson(record)}\n\n`
+  return `id: ${record.id}\n${eventBody(record)}\n`
+}
+
+/** The `id:` line and blank line that end an event of a stream over several topics. */
+export function idTail(streamId: string): string {
+  return `id: ${streamId}\n\n`
 }
 
 /** Encodes frame text as UTF-8 bytes. */
@@ -29,29 +40,18 @@ export function retryFrame(retryMs: number): string {
   return `retry: ${Math.max(0, Math.round(retryMs))}\n\n`
 }
 
-/** `event: connected`, sent once the subscriber is registered; its `id` is the stream's start position. */
-export function connectedFrame(startId: string): string {
-  return `id: ${startId}\nevent: connected\ndata: {}\n\n`
+/** `event: connected`, sent once the stream is registered; its `id` is the stream's start position. */
+export function connectedFrame(streamId: string): string {
+  return `id: ${streamId}\nevent: connected\ndata: {}\n\n`
 }
 
-/** `event: reset`: the requested id cannot be resumed from; the stream continues live from `headId`. */
-export function resetFrame(headId: string, reason: ResetReason): string {
-  return `id: ${headId}\nevent: reset\ndata: ${JSON.stringify({ reason })}\n\n`
+/** `event: reset`: `topic` cannot resume from the requested position; it continues live from its head, which `streamId` holds. */
+export function resetFrame(streamId: string, reason: ResetReason, topic: string): string {
+  return `id: ${streamId}\nevent: reset\ndata: ${JSON.stringify({ reason, topic })}\n\n`
 }
 
 /** The heartbeat comment that keeps proxies from closing an idle stream. */
 export const HEARTBEAT_FRAME: Uint8Array = encoder.encode(': heartbeat\n\n')
-
-/** Response headers of an SSE stream; `Connection` only on HTTP/1.x (HTTP/2 forbids it). */
-export function sseHeaders(http1: boolean): Record<string, string> {
-  const headers: Record<string, string> = {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    'X-Accel-Buffering': 'no',
-  }
-  if (http1) headers.Connection = 'keep-alive'
-  return headers
-}
 
 /** The last frame of a stream the server ends: a `retry:` hint, spread out on shutdown so browsers do not return all at once. */
 export function farewellFrame(shutdown: boolean, retryMs: number): Uint8Array {

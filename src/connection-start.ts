@@ -1,0 +1,53 @@
+/**
+ * Starting a connection: where it starts in each of its topics (right after the client's position
+ * when the store can resume from it, else at the topic's head with a reset: pruned, ahead,
+ * foreign; at the head for topics the client names no position in), then tracked by the poller.
+ * SSE streams and `broker.subscribe()` iterators start the same way.
+ * @module
+ */
+import { Connection, type ConnectionLimits } from './connection.js'
+import type { TopicReset } from './errors.js'
+import type { Poller } from './poller.js'
+import type { EventStore } from './store.js'
+
+/** A started connection. */
+export interface StartedConnection {
+  /** The connection, tracked by the poller. */
+  connection: Connection
+  /** The id each topic starts after, in sorted topic order. */
+  starts: string[]
+  /** The topics that asked for a position the store cannot resume from; they start at their head. */
+  resets: TopicReset[]
+}
+
+/**
+ * Reads heads and resume checks (all topics at once) for a connection over sorted `topics` asking
+ * for `positions`, then makes it and has the poller track it (unless `cancelled()` by then).
+ */
+export async function startConnection(
+  store: EventStore,
+  poller: Poller,
+  limits: ConnectionLimits,
+  topics: readonly string[],
+  positions: ReadonlyMap<string, string>,
+  cancelled: () => boolean,
+): Promise<StartedConnection | undefined> {
+  const headOf = await store.heads(topics)
+  const heads = topics.map((topic) => headOf.get(topic) as string)
+  const resets: TopicReset[] = []
+  const starts = await Promise.all(
+    topics.map(async (topic, i) => {
+      const asked = positions.get(topic)
+      if (asked === undefined) return heads[i] as string
+      const check = await store.checkResume(topic, asked)
+      if (check.ok) return asked
+      resets.push({ topic, reason: check.reason })
+      return heads[i] as string
+    }),
+  )
+  if (cancelled()) return undefined
+  resets.sort((a, b) => (a.topic < b.topic ? -1 : 1))
+  const connection = new Connection(topics, starts, limits, poller)
+  poller.track(connection, heads)
+  return { connection, starts, resets }
+}

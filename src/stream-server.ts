@@ -1,0 +1,164 @@
+/**
+ * The stream server: decides about each SSE request before any byte is written (its topics and
+ * position are validated, `authorize` runs, limits and shutdown are checked), starts its
+ * connection, writes its opening frames (`retry:`, a `reset` per topic that cannot resume,
+ * `connected`), and keeps the timers of open streams: one shared heartbeat, `maxStreamMs`, and
+ * re-authorization.
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import { type Authorize, type AuthorizeContext, type AuthorizeResult, refusalOf } from './authorize.js'
+import type { Connection, ConnectionLimits } from './connection.js'
+import { startConnection } from './connection-start.js'
+import { StreamCursor } from './cursor.js'
+import { connectedFrame, resetFrame, retryFrame } from './frame.js'
+import type { BrokerConfig } from './options.js'
+import type { Poller } from './poller.js'
+import type { StreamStart } from './sse/stream-start.js'
+import type { EventStore } from './store.js'
+import { positionsOf, topicsOf } from './stream-request.js'
+
+/** An SSE request, as the transports read it. */
+export interface StreamRequest {
+  /** The topic or topics asked for (validated here). */
+  topics: string | readonly string[]
+  /** The position the client resumes after (`Last-Event-ID`, or `?lastEventId=` on a first connection). */
+  lastEventId: string | undefined
+  /** Access check. */
+  authorize: Authorize | undefined
+  /** The Node request (Node handlers). */
+  req?: IncomingMessage
+  /** The web request (web handlers). */
+  request?: Request
+}
+
+/** What the server keeps per open stream, when `maxStreamMs` or re-authorization need it. */
+interface StreamEntry {
+  authorize: Authorize | undefined
+  context: AuthorizeContext
+  expiry: ReturnType<typeof setTimeout> | undefined
+}
+
+/** Serves SSE streams of one broker. */
+export class StreamServer {
+  private readonly config: BrokerConfig
+  private readonly store: EventStore
+  private readonly poller: Poller
+  private readonly limits: ConnectionLimits
+  /** Open streams; an entry only when `maxStreamMs` or re-authorization need one (thousands of idle streams are the common case). */
+  private readonly streams = new Map<Connection, StreamEntry | undefined>()
+  private heartbeat: ReturnType<typeof setInterval> | undefined
+  private reauthorize: ReturnType<typeof setInterval> | undefined
+  private closed = false
+
+  constructor(config: BrokerConfig, store: EventStore, poller: Poller, limits: ConnectionLimits) {
+    this.config = config
+    this.store = store
+    this.poller = poller
+    this.limits = limits
+  }
+
+  /** Validates, authorizes and starts a stream; every refusal happens here, before the stream. */
+  async start(request: StreamRequest): Promise<StreamStart> {
+    const { config } = this
+    let topics: string[]
+    let positions: Map<string, string>
+    try {
+      topics = topicsOf(request.topics, config)
+      positions = positionsOf(request.lastEventId, topics, this.store)
+    } catch (error) {
+      return { kind: 'refuse', status: 400, body: (error as Error).message }
+    }
+    const { lastEventId, authorize, req, request: webRequest } = request
+    const context: AuthorizeContext = { topics, topic: topics[0] as string, lastEventId, req, request: webRequest }
+    if (authorize) {
+      let verdict: AuthorizeResult
+      try {
+        verdict = await authorize(context)
+      } catch (error) {
+        config.onError(error)
+        return { kind: 'refuse', status: 500, body: 'authorization failed' }
+      }
+      const status = refusalOf(verdict)
+      if (status === 403) return { kind: 'refuse', status, body: 'forbidden' }
+      if (status === 401) return { kind: 'refuse', status, body: 'unauthorized' }
+    }
+    const retryLater = { kind: 'retry-later', retryMs: config.retryMs } as const
+    if (this.closed || this.poller.connections.size >= config.maxSubscribers) return retryLater
+    let started: Awaited<ReturnType<typeof startConnection>>
+    try {
+      started = await startConnection(this.store, this.poller, this.limits, topics, positions, () => this.closed)
+    } catch (error) {
+      config.onError(error)
+      return retryLater
+    }
+    if (!started) return retryLater
+    const { connection, starts, resets } = started
+    this.track(connection, authorize, context)
+    const startId = new StreamCursor(topics, starts).text()
+    const prelude =
+      retryFrame(config.retryMs) +
+      resets.map(({ topic, reason }) => resetFrame(startId, reason, topic)).join('') +
+      connectedFrame(startId)
+    return { kind: 'stream', connection, prelude, retryMs: config.retryMs }
+  }
+
+  /** Stops taking streams, ends every open one (with a `retry:` hint), and stops the timers. */
+  close(): void {
+    this.closed = true
+    for (const connection of [...this.streams.keys()]) connection.end('shutdown')
+    this.stopTimers()
+  }
+
+  /** Registers a stream for heartbeats, `maxStreamMs` and re-authorization. */
+  private track(connection: Connection, authorize: Authorize | undefined, context: AuthorizeContext): void {
+    const { maxStreamMs, reauthorizeMs, heartbeatMs } = this.config
+    const expiry = maxStreamMs ? setTimeout(() => connection.end('expired'), maxStreamMs) : undefined
+    expiry?.unref()
+    const needed = expiry !== undefined || (authorize !== undefined && reauthorizeMs > 0)
+    this.streams.set(connection, needed ? { authorize, context, expiry } : undefined)
+    connection.whenEnded = this.forget
+    if (!this.heartbeat && heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => {
+        for (const stream of this.streams.keys()) stream.heartbeat()
+      }, heartbeatMs)
+      this.heartbeat.unref()
+    }
+    if (!this.reauthorize && reauthorizeMs > 0) {
+      this.reauthorize = setInterval(() => void this.reauthorizeStreams(), reauthorizeMs)
+      this.reauthorize.unref()
+    }
+  }
+
+  /** Ends every stream whose `authorize` now refuses (or throws). */
+  private async reauthorizeStreams(): Promise<void> {
+    await Promise.all(
+      [...this.streams].map(async ([connection, entry]) => {
+        if (!entry?.authorize) return
+        let verdict: AuthorizeResult
+        try {
+          verdict = await entry.authorize(entry.context)
+        } catch (error) {
+          this.config.onError(error)
+          verdict = false
+        }
+        if (refusalOf(verdict) !== undefined) connection.end('unauthorized')
+      }),
+    )
+  }
+
+  /** Forgets an ended stream (its connection's `whenEnded`). */
+  private readonly forget = (connection: Connection): void => {
+    if (!this.streams.has(connection)) return
+    clearTimeout(this.streams.get(connection)?.expiry)
+    this.streams.delete(connection)
+    if (this.streams.size === 0) this.stopTimers()
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.heartbeat)
+    clearInterval(this.reauthorize)
+    this.heartbeat = undefined
+    this.reauthorize = undefined
+  }
+}
