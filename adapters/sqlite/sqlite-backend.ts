@@ -28,8 +28,11 @@ export interface SqliteBackend {
   migrate(): Promise<void>
   /** The per-database epoch; throws when the tables do not exist yet. */
   readEpoch(): Promise<string>
-  /** Inserts the drafts in one write transaction; returns their ids in the given order. */
-  append(drafts: readonly EventDraft[], createdAt: string): Promise<number[]>
+  /**
+   * Inserts the drafts in one write transaction; returns their ids in the given order. Waits for the
+   * write lock until `deadline` (a `performance.now()`), then fails with `SQLITE_BUSY`.
+   */
+  append(drafts: readonly EventDraft[], createdAt: string, deadline: number): Promise<number[]>
   /** Committed events after each cursor, oldest first, at most `limit` per topic; empty topics absent. */
   readAfter(cursors: readonly SeqCursor[], limit: number): Promise<Map<string, EventRow[]>>
   /** Head and pruned-through rows per topic. */

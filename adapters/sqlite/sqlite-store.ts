@@ -18,6 +18,7 @@ import {
   type Unsubscribe,
 } from '../../src/store.js'
 import type { SqliteBackend } from './sqlite-backend.js'
+import { deadlineOf } from './sqlite-busy.js'
 import { KyselyBackend } from './sqlite-kysely-backend.js'
 import { NativeBackend } from './sqlite-native-backend.js'
 import { openDatabase, openFile } from './sqlite-open.js'
@@ -121,6 +122,8 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     },
 
     async append(drafts: readonly EventDraft[], appendOptions?: AppendOptions): Promise<EventRecord[]> {
+      // The lock wait ends busyTimeoutMs after the oldest grouped call arrived (or after now).
+      const deadline = deadlineOf(busyTimeoutMs, appendOptions?.waitingSince)
       const ready = await backend()
       const transaction = appendOptions?.transaction
       // Inside a caller's transaction, our own connection may be the one it holds (the `db` form, or
@@ -133,7 +136,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       const createdAt = new Date().toISOString()
       const ids =
         transaction === undefined
-          ? await ready.append(drafts, createdAt)
+          ? await ready.append(drafts, createdAt, deadline)
           : await appendInTransaction(transaction, sql, drafts, createdAt)
       return drafts.map((draft, index) => ({
         topic: draft.topic,
