@@ -21,6 +21,7 @@ export {
 export {
   BrokerClosedError,
   CannotResumeError,
+  DatabaseReplacedError,
   DurableSseError,
   type ErrorCode,
   InvalidEventError,

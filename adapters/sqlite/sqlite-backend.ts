@@ -44,6 +44,8 @@ export interface SqliteBackend {
    * it cannot be read right now. Seen from the read connection.
    */
   dataVersion(): string | undefined | Promise<string | undefined>
+  /** The absolute path of the main database file, from `PRAGMA database_list` (`''` for a private or in-memory one). */
+  databaseFile(): Promise<string>
   /** Closes what the backend opened itself. */
   close(): Promise<void>
 }

@@ -90,6 +90,11 @@ export class KyselyBackend implements SqliteBackend {
     return row && `${row.version}:${row.changes}`
   }
 
+  async databaseFile(): Promise<string> {
+    const [row] = await runSql<{ file: string }>(this.#db, this.#sql.databaseFile)
+    return row?.file ?? ''
+  }
+
   async close(): Promise<void> {
     // The Kysely is the caller's: never destroyed here.
   }

@@ -129,6 +129,11 @@ export class NativeBackend implements SqliteBackend {
     }
   }
 
+  async databaseFile(): Promise<string> {
+    const row = this.#writer.prepare(this.#sql.databaseFile).get() as { file: string } | undefined
+    return row?.file ?? ''
+  }
+
   async close(): Promise<void> {
     this.#statements.clear()
     if (this.#connections.ownsReader && !this.#shared) this.#reader.close()

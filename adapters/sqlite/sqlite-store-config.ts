@@ -48,6 +48,11 @@ export interface SqliteStoreBaseOptions {
    * oldest one's deadline. Past it the write fails with `SQLITE_BUSY` (`PublishFailedError`'s `cause`).
    */
   busyTimeoutMs?: number
+  /**
+   * Reports, once, what the store notices on its own: its database file deleted or replaced under it
+   * (a `DatabaseReplacedError`). Default: one line on stderr.
+   */
+  onError?: (error: unknown) => void
 }
 
 /** The store opens (and closes) better-sqlite3 connections to this file itself. */
