@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'BROKER_CLOSED'
   | 'PUBLISH_FAILED'
   | 'CORRUPT_EVENT'
+  | 'DATABASE_REPLACED'
 
 /** Base class of every error thrown by durable-sse; branch on `code`. */
 export class DurableSseError extends Error {
@@ -128,5 +129,27 @@ export class CorruptEventError extends DurableSseError {
     this.topic = topic
     this.id = id
     this.reason = reason
+  }
+}
+
+/**
+ * The store's database file was deleted, or replaced by another file, at its path while the store
+ * had it open (SQLite). The store rejects every later call with this error instead of writing where
+ * nobody reads; restart the process once the right file is in place.
+ */
+export class DatabaseReplacedError extends DurableSseError {
+  /** The path the store opened. */
+  readonly path: string
+  /** Whether the path now names no file (`'deleted'`) or another file (`'replaced'`). */
+  readonly change: 'deleted' | 'replaced'
+
+  constructor(path: string, change: 'deleted' | 'replaced') {
+    super(
+      'DATABASE_REPLACED',
+      `the database file ${path} was ${change} while the store had it open; every call of this store fails from now on ` +
+        '(writes would reach no reader): restart the process once the right file is in place',
+    )
+    this.path = path
+    this.change = change
   }
 }

@@ -3,16 +3,20 @@
  * store append (one transaction, one multi-row insert). The first call waits one turn of the
  * event loop, so calls made in the same turn join it (this matters for synchronous drivers such
  * as better-sqlite3, which finish an append before anyone else can call); calls that arrive while
- * an append is in flight are written together right after it.
+ * an append is in flight are written together right after it. Each append tells the store when its
+ * oldest call arrived (`waitingSince`), so a store's lock timeout bounds the whole wait of every
+ * call, not only the time since the append started.
  * @module
  */
 
-import { PublishFailedError } from './errors.js'
+import { DurableSseError, PublishFailedError } from './errors.js'
 import type { EventDraft, EventRecord } from './event.js'
 import type { EventStore } from './store.js'
 
 interface PendingCall {
   drafts: readonly EventDraft[]
+  /** `performance.now()` when the call arrived. */
+  since: number
   resolve: (records: EventRecord[]) => void
   reject: (error: unknown) => void
 }
@@ -30,7 +34,7 @@ export class GroupCommit {
   /** Appends `drafts` together with any other calls in flight; resolves with this call's records. */
   append(drafts: readonly EventDraft[]): Promise<EventRecord[]> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ drafts, resolve, reject })
+      this.pending.push({ drafts, since: performance.now(), resolve, reject })
       this.flushing ??= this.flush()
     })
   }
@@ -54,12 +58,15 @@ export class GroupCommit {
   }
 
   private async write(calls: PendingCall[]): Promise<void> {
-    const drafts = calls.length === 1 ? (calls[0] as PendingCall).drafts : calls.flatMap((call) => call.drafts)
+    const oldest = calls[0] as PendingCall
+    const drafts = calls.length === 1 ? oldest.drafts : calls.flatMap((call) => call.drafts)
     let records: EventRecord[]
     try {
-      records = await this.store.append(drafts)
+      records = await this.store.append(drafts, { waitingSince: oldest.since })
     } catch (cause) {
-      const error = new PublishFailedError(cause)
+      // A store's own typed error (e.g. `DatabaseReplacedError`) reaches `publish()` as it is, as on
+      // the transaction path; a driver's error becomes the `cause` of a `PublishFailedError`.
+      const error = cause instanceof DurableSseError ? cause : new PublishFailedError(cause)
       for (const call of calls) call.reject(error)
       return
     }

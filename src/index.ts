@@ -18,6 +18,7 @@ export {
   BrokerClosedError,
   CannotResumeError,
   CorruptEventError,
+  DatabaseReplacedError,
   DurableSseError,
   type ErrorCode,
   InvalidEventError,

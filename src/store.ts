@@ -22,6 +22,11 @@ export interface AppendOptions {
    * inside it and become visible only if and when it commits. Stores without transactions reject it.
    */
   transaction?: unknown
+  /**
+   * `performance.now()` when the oldest call in this append arrived: a store that waits for a lock
+   * gives up at waitingSince + its timeout, so no call waits longer than that timeout.
+   */
+  waitingSince?: number
 }
 
 /** The answer of {@link EventStore.checkResume}: resume after the id, or reset and why. */

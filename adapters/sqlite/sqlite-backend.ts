@@ -28,8 +28,11 @@ export interface SqliteBackend {
   migrate(): Promise<void>
   /** The per-database epoch; throws when the tables do not exist yet. */
   readEpoch(): Promise<string>
-  /** Inserts the drafts in one write transaction; returns their ids in the given order. */
-  append(drafts: readonly EventDraft[], createdAt: string): Promise<number[]>
+  /**
+   * Inserts the drafts in one write transaction; returns their ids in the given order. Waits for the
+   * write lock until `deadline` (a `performance.now()`), then fails with `SQLITE_BUSY`.
+   */
+  append(drafts: readonly EventDraft[], createdAt: string, deadline: number): Promise<number[]>
   /** Committed events after each cursor, oldest first, at most `limit` per topic; empty topics absent. */
   readAfter(cursors: readonly SeqCursor[], limit: number): Promise<Map<string, EventRow[]>>
   /** Head and pruned-through rows per topic. */
@@ -41,6 +44,8 @@ export interface SqliteBackend {
    * it cannot be read right now. Seen from the read connection.
    */
   dataVersion(): string | undefined | Promise<string | undefined>
+  /** The absolute path of the main database file, from `PRAGMA database_list` (`''` for a private or in-memory one). */
+  databaseFile(): Promise<string>
   /** Closes what the backend opened itself. */
   close(): Promise<void>
 }

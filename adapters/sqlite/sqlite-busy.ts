@@ -2,13 +2,18 @@
  * Waiting for SQLite's write lock without blocking the event loop. better-sqlite3 is synchronous:
  * with a `busy_timeout` it would sleep inside the call, freezing the process, including a caller's
  * async transaction that holds the lock on another connection (a deadlock until the timeout). So
- * the store tries the lock without waiting and retries on a timer instead.
+ * the store tries the lock without waiting and retries on a timer instead, until a deadline.
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Returned by an attempt that could not start yet (for example a transaction is open on the connection). */
 export const NOT_NOW: unique symbol = Symbol('not now')
+
+/** When a wait that started at `since` (a `performance.now()`; now when missing) and may last `timeoutMs` gives up. */
+export function deadlineOf(timeoutMs: number, since?: number): number {
+  return (typeof since === 'number' && Number.isFinite(since) ? since : performance.now()) + timeoutMs
+}
 
 /** Whether `error` is SQLite's `SQLITE_BUSY` (another connection holds the lock). */
 export function isBusyError(error: unknown): boolean {
@@ -18,14 +23,14 @@ export function isBusyError(error: unknown): boolean {
 
 /**
  * Runs `attempt` until it returns a value, pausing 1 ms, 2 ms, ... up to 16 ms between tries while
- * it returns {@link NOT_NOW} or throws `SQLITE_BUSY`; gives up after `timeoutMs` with the last error.
+ * it returns {@link NOT_NOW} or throws `SQLITE_BUSY`. Tries at least once, never after `deadline`
+ * (a `performance.now()`); then throws the last `SQLITE_BUSY`, or a timeout error.
  */
 export async function retryWhileBusy<T>(
   attempt: () => T | typeof NOT_NOW | Promise<T | typeof NOT_NOW>,
-  timeoutMs: number,
+  deadline: number,
   waitingFor: string,
 ): Promise<T> {
-  const deadline = performance.now() + timeoutMs
   let pauseMs = 1
   for (;;) {
     let lastError: unknown
@@ -36,10 +41,11 @@ export async function retryWhileBusy<T>(
       if (!isBusyError(error)) throw error
       lastError = error
     }
-    if (performance.now() >= deadline) {
-      throw lastError ?? new Error(`durable-sse/sqlite: timed out after ${timeoutMs} ms waiting for ${waitingFor}`)
+    const remainingMs = deadline - performance.now()
+    if (remainingMs <= 0) {
+      throw lastError ?? new Error(`durable-sse/sqlite: busyTimeoutMs ran out waiting for ${waitingFor}`)
     }
-    await sleep(pauseMs)
+    await sleep(Math.min(pauseMs, remainingMs))
     pauseMs = Math.min(pauseMs * 2, 16)
   }
 }

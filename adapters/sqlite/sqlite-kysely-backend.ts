@@ -6,7 +6,7 @@
  */
 import type { EventDraft } from '../../src/event.js'
 import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from './sqlite-backend.js'
-import { retryWhileBusy } from './sqlite-busy.js'
+import { deadlineOf, retryWhileBusy } from './sqlite-busy.js'
 import { type AnyKysely, insertThroughKysely, runSql } from './sqlite-kysely.js'
 import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps } from './sqlite-migrations.js'
 import { chunks, type EventRow, type HeadRow, MAX_TOPICS_PER_READ, type SqliteSql } from './sqlite-sql.js'
@@ -43,8 +43,8 @@ export class KyselyBackend implements SqliteBackend {
     return row.value
   }
 
-  append(drafts: readonly EventDraft[], createdAt: string): Promise<number[]> {
-    return this.#write((db) => insertThroughKysely(db, this.#sql, drafts, createdAt))
+  append(drafts: readonly EventDraft[], createdAt: string, deadline: number): Promise<number[]> {
+    return this.#write((db) => insertThroughKysely(db, this.#sql, drafts, createdAt), deadline)
   }
 
   async readAfter(cursors: readonly SeqCursor[], limit: number): Promise<Map<string, EventRow[]>> {
@@ -90,6 +90,11 @@ export class KyselyBackend implements SqliteBackend {
     return row && `${row.version}:${row.changes}`
   }
 
+  async databaseFile(): Promise<string> {
+    const [row] = await runSql<{ file: string }>(this.#db, this.#sql.databaseFile)
+    return row?.file ?? ''
+  }
+
   async close(): Promise<void> {
     // The Kysely is the caller's: never destroyed here.
   }
@@ -97,9 +102,11 @@ export class KyselyBackend implements SqliteBackend {
   /**
    * Runs `work` inside `BEGIN IMMEDIATE ... COMMIT` on one reserved connection. The lock is tried
    * with `busy_timeout` 0 (restored right after), and waited for on a timer, so a busy database
-   * never freezes the event loop inside the synchronous driver.
+   * never freezes the event loop inside the synchronous driver. Gives up at `deadline` (default:
+   * `busyTimeoutMs` from now); waiting for Kysely's connection itself (held by the app's own
+   * transaction) is not bounded, since an attempt already waiting cannot be withdrawn.
    */
-  #write<T>(work: (db: AnyKysely) => Promise<T>): Promise<T> {
+  #write<T>(work: (db: AnyKysely) => Promise<T>, deadline = deadlineOf(this.#busyTimeoutMs)): Promise<T> {
     return retryWhileBusy(
       () =>
         this.#db.connection().execute(async (db) => {
@@ -113,7 +120,7 @@ export class KyselyBackend implements SqliteBackend {
             throw error
           }
         }),
-      this.#busyTimeoutMs,
+      deadline,
       'the write lock',
     )
   }

@@ -6,7 +6,7 @@
  */
 import type { EventDraft } from '../../src/event.js'
 import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from './sqlite-backend.js'
-import { isBusyError, NOT_NOW, retryWhileBusy } from './sqlite-busy.js'
+import { deadlineOf, isBusyError, NOT_NOW, retryWhileBusy } from './sqlite-busy.js'
 import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps, type SqlStep } from './sqlite-migrations.js'
 import type { EventRow, HeadRow, SqliteSql } from './sqlite-sql.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-store-config.js'
@@ -48,7 +48,7 @@ export class NativeBackend implements SqliteBackend {
     if (!this.#connections.ownsWriter) {
       await retryWhileBusy(
         () => (writer.inTransaction ? NOT_NOW : writer.exec(JOURNAL_MODE_WAL)),
-        this.#busyTimeoutMs,
+        deadlineOf(this.#busyTimeoutMs),
         'the transaction open on the database to end',
       )
     }
@@ -69,7 +69,7 @@ export class NativeBackend implements SqliteBackend {
     })
   }
 
-  append(drafts: readonly EventDraft[], createdAt: string): Promise<number[]> {
+  append(drafts: readonly EventDraft[], createdAt: string, deadline: number): Promise<number[]> {
     return this.#write(() => {
       // One cached single-row statement run per event: in-process, this beats a multi-row INSERT
       // (binding hundreds of parameters at once costs more than the calls it saves).
@@ -80,7 +80,7 @@ export class NativeBackend implements SqliteBackend {
         ids[i] = Number(insert.run(draft.topic, draft.type, draft.data, createdAt).lastInsertRowid)
       }
       return ids
-    })
+    }, deadline)
   }
 
   readAfter(cursors: readonly SeqCursor[], limit: number): Promise<Map<string, EventRow[]>> {
@@ -129,6 +129,11 @@ export class NativeBackend implements SqliteBackend {
     }
   }
 
+  async databaseFile(): Promise<string> {
+    const row = this.#writer.prepare(this.#sql.databaseFile).get() as { file: string } | undefined
+    return row?.file ?? ''
+  }
+
   async close(): Promise<void> {
     this.#statements.clear()
     if (this.#connections.ownsReader && !this.#shared) this.#reader.close()
@@ -154,16 +159,17 @@ export class NativeBackend implements SqliteBackend {
   #read<T>(work: () => T): Promise<T> {
     return retryWhileBusy(
       () => (this.#shared && this.#writer.inTransaction ? NOT_NOW : work()),
-      this.#busyTimeoutMs,
+      deadlineOf(this.#busyTimeoutMs),
       'the transaction open on the database to end',
     )
   }
 
   /**
    * Runs `work` inside `BEGIN IMMEDIATE ... COMMIT` on the writer, all in one synchronous step so
-   * nothing else can use the connection in between; waits (on a timer) while the lock is taken.
+   * nothing else can use the connection in between; waits (on a timer) while the lock is taken,
+   * until `deadline` (default: `busyTimeoutMs` from now).
    */
-  #write<T>(work: () => T): Promise<T> {
+  #write<T>(work: () => T, deadline = deadlineOf(this.#busyTimeoutMs)): Promise<T> {
     const writer = this.#writer
     return retryWhileBusy(
       () => {
@@ -178,7 +184,7 @@ export class NativeBackend implements SqliteBackend {
           throw error
         }
       },
-      this.#busyTimeoutMs,
+      deadline,
       'the write lock',
     )
   }

@@ -83,6 +83,8 @@ export interface SqliteSql {
   epoch: string
   /** The read connection's view of change: `data_version` (others' commits) and `total_changes()` (its own). */
   dataVersion: string
+  /** The main database's file as SQLite resolved it (column `file`; `''` in memory). */
+  databaseFile: string
 }
 
 const repeat = (count: number, text: string, separator: string): string =>
@@ -113,6 +115,7 @@ export function sqliteSql(tables: SqliteTables): SqliteSql {
     deleteThrough: `DELETE FROM ${events} WHERE id <= ?`,
     epoch: `SELECT value FROM ${meta} WHERE key = 'epoch'`,
     dataVersion: 'SELECT (SELECT data_version FROM pragma_data_version()) AS version, total_changes() AS changes',
+    databaseFile: "SELECT file FROM pragma_database_list WHERE name = 'main'",
   }
 }
 

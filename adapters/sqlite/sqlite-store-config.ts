@@ -42,8 +42,17 @@ export interface SqliteStoreBaseOptions {
   tablePrefix?: string
   /** How often the reader checks `PRAGMA data_version` while someone listens for wake-ups, in ms (default 25). */
   dataVersionIntervalMs?: number
-  /** How long a write waits for SQLite's write lock held by another connection or process, in ms (default 5000). */
+  /**
+   * The longest a write waits for SQLite's write lock held by another connection or process, in ms
+   * (default 5000), counted from the `publish()` call: publishes grouped into one append share the
+   * oldest one's deadline. Past it the write fails with `SQLITE_BUSY` (`PublishFailedError`'s `cause`).
+   */
   busyTimeoutMs?: number
+  /**
+   * Reports, once, what the store notices on its own: its database file deleted or replaced under it
+   * (a `DatabaseReplacedError`). Default: one line on stderr.
+   */
+  onError?: (error: unknown) => void
 }
 
 /** The store opens (and closes) better-sqlite3 connections to this file itself. */
@@ -83,5 +92,5 @@ export type SqliteStoreOptions = SqliteFilenameOptions | SqliteDatabaseOptions |
 export const DEFAULT_TABLE_PREFIX = 'durable_sse_'
 /** Default interval of the `PRAGMA data_version` check, in ms. */
 export const DEFAULT_DATA_VERSION_INTERVAL_MS = 25
-/** Default time a write waits for the write lock, in ms. */
+/** Default longest wait of a write for the write lock, in ms. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000

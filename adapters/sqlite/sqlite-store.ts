@@ -6,6 +6,7 @@
  * @module
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
+import { DatabaseReplacedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import {
   type AppendOptions,
@@ -18,6 +19,8 @@ import {
   type Unsubscribe,
 } from '../../src/store.js'
 import type { SqliteBackend } from './sqlite-backend.js'
+import { deadlineOf } from './sqlite-busy.js'
+import { FileGuard } from './sqlite-file-guard.js'
 import { KyselyBackend } from './sqlite-kysely-backend.js'
 import { NativeBackend } from './sqlite-native-backend.js'
 import { openDatabase, openFile } from './sqlite-open.js'
@@ -45,6 +48,11 @@ export interface SqliteEventStore extends EventStore {
   onWake(listener: (topic?: string) => void): Unsubscribe
 }
 
+/** The default `onError`: one line on stderr. */
+const defaultOnError = (error: unknown): void => {
+  console.warn(`durable-sse/sqlite: ${error instanceof Error ? error.message : String(error)}`)
+}
+
 /**
  * Creates the SQLite store from a file name, the caller's better-sqlite3 `Database`, or the
  * caller's `Kysely` on SQLite. Run `await store.migrate()` once before use.
@@ -58,25 +66,37 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   const sql = sqliteSql(sqliteTables(options.tablePrefix ?? DEFAULT_TABLE_PREFIX))
   const intervalMs = milliseconds(options.dataVersionIntervalMs, DEFAULT_DATA_VERSION_INTERVAL_MS, 'dataVersionIntervalMs', 1)
   const busyTimeoutMs = milliseconds(options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, 'busyTimeoutMs', 0)
+  const onError = options.onError ?? defaultOnError
+  if (typeof onError !== 'function') throw new TypeError('sqliteStore: onError must be a function')
 
   let closed = false
   let opened: SqliteBackend | undefined
   let opening: Promise<SqliteBackend> | undefined
   let epochOnce: Promise<string> | undefined
   let knownEpoch: string | undefined
+  /** Which file the path named when the store opened it (none for a database in memory). */
+  let guard: FileGuard | undefined
+  /** Set once the file is gone from its path: every later call rejects with it. */
+  let replaced: DatabaseReplacedError | undefined
 
   const backend = (): Promise<SqliteBackend> => {
     if (closed) return Promise.reject(new Error('durable-sse/sqlite: the store is closed'))
-    opening ??= open(sql, busyTimeoutMs).then(
-      (created) => {
+    if (replaced) return Promise.reject(replaced)
+    opening ??= open(sql, busyTimeoutMs)
+      .then(async (created) => {
+        try {
+          guard = FileGuard.of(await created.databaseFile())
+        } catch (error) {
+          await created.close()
+          throw error
+        }
         opened = created
         return created
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
         opening = undefined
         throw error
-      },
-    )
+      })
     return opening
   }
 
@@ -94,10 +114,20 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     return epochOnce
   }
 
-  const watcher = new DataVersionWatcher(
-    () => (opened ? opened.dataVersion() : backend().then((ready) => ready.dataVersion())),
-    intervalMs,
-  )
+  /** Throws once the path no longer names the file the store opened; the first time, reports it to `onError`. */
+  const assertFileInPlace = (): void => {
+    if (replaced) throw replaced
+    const change = guard?.change()
+    if (!guard || !change) return
+    replaced = new DatabaseReplacedError(guard.path, change)
+    onError(replaced)
+    throw replaced
+  }
+
+  const watcher = new DataVersionWatcher(() => {
+    assertFileInPlace() // also while no one publishes: the wake-up timer runs whenever someone subscribes
+    return opened ? opened.dataVersion() : backend().then((ready) => ready.dataVersion())
+  }, intervalMs)
 
   const toRecord = (epochId: string, row: EventRow): EventRecord => ({
     topic: row.topic,
@@ -121,6 +151,8 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     },
 
     async append(drafts: readonly EventDraft[], appendOptions?: AppendOptions): Promise<EventRecord[]> {
+      // The lock wait ends busyTimeoutMs after the oldest grouped call arrived (or after now).
+      const deadline = deadlineOf(busyTimeoutMs, appendOptions?.waitingSince)
       const ready = await backend()
       const transaction = appendOptions?.transaction
       // Inside a caller's transaction, our own connection may be the one it holds (the `db` form, or
@@ -133,8 +165,11 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       const createdAt = new Date().toISOString()
       const ids =
         transaction === undefined
-          ? await ready.append(drafts, createdAt)
+          ? await ready.append(drafts, createdAt, deadline)
           : await appendInTransaction(transaction, sql, drafts, createdAt)
+      // Acknowledge only what is in the file at the path: committed to a file no one can open any
+      // more, the events are lost with it, so the append fails instead (a `stat`, a few µs).
+      assertFileInPlace()
       return drafts.map((draft, index) => ({
         topic: draft.topic,
         type: draft.type,
