@@ -108,10 +108,8 @@ export function createSubscription<Event extends StoredEvent>(
     }
   }
 
-  return Object.assign(iterate(), {
-    ready,
-    get lastEventId() {
-      return position?.text()
-    },
-  })
+  return Object.defineProperties(iterate(), {
+    ready: { value: ready },
+    lastEventId: { get: () => position?.text() },
+  }) as Subscription<Event>
 }
