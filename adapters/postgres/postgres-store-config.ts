@@ -8,10 +8,10 @@ import type { Kysely, PostgresPool } from 'kysely'
 
 /** The subset of a `pg.Pool` this adapter needs (a real `pg.Pool` fits). */
 export interface PostgresPoolLike extends PostgresPool {
-  /** `pg.Pool` emits `'error'` when an idle client's connection fails. */
-  on?(event: 'error', listener: (error: Error) => void): unknown
+  /** `pg.Pool` emits `'error'` when an idle client's connection fails, and `'connect'` with each new client. */
+  on?(event: 'error' | 'connect', listener: (...args: any[]) => void): unknown
   /** Removes a listener added with `on`. */
-  off?(event: 'error', listener: (error: Error) => void): unknown
+  off?(event: 'error' | 'connect', listener: (...args: any[]) => void): unknown
   /** How many `'error'` listeners the pool has. */
   listenerCount?(event: 'error'): number
   /** The pool's connection settings; the LISTEN client connects with them unless `listen` is given. */
