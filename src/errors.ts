@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'CANNOT_RESUME'
   | 'BROKER_CLOSED'
   | 'PUBLISH_FAILED'
+  | 'LISTENER_NOT_RECEIVING'
 
 /** Base class of every error thrown by durable-sse; branch on `code`. */
 export class DurableSseError extends Error {
@@ -88,5 +89,23 @@ export class PublishFailedError extends DurableSseError {
     super('PUBLISH_FAILED', `publish failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
       cause,
     })
+  }
+}
+
+/**
+ * A store's LISTEN connection is up but does not receive notifications, not even its own probe
+ * (typically a transaction-mode pooler such as PgBouncer between it and the server). Reported
+ * once through the store's `onError`; the broker polls every `fallbackPollMs` meanwhile.
+ */
+export class ListenerNotReceivingError extends DurableSseError {
+  /** The NOTIFY channel that was listened on. */
+  readonly channel: string
+
+  constructor(channel: string) {
+    super(
+      'LISTENER_NOT_RECEIVING',
+      `LISTEN does not receive notifications: a transaction-mode pooler? give \`listen:\` a direct connection (channel ${JSON.stringify(channel)})`,
+    )
+    this.channel = channel
   }
 }

@@ -26,6 +26,7 @@ export {
   InvalidEventError,
   InvalidEventIdError,
   InvalidTopicError,
+  ListenerNotReceivingError,
   PayloadTooLargeError,
   PublishFailedError,
   type ResetReason,
