@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'PUBLISH_FAILED'
   | 'CORRUPT_EVENT'
   | 'DATABASE_REPLACED'
+  | 'LISTENER_NOT_RECEIVING'
 
 /** Base class of every error thrown by durable-sse; branch on `code`. */
 export class DurableSseError extends Error {
@@ -151,5 +152,23 @@ export class DatabaseReplacedError extends DurableSseError {
     )
     this.path = path
     this.change = change
+  }
+}
+
+/**
+ * A store's LISTEN connection is up but does not receive notifications, not even its own probe
+ * (typically a transaction-mode pooler such as PgBouncer between it and the server). Reported
+ * once through the store's `onError`; the broker polls every `fallbackPollMs` meanwhile.
+ */
+export class ListenerNotReceivingError extends DurableSseError {
+  /** The NOTIFY channel that was listened on. */
+  readonly channel: string
+
+  constructor(channel: string) {
+    super(
+      'LISTENER_NOT_RECEIVING',
+      `LISTEN does not receive notifications: a transaction-mode pooler? give \`listen:\` a direct connection (channel ${JSON.stringify(channel)})`,
+    )
+    this.channel = channel
   }
 }

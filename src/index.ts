@@ -24,6 +24,7 @@ export {
   InvalidEventError,
   InvalidEventIdError,
   InvalidTopicError,
+  ListenerNotReceivingError,
   PayloadTooLargeError,
   PublishFailedError,
   type ResetReason,

@@ -5,6 +5,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely'
 import { loadPg } from './load-pg.js'
+import { connectionErrorReporter, guardCheckouts, guardPool, type ReportConnectionError } from './postgres-pool-errors.js'
 import type {
   PostgresClientConfig,
   PostgresPoolLike,
@@ -18,7 +19,7 @@ export interface PostgresConnection {
   db: Kysely<any>
   /** Settings of the dedicated LISTEN client, or `undefined` when there is no way to know them. */
   listenConfig: PostgresClientConfig | undefined
-  /** Releases what the store opened itself: its own pool, and its `'error'` handler on a caller's pool. */
+  /** Releases what the store opened itself: its own pool, and its error handlers on a caller's pool. */
   close(): Promise<void>
 }
 
@@ -46,19 +47,18 @@ function listenSettings(
 }
 
 /**
- * Makes sure an idle client's error on a caller's pool cannot crash the process because of us:
- * when the pool has no `'error'` listener, one that reports to `onError` is added (and removed on
- * close). A pool that already has listeners is left alone: its owner handles its errors.
+ * Guards a caller's pool that nobody handles the errors of (it has no `'error'` listener): the
+ * pool's and every new client's errors then go to `onError`, until `close()`. A pool whose owner
+ * handles its errors is left alone (with `{ pool }`, the store still guards its own checkouts).
  */
-function guardCallerPool(pool: PostgresPoolLike | undefined, config: PostgresStoreConfig): () => void {
+function guardCallerPool(pool: PostgresPoolLike | undefined, report: ReportConnectionError): () => void {
   if (pool?.on === undefined || (pool.listenerCount?.('error') ?? 0) > 0) return () => {}
-  const handler = (error: Error): void => config.onError(error, 'pool')
-  pool.on('error', handler)
-  return () => void pool.off?.('error', handler)
+  return guardPool(pool, report)
 }
 
 /** Opens (lazily: nothing connects before the first query) the store's connection. */
 export function openConnection(options: PostgresStoreOptions, config: PostgresStoreConfig): PostgresConnection {
+  const report = connectionErrorReporter(config)
   if ('connectionString' in options && options.connectionString !== undefined) {
     const settings: PostgresClientConfig = { ...options.poolConfig, connectionString: options.connectionString }
     const db = new Kysely<any>({
@@ -66,8 +66,8 @@ export function openConnection(options: PostgresStoreOptions, config: PostgresSt
         pool: async () => {
           const pg = await loadPg()
           const pool = new pg.Pool(settings)
-          pool.on?.('error', (error) => config.onError(error, 'pool'))
-          return pool
+          guardPool(pool, report) // ended with the pool
+          return guardCheckouts(pool, report)
         },
       }),
     })
@@ -82,7 +82,7 @@ export function openConnection(options: PostgresStoreOptions, config: PostgresSt
     }
     db = options.db.withoutPlugins()
   } else if (pool !== undefined) {
-    db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report) }) })
   } else {
     throw new TypeError('postgresStore needs one of { connectionString }, { pool } or { db, pool }')
   }
@@ -90,7 +90,7 @@ export function openConnection(options: PostgresStoreOptions, config: PostgresSt
   if (config.notify && listenConfig === undefined) {
     throw new TypeError('postgresStore({ db }) needs `pool` (or `listen`) to open its LISTEN connection, or notify: false')
   }
-  const unguard = guardCallerPool(pool, config)
+  const unguard = guardCallerPool(pool, report)
   // Never db.destroy() here: for a caller's pool it would end the pool.
   return { db, listenConfig, close: async () => unguard() }
 }

@@ -49,6 +49,8 @@ export interface PostgresStatements {
   heads: string
   /** `$1` topic: one row, `head` and `pruned_through` (null when unknown). */
   resumeState: string
+  /** `$1` payload: a notification on the channel (the LISTEN connection's probe). */
+  notify: string
   /** `$1` cutoff, `$2` batch size: deletes one batch and records how far each topic was pruned; one row, `deleted`. */
   deleteBatch: string
 }
@@ -136,6 +138,8 @@ export function postgresSql(
       ORDER BY c.ord, e.seq`,
 
     heads: `SELECT topic, head::text AS head FROM ${streams} WHERE topic = ANY($1::text[])`,
+
+    notify: `SELECT pg_notify(${channel}, $1) AS notified`,
 
     resumeState: `SELECT (SELECT head::text FROM ${streams} WHERE topic = $1) AS head,
                          (SELECT through::text FROM ${pruned} WHERE topic = $1) AS pruned_through`,

@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto'
 import type { Kysely, PostgresPool } from 'kysely'
+import { ListenerNotReceivingError } from '../../src/errors.js'
 
 /** The subset of a `pg.Pool` this adapter needs (a real `pg.Pool` fits). */
 export interface PostgresPoolLike extends PostgresPool {
-  /** `pg.Pool` emits `'error'` when an idle client's connection fails. */
-  on?(event: 'error', listener: (error: Error) => void): unknown
+  /** `pg.Pool` emits `'error'` when an idle client's connection fails, and `'connect'` with each new client. */
+  on?(event: 'error' | 'connect', listener: (...args: any[]) => void): unknown
   /** Removes a listener added with `on`. */
-  off?(event: 'error', listener: (error: Error) => void): unknown
+  off?(event: 'error' | 'connect', listener: (...args: any[]) => void): unknown
   /** How many `'error'` listeners the pool has. */
   listenerCount?(event: 'error'): number
   /** The pool's connection settings; the LISTEN client connects with them unless `listen` is given. */
@@ -72,9 +73,9 @@ export interface PostgresStoreSettings {
   channel?: string
   /** Connection of the dedicated LISTEN client; default: `connectionString` or the pool's options. */
   listen?: string | PostgresClientConfig
-  /** Interval of the listener's `SELECT 1` heartbeat, and how long it may take. Default 10 000 ms. */
+  /** Interval of the listener's heartbeat (a probe notification, then `SELECT 1`), and how long each may take. Default 10 000 ms. */
   listenerHeartbeatMs?: number
-  /** While the listener is down, wake listeners this often so polling speeds up. Default 250 ms. */
+  /** While the listener is down or not receiving, wake listeners this often so polling speeds up. Default 250 ms. */
   fallbackPollMs?: number
   /** First reconnect delay of the listener; doubles per failure. Default 100 ms. */
   reconnectMinMs?: number
@@ -82,7 +83,7 @@ export interface PostgresStoreSettings {
   reconnectMaxMs?: number
   /** Rows deleted per statement by `deleteBefore`. Default 5 000. */
   deleteBatchSize?: number
-  /** Reports errors the store survives (a dropped LISTEN or idle pool connection, a throwing wake listener). Default: `console.warn`. */
+  /** Reports errors the store survives (a dropped LISTEN or pool connection, a LISTEN that receives nothing, a throwing wake listener). Default: `console.warn`. */
   onError?: (error: unknown, source: PostgresErrorSource) => void
 }
 
@@ -101,7 +102,7 @@ export interface PostgresStoreConfig {
   channel: string
   /** Heartbeat interval and timeout of the LISTEN client, in ms. */
   listenerHeartbeatMs: number
-  /** Wake-up interval while the LISTEN client is down, in ms. */
+  /** Wake-up interval while the LISTEN client is down or not receiving, in ms. */
   fallbackPollMs: number
   /** First reconnect delay, in ms. */
   reconnectMinMs: number
@@ -119,10 +120,14 @@ const MAX_IDENTIFIER_BYTES = 63
 const LONGEST_SUFFIX = 'events_created_at'
 
 /** The default `onError`: one line on stderr; the store carries on. */
-const defaultOnError = (error: unknown, source: PostgresErrorSource): void => {
-  const message = error instanceof Error ? error.message : String(error)
-  console.warn(`durable-sse/postgres: ${source} error (recovering): ${message}`)
-}
+const defaultOnError =
+  (fallbackPollMs: number) =>
+  (error: unknown, source: PostgresErrorSource): void => {
+    const message = error instanceof Error ? error.message : String(error)
+    if (error instanceof ListenerNotReceivingError) {
+      console.warn(`durable-sse/postgres: ${message}; polling every ${fallbackPollMs} ms instead`)
+    } else console.warn(`durable-sse/postgres: ${source} error (recovering): ${message}`)
+  }
 
 /** `value`, or `fallback` when it is missing; a `TypeError` unless positive. */
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -159,16 +164,17 @@ export function resolveConfig(settings: PostgresStoreSettings): PostgresStoreCon
   const reconnectMinMs = positive('reconnectMinMs', settings.reconnectMinMs, 100)
   const deleteBatchSize = positive('deleteBatchSize', settings.deleteBatchSize, 5_000)
   if (!Number.isInteger(deleteBatchSize)) throw new TypeError('postgresStore: deleteBatchSize must be an integer')
+  const fallbackPollMs = positive('fallbackPollMs', settings.fallbackPollMs, 250)
   return {
     schema,
     tablePrefix,
     notify: settings.notify ?? true,
     channel: identifier('channel', channel),
     listenerHeartbeatMs: positive('listenerHeartbeatMs', settings.listenerHeartbeatMs, 10_000),
-    fallbackPollMs: positive('fallbackPollMs', settings.fallbackPollMs, 250),
+    fallbackPollMs,
     reconnectMinMs,
     reconnectMaxMs: Math.max(reconnectMinMs, positive('reconnectMaxMs', settings.reconnectMaxMs, 10_000)),
     deleteBatchSize,
-    onError: settings.onError ?? defaultOnError,
+    onError: settings.onError ?? defaultOnError(fallbackPollMs),
   }
 }

@@ -87,6 +87,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     config.notify && listenConfig !== undefined
       ? wakeSource({
           createClient: async () => new (await loadPg()).Client(listenConfig),
+          notify: async (payload) => void (await rows(db, sql.notify, [payload])),
           channel: config.channel,
           heartbeatMs: config.listenerHeartbeatMs,
           fallbackPollMs: config.fallbackPollMs,

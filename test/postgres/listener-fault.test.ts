@@ -6,29 +6,13 @@
  */
 import { expect, it } from 'vitest'
 import type { PostgresStore, PostgresStoreOptions } from '../../adapters/postgres/index.js'
-import { describePostgres, type PostgresTestDatabase, uniqueTopic } from '../helpers/postgres.js'
+import { backendPid, describePostgres, uniqueTopic } from '../helpers/postgres.js'
 import { until } from '../helpers/wait.js'
 import { pgBroker } from './helpers/broker.js'
 import { collect } from './helpers/collect.js'
 
-/** The pid of this schema's listener: named `durable-sse-listener`, its last statement is the LISTEN on our channel. */
-async function listenerBackend(database: PostgresTestDatabase, except?: number): Promise<number> {
-  let pid: number | undefined
-  await until(
-    async () => {
-      const rows = await database.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity
-         WHERE application_name = 'durable-sse-listener' AND query LIKE 'LISTEN %' || $1 || '%' AND pid IS DISTINCT FROM $2`,
-        [database.schema, except ?? null],
-      )
-      pid = rows.length === 1 ? rows[0]?.pid : undefined
-      return pid !== undefined
-    },
-    10_000,
-    'the LISTEN backend',
-  )
-  return pid as number
-}
+/** The name of this file's LISTEN connections. */
+const listenerName = `dsse-listener-fault-${process.pid}`
 
 /** Resolves once the store's listener reports `status` (the store has no event for it). */
 const listenerIs = (store: PostgresStore, status: string) =>
@@ -40,7 +24,7 @@ describePostgres('broker: LISTEN connection killed', (database) => {
     const subscriberSide = await pgBroker(
       database,
       {
-        listenerHeartbeatMs: 60_000, // keeps the LISTEN as the backend's last statement, to find it
+        listen: { connectionString: database.url, application_name: listenerName },
         reconnectMinMs: 1_500, // an outage of 0.75-1.5 s
         onError: (error) => listenerErrors.push(error),
         ...storeOptions,
@@ -59,7 +43,7 @@ describePostgres('broker: LISTEN connection killed', (database) => {
 
   const outage = async (fallbackPollMs: number) => {
     const { store, errors, listenerErrors, publish, subscription } = await setup({ fallbackPollMs })
-    const pid = await listenerBackend(database)
+    const pid = await backendPid(database, listenerName)
     const before = [await publish(), await publish()]
     await subscription.until((events) => events.length === 2, 'events before the outage', 2_000)
 
@@ -71,7 +55,7 @@ describePostgres('broker: LISTEN connection killed', (database) => {
     await subscription.until((events) => events.length === 12, 'events published during the outage', 10_000)
 
     await listenerIs(store, 'listening')
-    expect(await listenerBackend(database, pid)).not.toBe(pid)
+    expect(await backendPid(database, listenerName, pid)).not.toBe(pid)
     const after = []
     for (let i = 0; i < 5; i++) {
       after.push(await publish())
