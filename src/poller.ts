@@ -65,6 +65,8 @@ export class Poller {
   private changesToken: string | undefined
   private polling = false
   private scheduled = false
+  /** The failure last reported, until a poll succeeds. */
+  private failing: string | undefined
   private wokenAt: number | undefined
   private backstop: ReturnType<typeof setInterval> | undefined
   private stopWake: Unsubscribe | undefined
@@ -199,10 +201,11 @@ export class Poller {
         this.pending = noWork()
         try {
           await this.pollOnce(work)
+          this.failing = undefined
         } catch (error) {
           // Nothing is lost: what this poll was to read is read at the next wake-up or backstop tick.
           this.restore(work)
-          this.options.onError(error)
+          this.report(error)
           return
         }
         if (wokenAt !== undefined) this.lastLagMs = performance.now() - wokenAt
@@ -210,6 +213,14 @@ export class Poller {
     } finally {
       this.polling = false
     }
+  }
+
+  /** Reports a failed poll, once while the same failure repeats (a store that is down fails every poll until it is back). */
+  private report(error: unknown): void {
+    const text = String(error)
+    if (text === this.failing) return
+    this.failing = text
+    this.options.onError(error)
   }
 
   /** Puts back the work of a failed poll, merged with what arrived meanwhile. */
