@@ -118,7 +118,7 @@ export async function measureClientBundles(): Promise<Piece[]> {
 
 /** The on-demand sources found in a first-load piece. */
 export function leaks(piece: Piece): string[] {
-  return piece.inputs.filter((input) => ON_DEMAND_ONLY.some((source) => input.startsWith(source)))
+  return piece.inputs.filter((input) => ON_DEMAND_ONLY.some((source) => input.includes(source)))
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

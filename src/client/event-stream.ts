@@ -29,13 +29,19 @@ export async function readEventStream(body: ReadableStream<Uint8Array>, listener
   parser.feed('\n')
   const decoder = new TextDecoder()
   const reader = body.getReader()
+  let endsWithCR = false
   try {
     for (;;) {
       const { done, value } = await reader.read()
-      if (done) return
+      if (done) break
       const text = decoder.decode(value, { stream: true })
-      if (text) parser.feed(text)
+      if (!text) continue
+      parser.feed(text)
+      endsWithCR = text.endsWith('\r')
     }
+    // A CR that ends the body ends a line; the parser would wait for a possible LF forever, so
+    // give it one: CRLF is the same single line end.
+    if (endsWithCR && !decoder.decode()) parser.feed('\n')
   } finally {
     reader.releaseLock()
   }
