@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { build } from 'esbuild'
 import { EventSource } from 'eventsource'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { leaks, measureClientBundles, type Piece } from '../scripts/bundle-size.js'
 import {
   type ClientError,
   type Connection,
@@ -307,5 +308,15 @@ describe('the client and react entry points', () => {
       input.startsWith('src/client/') || input.startsWith('src/react/') || input.includes('node_modules/eventsource-parser/')
     expect(inputs.filter((input) => !browserSide(input))).toEqual([])
     expect(result.outputFiles[0]?.text).not.toMatch(/["']node:/)
+  })
+
+  it('leaves the fetch transport, its parser and the sharing code out of the first load (scripts/bundle-size.ts)', async () => {
+    const [connectOnly, hookOnly, fetchChunk, sharingChunks] = await measureClientBundles()
+    expect(leaks(connectOnly as Piece)).toEqual([])
+    expect(leaks(hookOnly as Piece)).toEqual([])
+    expect((connectOnly as Piece).inputs).toContain('src/client/native-link.ts')
+    expect(leaks(fetchChunk as Piece)).toEqual(expect.arrayContaining(['src/client/fetch-link.ts', 'src/client/event-stream.ts']))
+    expect(leaks(fetchChunk as Piece).some((input) => input.includes('eventsource-parser'))).toBe(true)
+    expect(leaks(sharingChunks as Piece)).toContain('src/client/shared-link.ts')
   })
 })
