@@ -108,7 +108,12 @@ export async function measureClientBundles(): Promise<Piece[]> {
         split.meta,
         split.files,
       ),
-      measure('+ tab sharing, loaded when shared: true', onDemand('src/client/shared-link'), split.meta, split.files),
+      measure(
+        '+ tab sharing (with the fetch transport), loaded when shared: true',
+        onDemand('src/client/shared-link'),
+        split.meta,
+        split.files,
+      ),
       measure('everything, for a bundler that inlines dynamic imports', [singleEntry as string], single.meta, single.files),
     ]
   } finally {

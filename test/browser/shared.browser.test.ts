@@ -170,6 +170,7 @@ describe('shared: true in Chromium', () => {
   })
 
   it('without shared, the same eight pages exhaust the six connections per origin', { timeout: 60_000 }, async () => {
+    await until(() => broker.stats().subscribers === 0, WAIT, 'the previous streams closed')
     const context = await launchChromium(temp.dir, 'unshared')
     try {
       const pages = await startPages(context, 8, {})
