@@ -9,6 +9,12 @@ import type { LinkOptions, OpenLink } from './link.js'
 import { openNativeLink } from './native-link.js'
 import type { ConnectOptions, EventSourceConstructor } from './types.js'
 
+/** The fetch transport's chunk. */
+const loadFetchLink = () => import('./fetch-link.js').then((module) => module.openFetchLink)
+
+/** The tab-sharing chunk (which holds the fetch transport too). */
+const loadSharedLink = () => import('./shared-link.js').then((module) => module.openSharedLink)
+
 /** Web Locks and BroadcastChannel, which sharing a stream between tabs needs. */
 export function canShareStreams(): boolean {
   return (
@@ -45,10 +51,8 @@ export function chooseLink(
   }
   const sharing = options.shared === true && canShareStreams()
   if ((viaFetch || sharing) && !fetch) throw new TypeError('durable-sse/client: no global fetch; pass one as options.fetch')
-  if (sharing)
-    return { open: lazyLink(() => import('./shared-link.js').then((module) => module.openSharedLink)), options: resolved }
-  if (viaFetch)
-    return { open: lazyLink(() => import('./fetch-link.js').then((module) => module.openFetchLink)), options: resolved }
+  if (sharing) return { open: lazyLink(loadSharedLink), options: resolved }
+  if (viaFetch) return { open: lazyLink(loadFetchLink), options: resolved }
   if (!EventSource) throw new TypeError('durable-sse/client: no global EventSource; pass one as options.EventSource')
   return { open: openNativeLink, options: resolved }
 }

@@ -16,9 +16,9 @@ import type { FetchLike } from './types.js'
 /** How one attempt ended, when the link is to try again. */
 type Ending = 'ended' | 'failed'
 
-/** Opens the fetch link; `options.fetch` or `globalThis.fetch` is set (connect checks). */
+/** Opens the fetch link; `options.fetch` is set (connect checks, and defaults it to `globalThis.fetch`). */
 export function openFetchLink(options: LinkOptions, sink: LinkSink): Link {
-  const request = (options.fetch ?? globalThis.fetch) as FetchLike
+  const request = options.fetch as FetchLike
   const backoff = new Backoff(options.backoffMs, options.maxBackoffMs)
   let retryMs: number | undefined
   let controller: AbortController | undefined

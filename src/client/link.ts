@@ -48,7 +48,7 @@ export interface LinkOptions {
   EventSource: EventSourceConstructor | undefined
   /** Headers of each request (fetch transport). */
   headers: HeadersOption | undefined
-  /** The `fetch` to call (fetch transport, and the native link's status probe). */
+  /** The `fetch` to call: the option, else `globalThis.fetch` (fetch transport, and the native link's status probe). */
   fetch: FetchLike | undefined
   /** First backoff delay, in ms. */
   backoffMs: number

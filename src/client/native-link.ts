@@ -36,8 +36,8 @@ export function openNativeLink(options: LinkOptions, sink: LinkSink): Link {
 
   /** Asks for the stream once with `fetch`, only to read the status the `EventSource` does not expose. */
   const probe = async (): Promise<Answer> => {
-    const request = globalThis.fetch
-    if (typeof request !== 'function') return { status: undefined, contentType: null }
+    const request = options.fetch
+    if (!request) return { status: undefined, contentType: null }
     const controller = new AbortController()
     probing = controller
     try {

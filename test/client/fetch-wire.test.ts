@@ -172,7 +172,7 @@ describe('the fetch transport over real HTTP', () => {
         withCredentials: false,
         EventSource: undefined,
         headers: undefined,
-        fetch: undefined,
+        fetch,
         backoffMs: 60_000,
         maxBackoffMs: 60_000,
       },

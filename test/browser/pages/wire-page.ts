@@ -41,7 +41,7 @@ const harness: WireHarness = {
           withCredentials: false,
           EventSource: undefined,
           headers: undefined,
-          fetch: undefined,
+          fetch,
           backoffMs: 60_000,
           maxBackoffMs: 60_000,
         },
