@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { build } from 'esbuild'
 import { EventSource } from 'eventsource'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { leaks, measureClientBundles, type Piece } from '../scripts/bundle-size.js'
 import {
   type ClientError,
   type Connection,
@@ -11,8 +12,10 @@ import {
   type ConnectionStatus,
   connect,
   InvalidEventDataError,
+  type ResetDetail,
   type ResetReason,
   type StoredEvent,
+  UnauthorizedError,
 } from '../src/client/index.js'
 import { type Broker, createBroker, type EventStore, memoryStore } from '../src/index.js'
 
@@ -40,6 +43,7 @@ function foreignStream(res: ServerResponse): void {
   res.write('id: f.2\nevent: session_updated\ndata: {not json\n\n')
   res.write('id: f.3\nevent: session_updated\ndata: [1,2]\n\n')
   res.write('event: reset\ndata: {"reason":"bogus"}\n\n')
+  res.write('event: reset\ndata: {"reason":"pruned","topic":"project-1"}\n\n')
   res.write(event('f.4', 'last'))
 }
 
@@ -49,6 +53,10 @@ let server: Server
 let base: string
 /** While true, every request's socket is destroyed: the server looks down. */
 let down = false
+/** While true, every request gets a proxy's 502 page: the app behind the proxy is down. */
+let badGateway = false
+/** The URL of every request, in order. */
+const requested: URL[] = []
 const connections: Connection<AppEvents>[] = []
 
 beforeAll(async () => {
@@ -59,8 +67,13 @@ beforeAll(async () => {
       req.socket.destroy()
       return
     }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    requested.push(url)
+    if (badGateway) return void res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>502 Bad Gateway</h1>')
+    const path = url.pathname
     if (path === '/foreign') return foreignStream(res)
+    if (path === '/no-content') return void res.writeHead(204).end()
+    if (path === '/unauthorized') return void broker.handle(req, res, { topic: 'p1', authorize: () => 401 })
     if (path === '/forbidden') return void broker.handle(req, res, { topic: 'p1', authorize: () => 403 })
     const topic = /^\/events\/([^/]+)$/.exec(path)?.[1]
     if (topic) return void broker.handle(req, res, { topic })
@@ -73,6 +86,8 @@ beforeAll(async () => {
 
 afterEach(() => {
   down = false
+  badGateway = false
+  requested.length = 0
   for (const connection of connections.splice(0)) connection.close()
 })
 
@@ -88,20 +103,25 @@ function open(path: string, extra: { lastEventId?: string } = {}) {
   const seen: StoredEvent[] = []
   const statuses: ConnectionStatus[] = []
   const resets: ResetReason[] = []
+  const details: ResetDetail[] = []
   const errors: ClientError[] = []
   const connection = connect<AppEvents>(`${base}${path}`, {
     EventSource,
+    backoffMs: 20,
     ...extra,
     handlers: {
       session_updated: (event) => seen.push(event),
       workspace_updated: (event) => seen.push(event),
     },
     onStatus: (status) => statuses.push(status),
-    onReset: (reason) => resets.push(reason),
+    onReset: (reason, detail) => {
+      resets.push(reason)
+      details.push(detail)
+    },
     onError: (error) => errors.push(error),
   })
   connections.push(connection)
-  return { connection, seen, statuses, resets, errors }
+  return { connection, seen, statuses, resets, details, errors }
 }
 
 describe('connect()', () => {
@@ -181,7 +201,7 @@ describe('connect()', () => {
   })
 
   it('reports data that is not an event through onError, skips it, and carries on', async () => {
-    const { seen, errors, resets, connection } = open('/foreign')
+    const { seen, errors, resets, details, connection } = open('/foreign')
     await until('the last event', () => seen.length === 2)
     expect(seen.map((event) => event.id)).toEqual(['f.1', 'f.4'])
     expect(errors).toHaveLength(3)
@@ -193,7 +213,8 @@ describe('connect()', () => {
     ])
     expect(errors[0]?.code).toBe('INVALID_EVENT_DATA')
     expect((errors[0] as InvalidEventDataError).data).toBe('{not json')
-    expect(resets).toEqual([])
+    expect(resets).toEqual(['pruned'])
+    expect(details).toEqual([{ reason: 'pruned', topic: 'project-1' }])
     expect(connection.lastEventId).toBe('f.4')
   })
 
@@ -204,6 +225,50 @@ describe('connect()', () => {
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(ConnectionFailedError)
     expect((errors[0] as ConnectionFailedError).status).toBe(403)
+  })
+
+  it('reports a 401 as an UnauthorizedError and stops; a 204 stops without an error', async () => {
+    const unauthorized = open('/unauthorized')
+    await until('closed', () => unauthorized.connection.status === 'closed')
+    expect(unauthorized.errors).toEqual([expect.any(UnauthorizedError)])
+    expect(unauthorized.errors[0]).toMatchObject({ code: 'UNAUTHORIZED', status: 401, retrying: false })
+
+    const noContent = open('/no-content')
+    await until('closed', () => noContent.connection.status === 'closed')
+    expect(noContent.statuses).toEqual(['connecting', 'closed'])
+    expect(noContent.errors).toEqual([])
+    // A client retrying with a 20 ms backoff would have asked again by now.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(requested.map((url) => url.pathname)).toEqual(['/unauthorized', '/no-content'])
+  })
+
+  it('opens a new EventSource after a proxy 502, resuming with the lastEventId query parameter, losing nothing', async () => {
+    const { connection, seen, statuses, errors } = open('/events/gateway')
+    await until('open', () => connection.status === 'open')
+    const first = await broker.publish({ topic: 'gateway', type: 'session_updated', payload: { sessionId: 's1', status: 'a' } })
+    await until('a', () => seen.length === 1)
+
+    badGateway = true
+    server.closeAllConnections()
+    await until('two 502s', () => errors.length >= 2)
+    const missed = await broker.publish([
+      { topic: 'gateway', type: 'session_updated', payload: { sessionId: 's1', status: 'b' } },
+      { topic: 'gateway', type: 'session_updated', payload: { sessionId: 's1', status: 'c' } },
+    ])
+    badGateway = false
+    await until('open again', () => connection.status === 'open')
+    const live = await broker.publish({ topic: 'gateway', type: 'session_updated', payload: { sessionId: 's1', status: 'd' } })
+    await until('d', () => seen.at(-1)?.id === live.id)
+
+    expect(seen.map((event) => (event.payload as { status: string }).status)).toEqual(['a', 'b', 'c', 'd'])
+    expect(seen.slice(1, 3)).toEqual(missed)
+    expect(statuses).toEqual(['connecting', 'open', 'reconnecting', 'open'])
+    expect(errors.every((error) => error instanceof ConnectionFailedError && error.status === 502 && error.retrying)).toBe(true)
+    // The first EventSource reconnected by itself (with the header) and got a 502; every one the
+    // client opened after that resumed with the query parameter.
+    const reopened = requested.slice(2)
+    expect(reopened.length).toBeGreaterThanOrEqual(2)
+    expect(reopened.every((url) => url.searchParams.get('lastEventId') === first.id)).toBe(true)
   })
 
   it('calls handlers added with setHandlers, for new types too, without reconnecting', async () => {
@@ -239,7 +304,19 @@ describe('the client and react entry points', () => {
       logLevel: 'silent',
     })
     const inputs = Object.keys(result.metafile.inputs)
-    expect(inputs.every((input) => input.startsWith('src/client/') || input.startsWith('src/react/'))).toBe(true)
+    const browserSide = (input: string) =>
+      input.startsWith('src/client/') || input.startsWith('src/react/') || input.includes('node_modules/eventsource-parser/')
+    expect(inputs.filter((input) => !browserSide(input))).toEqual([])
     expect(result.outputFiles[0]?.text).not.toMatch(/["']node:/)
+  })
+
+  it('leaves the fetch transport, its parser and the sharing code out of the first load (scripts/bundle-size.ts)', async () => {
+    const [connectOnly, hookOnly, fetchChunk, sharingChunks] = await measureClientBundles()
+    expect(leaks(connectOnly as Piece)).toEqual([])
+    expect(leaks(hookOnly as Piece)).toEqual([])
+    expect((connectOnly as Piece).inputs).toContain('src/client/native-link.ts')
+    expect(leaks(fetchChunk as Piece)).toEqual(expect.arrayContaining(['src/client/fetch-link.ts', 'src/client/event-stream.ts']))
+    expect(leaks(fetchChunk as Piece).some((input) => input.includes('eventsource-parser'))).toBe(true)
+    expect(leaks(sharingChunks as Piece)).toContain('src/client/shared-link.ts')
   })
 })

@@ -3,7 +3,10 @@ import { act, cleanup, render, screen } from '@testing-library/react'
 import { StrictMode } from 'react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EventSourceLike, MessageEventLike } from '../src/client/index.js'
+import { createBroker, memoryStore } from '../src/index.js'
 import { type Handlers, type UseEventsOptions, useEvents } from '../src/react/index.js'
+import { httpServer } from './helpers/servers.js'
+import { until } from './helpers/wait.js'
 
 type AppEvents = {
   session_updated: { sessionId: string; status: string }
@@ -177,5 +180,50 @@ describe('useEvents()', () => {
     expect(open()).toHaveLength(1)
     for (const source of opened()) source.event('session_updated', 'e.1', { sessionId: 's1', status: 'x' })
     expect(calls).toEqual(['e.1'])
+  })
+})
+
+describe('useEvents() options', () => {
+  it('hands onReset the reset detail too', () => {
+    const resets: unknown[] = []
+    render(<Probe url="/events/p1" handlers={{}} options={{ onReset: (reason, reset) => resets.push([reason, reset]) }} />)
+    last().emit('reset', '{"reason":"pruned","topic":"project-1"}', 'e.3')
+    expect(resets).toEqual([['pruned', { reason: 'pruned', topic: 'project-1' }]])
+  })
+})
+
+/** The hook without an injected EventSource: `headers` choose the fetch transport, against a real server. */
+function LiveProbe({ url, options }: { url: string; options: UseEventsOptions }) {
+  const status = useEvents<AppEvents>(url, {}, options)
+  return <output data-testid="status">{status}</output>
+}
+
+describe('useEvents() with headers, against a real server', () => {
+  it("sends the latest render's headers on the next reconnect, without reconnecting when they change", async () => {
+    const broker = createBroker<AppEvents>(memoryStore(), { retryMs: 20, heartbeatMs: 0 })
+    const authorizations: (string | undefined)[] = []
+    const server = await httpServer((req, res) =>
+      broker.handle(req, res, {
+        topic: 'p1',
+        authorize: ({ req: request }) => {
+          authorizations.push(request?.headers.authorization)
+          return true
+        },
+      }),
+    )
+    try {
+      const options = (token: string): UseEventsOptions => ({ headers: { Authorization: `Bearer ${token}` }, backoffMs: 10 })
+      const { rerender } = render(<LiveProbe url={server.url} options={options('one')} />)
+      await until(() => status() === 'open', 5_000, 'open')
+      rerender(<LiveProbe url={server.url} options={options('two')} />)
+      expect(authorizations).toEqual(['Bearer one'])
+      server.server.closeAllConnections()
+      await until(() => authorizations.length === 2 && status() === 'open', 5_000, 'open again')
+      expect(authorizations).toEqual(['Bearer one', 'Bearer two'])
+    } finally {
+      cleanup()
+      await broker.close()
+      await server.close()
+    }
   })
 })

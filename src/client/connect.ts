@@ -1,31 +1,39 @@
 /**
- * `connect()`: one `EventSource` to a durable-sse stream, with typed handlers, statuses and resets.
+ * `connect()`: one durable-sse stream with typed handlers, statuses and resets, that recovers from
+ * any outage by itself.
  * @module
  */
 import type { EventMap, StoredEvent } from '../event.js'
-import { ClientError, ConnectionFailedError } from './errors.js'
+import { chooseLink } from './choose-link.js'
+import { ClientError } from './errors.js'
+import type { Frame, Link, LinkSink } from './link.js'
 import { parseEvent, parseReset } from './parse.js'
-import type { Connection, ConnectionStatus, ConnectOptions, EventSourceConstructor, Handlers, MessageEventLike } from './types.js'
-import { withLastEventId } from './url.js'
+import type { Connection, ConnectionStatus, ConnectOptions, Handlers, ResetDetail } from './types.js'
 
 /** Names the client handles itself, or that `EventSource` dispatches: never a handler's type. */
 const OWN_TYPES: ReadonlySet<string> = new Set(['connected', 'reset', 'error', 'open'])
 
-/** `EventSource.CLOSED`. */
-const CLOSED = 2
-
 /**
- * Opens a durable-sse stream: registers a listener for each handler type, parses each frame's
- * `data` once and hands the handler the typed event. Reconnection is the browser's own: it sends
- * `Last-Event-ID` and the server replays exactly what was missed; when it cannot, `onReset` tells
- * the app to refetch its state. A frame whose `data` is not an event is reported to `onError` and
- * skipped. Handlers are looked up when each event arrives; errors they throw are not caught.
+ * Opens a durable-sse stream: parses each frame's `data` once and hands the handler of its type
+ * the typed event. It reconnects by itself, resuming after the last event id, whatever broke: a
+ * network error, the server ending the stream (`retry:` is honoured), or an answer that is not
+ * the stream (a proxy's 502 while the app is down, a 503, a wrong content type), with capped
+ * exponential backoff and jitter. It stops only on `close()`, a 204 answer, or 401/403 (reported
+ * as {@link UnauthorizedError}). When the server cannot resume, `onReset` tells the app to
+ * refetch its state. A frame whose `data` is not an event is reported to `onError` and skipped.
+ * Handlers are looked up when each event arrives; errors they throw are not caught.
+ *
+ * Transports: the browser's `EventSource` by default; `fetch` when `headers` or `fetch` is given;
+ * with `shared: true`, one stream per browser shared by the tabs. The fetch transport and the
+ * sharing code are loaded on first use only.
  * @example
  * type AppEvents = { session_updated: { sessionId: string; status: string } }
  * const connection = connect<AppEvents>('/api/projects/p1/events', {
  *   handlers: { session_updated: (event) => render(event.payload.sessionId, event.payload.status) },
  *   onReset: () => refetchProject(),
  *   onStatus: (status) => (pill.textContent = status),
+ *   headers: () => ({ Authorization: `Bearer ${session.token}` }),
+ *   shared: true,
  * })
  * // later
  * connection.close()
@@ -34,83 +42,78 @@ export function connect<Events extends EventMap = EventMap>(
   url: string | URL,
   options: ConnectOptions<Events>,
 ): Connection<Events> {
-  const Source = options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource
-  if (!Source) {
-    throw new TypeError('durable-sse/client: no global EventSource; pass one as options.EventSource')
-  }
+  const chosen = chooseLink(String(url), options)
   const { onReset, onStatus } = options
   const onError = options.onError ?? ((error: ClientError) => console.error('[durable-sse]', error))
   let handlers: Handlers<Events> = options.handlers
   let status: ConnectionStatus = 'connecting'
   let lastEventId = options.lastEventId || undefined
   let stopped = false
-  const listening = new Set<string>()
+  let link: Link | undefined
 
   const setStatus = (next: ConnectionStatus): void => {
     if (status === next) return
     status = next
     onStatus?.(next)
   }
-  const track = (event: MessageEventLike): void => {
-    if (event.lastEventId) lastEventId = event.lastEventId
+
+  const reset = (data: unknown): void => {
+    let detail: ResetDetail
+    try {
+      detail = parseReset(data)
+    } catch (error) {
+      onError(error as ClientError)
+      return
+    }
+    onReset?.(detail.reason, detail)
+  }
+
+  const deliver = (frame: Frame): void => {
+    const handler = handlers[frame.type as keyof Handlers<Events>] as ((event: StoredEvent) => void) | undefined
+    if (!handler) return
+    let parsed: StoredEvent
+    try {
+      parsed = parseEvent(frame.type, frame.data)
+    } catch (error) {
+      onError(error as ClientError)
+      return
+    }
+    handler(parsed)
+  }
+
+  const receive = (frame: Frame): void => {
+    if (frame.id !== undefined) lastEventId = frame.id || undefined
+    if (frame.type === 'connected') setStatus('open')
+    else if (frame.type === 'reset') reset(frame.data)
+    else if (!OWN_TYPES.has(frame.type)) deliver(frame)
+  }
+
+  const sink: LinkSink = {
+    lastEventId: () => lastEventId,
+    frame: (frame) => {
+      if (!stopped) receive(frame)
+    },
+    reconnecting: () => {
+      if (!stopped) setStatus('reconnecting')
+    },
+    failed: (error) => {
+      if (!stopped) onError(error)
+    },
+    stopped: (error) => {
+      if (stopped) return
+      stopped = true
+      link?.close()
+      setStatus('closed')
+      if (error instanceof ClientError) onError(error)
+    },
   }
 
   onStatus?.(status)
-  const init = options.withCredentials ? { withCredentials: true } : undefined
-  const source = new Source(withLastEventId(String(url), lastEventId), init)
-
-  const listen = (type: string): void => {
-    if (listening.has(type) || OWN_TYPES.has(type)) return
-    listening.add(type)
-    source.addEventListener(type, (event) => {
-      if (stopped) return
-      track(event)
-      const handler = handlers[type as keyof Handlers<Events>] as ((event: StoredEvent) => void) | undefined
-      if (!handler) return
-      let parsed: StoredEvent
-      try {
-        parsed = parseEvent(type, event.data)
-      } catch (error) {
-        onError(error as ClientError)
-        return
-      }
-      handler(parsed)
-    })
+  link = chosen.open(chosen.options, sink)
+  const listen = (types: Handlers<Events>): void => {
+    for (const type of Object.keys(types)) if (!OWN_TYPES.has(type)) link?.listen(type)
   }
-
-  source.addEventListener('connected', (event) => {
-    if (stopped) return
-    track(event)
-    setStatus('open')
-  })
-  source.addEventListener('reset', (event) => {
-    if (stopped) return
-    track(event)
-    try {
-      const reason = parseReset(event.data)
-      onReset?.(reason)
-    } catch (error) {
-      if (!(error instanceof ClientError)) throw error
-      onError(error)
-    }
-  })
-  source.addEventListener('error', (event) => {
-    if (stopped) return
-    if (source.readyState !== CLOSED) {
-      setStatus('reconnecting')
-      return
-    }
-    stopped = true
-    setStatus('closed')
-    const detail = event as { code?: unknown; message?: unknown }
-    onError(
-      new ConnectionFailedError(
-        typeof detail.code === 'number' ? detail.code : undefined,
-        typeof detail.message === 'string' ? detail.message : undefined,
-      ),
-    )
-  })
-  for (const type of Object.keys(handlers)) listen(type)
+  listen(handlers)
 
   return {
     get status() {
@@ -121,10 +124,10 @@ export function connect<Events extends EventMap = EventMap>(
     },
     setHandlers(next: Handlers<Events>): void {
       handlers = next
-      if (!stopped) for (const type of Object.keys(next)) listen(type)
+      if (!stopped) listen(next)
     },
     close(): void {
-      source.close()
+      link?.close()
       if (stopped) return
       stopped = true
       setStatus('closed')

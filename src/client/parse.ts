@@ -5,6 +5,7 @@
 import type { ResetReason } from '../errors.js'
 import type { StoredEvent } from '../event.js'
 import { InvalidEventDataError } from './errors.js'
+import type { ResetDetail } from './types.js'
 
 const RESET_REASONS: ReadonlySet<string> = new Set<ResetReason>(['pruned', 'ahead', 'foreign'])
 
@@ -33,11 +34,16 @@ export function parseEvent(type: string, data: unknown): StoredEvent {
   return { id, type, topic, payload, createdAt }
 }
 
-/** Parses a `reset` frame's `data` (`{reason}`); throws {@link InvalidEventDataError}. */
-export function parseReset(data: unknown): ResetReason {
-  const { reason } = parseJson('reset', data)
+/**
+ * Parses a `reset` frame's `data`: `{reason}`, and on streams over several topics
+ * `{reason, topic}` (one reset per topic that could not resume); throws {@link InvalidEventDataError}.
+ */
+export function parseReset(data: unknown): ResetDetail {
+  const { reason, topic } = parseJson('reset', data)
   if (typeof reason !== 'string' || !RESET_REASONS.has(reason)) {
     throw new InvalidEventDataError('reset', data, 'its reason is not pruned, ahead or foreign')
   }
-  return reason as ResetReason
+  if (topic !== undefined && typeof topic !== 'string')
+    throw new InvalidEventDataError('reset', data, 'its topic is not a string')
+  return topic === undefined ? { reason: reason as ResetReason } : { reason: reason as ResetReason, topic }
 }

@@ -10,12 +10,24 @@ import type { Connection, ConnectionStatus, ConnectOptions, Handlers } from '../
 import type { EventMap } from '../event.js'
 
 /**
- * Options of {@link useEvents}. The callbacks are always the latest render's; `lastEventId`,
- * `withCredentials` and `EventSource` are read when a connection opens (a change does not reconnect).
+ * Options of {@link useEvents}: those of {@link connect} but the handlers. The callbacks are always
+ * the latest render's; `headers` and `fetch` too, from the next (re)connection on. Which
+ * transport to use (`EventSource`, `headers`/`fetch` given at all, `shared`), `lastEventId`,
+ * `withCredentials` and the backoff are read when a connection opens (a change does not reconnect).
  */
 export type UseEventsOptions = Pick<
   ConnectOptions<EventMap>,
-  'onReset' | 'onStatus' | 'onError' | 'lastEventId' | 'withCredentials' | 'EventSource'
+  | 'onReset'
+  | 'onStatus'
+  | 'onError'
+  | 'lastEventId'
+  | 'withCredentials'
+  | 'EventSource'
+  | 'headers'
+  | 'fetch'
+  | 'shared'
+  | 'backoffMs'
+  | 'maxBackoffMs'
 >
 
 /** Runs after every commit and before the browser dispatches another event; a plain effect on the server. */
@@ -58,18 +70,28 @@ export function useEvents<Events extends EventMap = EventMap>(
     }
     let active = true
     const { handlers: initial, options: opening } = latest.current
+    const latestHeaders = async (): Promise<HeadersInit | undefined> => {
+      const { headers } = latest.current.options
+      return typeof headers === 'function' ? await headers() : headers
+    }
     const opened = connect<Events>(url, {
       handlers: initial,
       lastEventId: opening.lastEventId,
       withCredentials: opening.withCredentials,
       EventSource: opening.EventSource,
+      shared: opening.shared,
+      backoffMs: opening.backoffMs,
+      maxBackoffMs: opening.maxBackoffMs,
+      headers: opening.headers === undefined ? undefined : async () => (await latestHeaders()) ?? {},
+      fetch:
+        opening.fetch === undefined ? undefined : (input, init) => (latest.current.options.fetch ?? opening.fetch)!(input, init),
       onStatus: (next) => {
         if (!active) return
         setState({ url, status: next })
         latest.current.options.onStatus?.(next)
       },
-      onReset: (reason) => {
-        if (active) latest.current.options.onReset?.(reason)
+      onReset: (reason, reset) => {
+        if (active) latest.current.options.onReset?.(reason, reset)
       },
       onError: (error: ClientError) => {
         if (!active) return

@@ -1,0 +1,29 @@
+/** Headless Chromium for the client's browser tests, launched as the demo test launches it. */
+import { join } from 'node:path'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** A fresh persistent profile under `dir`: one browser, whose pages share connections, locks and channels. */
+export function launchChromium(dir: string, name = 'profile'): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(join(dir, name), { executablePath: CHROMIUM, headless: true, args: ARGS })
+}
+
+/** Opens `url` in a new page of `context`, logging the page's uncaught errors. */
+export async function openPage(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage()
+  page.on('pageerror', (error) => console.error('[page error]', error))
+  await page.goto(url)
+  await page.waitForFunction(() => 'harness' in window)
+  return page
+}
