@@ -9,10 +9,25 @@ import type { StreamCursor } from './cursor.js'
 import type { EventRecord } from './event.js'
 import { encodeFrames, eventBody, eventFrame, idTail } from './frame.js'
 
-/** The `event:`/`data:` bytes of every event of a batch, and where each one ends. */
+/**
+ * What a transport writes before and after a stream's frames of a batch, given their length in
+ * bytes (an HTTP/1.1 chunk's `<size>\r\n` and `\r\n`), so they go out as one buffer; ASCII.
+ */
+export type Envelope = (length: number) => readonly [head: string, tail: string]
+
+const NO_ENVELOPE = ['', ''] as const
+const ID_FIELD = Buffer.from('id: ', 'latin1')
+
+/** The `event:`/`data:` bytes of every event of a batch, and a view of each one. */
 interface Bodies {
   bytes: Uint8Array
-  ends: number[]
+  views: Uint8Array[]
+}
+
+/** Writes ASCII `text` into `out` at `offset` (short texts: cheaper than a native call); returns the offset after it. */
+function writeAscii(out: Uint8Array, offset: number, text: string): number {
+  for (let k = 0; k < text.length; k++) out[offset++] = text.charCodeAt(k)
+  return offset
 }
 
 /** Consecutive events of one topic whose bytes are encoded once, on first use, for every stream. */
@@ -47,38 +62,44 @@ export class Batch {
   /**
    * The frames for a stream over several topics, whose positions are `cursor` and for which this
    * batch's topic is topic `index`: the shared `event:`/`data:` bytes of each event, each followed
-   * by the stream's cursor after it. Moves `cursor` past the batch. Transports call
-   * `connection.framesOf(batch)`, which calls this.
+   * by the stream's cursor after it, in one buffer, between the `envelope` a transport asks for
+   * (such as an HTTP/1.1 chunk's size line and CRLF). Moves `cursor` past the batch. Transports
+   * call `connection.framesOf(batch)`, which calls this.
    * @internal
    */
-  framesFor(cursor: StreamCursor, index: number): Uint8Array {
+  framesFor(cursor: StreamCursor, index: number, envelope?: Envelope): Uint8Array {
+    const { records } = this
+    const rests: string[] = new Array(records.length)
+    let restLength = 0
+    for (let i = 0; i < records.length; i++) {
+      const rest = cursor.restOf((records[i] as EventRecord).id)
+      if (rest === undefined) return this.framesAroundNewIds(cursor, index, envelope)
+      rests[i] = rest
+      restLength += rest.length
+    }
     const bodies = this.bodyBytes()
-    const tails: string[] = new Array(this.records.length)
-    let length = bodies.bytes.byteLength
-    let { prefix, suffix } = cursor.around(index)
-    for (let i = 0; i < this.records.length; i++) {
-      const id = (this.records[i] as EventRecord).id
-      const rest = cursor.restOf(id)
-      cursor.set(index, id)
-      let streamId: string
-      if (rest === undefined) {
-        streamId = cursor.text() // an id without the shared prefix: the cursor is rebuilt around it
-        ;({ prefix, suffix } = cursor.around(index))
-      } else streamId = prefix + rest + suffix
-      const tail = idTail(streamId)
-      tails[i] = tail
-      length += tail.length
+    const { prefixBytes, suffixBytes } = cursor.around(index)
+    const length =
+      bodies.bytes.byteLength + restLength + records.length * (ID_FIELD.length + prefixBytes.length + suffixBytes.length + 2)
+    const [head, tail] = envelope?.(length) ?? NO_ENVELOPE
+    const out = Buffer.allocUnsafe(head.length + length + tail.length)
+    let offset = writeAscii(out, 0, head)
+    for (let i = 0; i < records.length; i++) {
+      const body = bodies.views[i] as Uint8Array
+      out.set(body, offset)
+      offset += body.byteLength
+      out.set(ID_FIELD, offset)
+      offset += ID_FIELD.length
+      out.set(prefixBytes, offset)
+      offset += prefixBytes.length
+      offset = writeAscii(out, offset, rests[i] as string)
+      out.set(suffixBytes, offset)
+      offset += suffixBytes.length
+      out[offset++] = 10
+      out[offset++] = 10
     }
-    const out = Buffer.allocUnsafe(length)
-    let offset = 0
-    let start = 0
-    for (let i = 0; i < tails.length; i++) {
-      const end = bodies.ends[i] as number
-      out.set(bodies.bytes.subarray(start, end), offset)
-      offset += end - start
-      start = end
-      offset += out.write(tails[i] as string, offset, 'latin1')
-    }
+    writeAscii(out, offset, tail)
+    cursor.set(index, (records[records.length - 1] as EventRecord).id)
     return out
   }
 
@@ -87,16 +108,29 @@ export class Batch {
     return index === 0 ? this : new Batch(this.topic, this.records.slice(index), this.lastId)
   }
 
+  /** {@link Batch.framesFor} when an id does not share the cursor's prefix (another epoch): the cursor is rebuilt around it. */
+  private framesAroundNewIds(cursor: StreamCursor, index: number, envelope: Envelope | undefined): Uint8Array {
+    const texts = this.records.map((record) => {
+      cursor.set(index, record.id)
+      return eventBody(record) + idTail(cursor.text())
+    })
+    const text = texts.join('')
+    const [head, tail] = envelope?.(Buffer.byteLength(text)) ?? NO_ENVELOPE
+    return encodeFrames(head + text + tail)
+  }
+
   private bodyBytes(): Bodies {
     if (!this.bodies) {
       const texts = this.records.map(eventBody)
-      const ends: number[] = new Array(texts.length)
-      let end = 0
+      const bytes = encodeFrames(texts.join(''))
+      const views: Uint8Array[] = new Array(texts.length)
+      let start = 0
       for (let i = 0; i < texts.length; i++) {
-        end += Buffer.byteLength(texts[i] as string)
-        ends[i] = end
+        const end = start + Buffer.byteLength(texts[i] as string)
+        views[i] = bytes.subarray(start, end)
+        start = end
       }
-      this.bodies = { bytes: encodeFrames(texts.join('')), ends }
+      this.bodies = { bytes, views }
     }
     return this.bodies
   }

@@ -8,7 +8,7 @@
  * out in the order they arrive.
  * @module
  */
-import type { Batch } from './batch.js'
+import type { Batch, Envelope } from './batch.js'
 import { StreamCursor } from './cursor.js'
 import { CannotResumeError } from './errors.js'
 import type { Poller } from './poller.js'
@@ -118,16 +118,22 @@ export class Connection {
     else if (!full) this.drained()
   }
 
+  /** Whether its frames are the batches' shared bytes (a one-topic stream), rather than its own (`id:` lines are cursors). */
+  get sharesFrames(): boolean {
+    return this.wire === undefined
+  }
+
   /**
-   * The bytes of `batch` for this stream, in write order: the batch's shared frames on a one-topic
-   * stream; the shared `event:`/`data:` bytes with this stream's cursor as each `id:` on a stream
-   * over several topics.
+   * The bytes of `batch` for this stream, in write order (call it once per written batch): the
+   * batch's shared frames on a one-topic stream (`envelope` is not applied: wrap them once for every
+   * stream); on a stream over several topics, the shared `event:`/`data:` bytes with this stream's
+   * cursor as each `id:`, inside `envelope`.
    */
-  framesOf(batch: Batch): Uint8Array {
+  framesOf(batch: Batch, envelope?: Envelope): Uint8Array {
     const wire = this.wire
     if (!wire) return batch.bytes
     const index = this.positions.findIndex((position) => position.topic === batch.topic)
-    return batch.framesFor(wire, index)
+    return batch.framesFor(wire, index, envelope)
   }
 
   /** The sink can take more: write what is queued, then catch up if behind. */

@@ -85,6 +85,21 @@ function sharedPrefix(ids: readonly string[]): string {
   return ''
 }
 
+/** The cursor text around one topic's id (see {@link StreamCursor.around}), also as bytes. */
+export interface CursorAround {
+  /** Everything before the topic's id rest. */
+  prefix: string
+  /** Everything after it. */
+  suffix: string
+  /** `prefix` as ASCII bytes. */
+  prefixBytes: Uint8Array
+  /** `suffix` as ASCII bytes. */
+  suffixBytes: Uint8Array
+}
+
+/** ASCII text as bytes. */
+const latin1 = (text: string): Uint8Array => Buffer.from(text, 'latin1')
+
 /**
  * A stream's positions in its topics (sorted, distinct), and their SSE id. Positions change one
  * topic at a time as events are written; {@link StreamCursor.around} gives the text around one
@@ -96,6 +111,8 @@ export class StreamCursor {
   private readonly ids: string[]
   private readonly hashes: string[]
   private shared: string
+  /** {@link StreamCursor.around} of one topic, kept while no other topic moves (a hot topic's batches reuse it). */
+  private cached: (CursorAround & { index: number }) | undefined
 
   constructor(topics: readonly string[], ids: readonly string[]) {
     this.topics = topics
@@ -117,6 +134,7 @@ export class StreamCursor {
   /** Moves topic `index` to `id`. */
   set(index: number, id: string): void {
     this.ids[index] = id
+    if (this.cached !== undefined && (this.cached.index !== index || !id.startsWith(this.shared))) this.cached = undefined
   }
 
   /** The stream's SSE id now. */
@@ -130,7 +148,8 @@ export class StreamCursor {
    * The cursor text before and after topic `index`'s id rest: `prefix + rest(id) + suffix` is the
    * cursor with that topic at `id`, where `rest(id)` is {@link StreamCursor.restOf}.
    */
-  around(index: number): { prefix: string; suffix: string } {
+  around(index: number): CursorAround {
+    if (this.cached?.index === index) return this.cached
     if (!this.ids.every((id) => id.startsWith(this.shared))) this.shared = sharedPrefix(this.ids)
     let prefix = MARK + escapeRest(this.shared)
     let suffix = ''
@@ -140,7 +159,8 @@ export class StreamCursor {
       else if (i === index) prefix += entry
       else suffix += entry + escapeRest((this.ids[i] as string).slice(this.shared.length))
     }
-    return { prefix, suffix }
+    this.cached = { index, prefix, suffix, prefixBytes: latin1(prefix), suffixBytes: latin1(suffix) }
+    return this.cached
   }
 
   /** The part of `id` that goes between {@link StreamCursor.around}'s prefix and suffix; `undefined` when `id` lacks the shared prefix. */

@@ -13,7 +13,7 @@
  */
 import { type IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Batch } from '../batch.js'
+import type { Batch, Envelope } from '../batch.js'
 import type { Connection } from '../connection.js'
 import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame } from '../frame.js'
 import type { EndReason, Sink } from '../sink.js'
@@ -49,6 +49,9 @@ function sharedChunk(batch: Batch): Uint8Array {
 }
 
 const HEARTBEAT_CHUNK = httpChunk(HEARTBEAT_FRAME)
+
+/** An HTTP/1.1 chunk's size line and CRLF around a stream's own frames. */
+const chunkEnvelope: Envelope = (length) => [`${length.toString(16)}\r\n`, '\r\n']
 const plainWrite = ServerResponse.prototype.write
 
 /** Whether `res` is a plain HTTP/1.1 chunked response we may write pre-framed chunks to directly. */
@@ -81,8 +84,11 @@ class NodeSink implements Sink {
   }
 
   write(batch: Batch): boolean {
-    const frames = this.connection.framesOf(batch)
-    return this.send(frames, frames === batch.bytes ? batch : undefined)
+    const { connection, socket } = this
+    if (connection.sharesFrames) return this.send(batch.bytes, socket && sharedChunk(batch))
+    if (!socket) return this.send(connection.framesOf(batch))
+    const chunk = connection.framesOf(batch, chunkEnvelope)
+    return this.send(chunk, chunk)
   }
 
   /** Writes the stream's first bytes; false when the transport must drain first. */
@@ -91,7 +97,7 @@ class NodeSink implements Sink {
   }
 
   heartbeat(): void {
-    this.send(HEARTBEAT_FRAME)
+    this.send(HEARTBEAT_FRAME, HEARTBEAT_CHUNK)
   }
 
   end(reason: EndReason): void {
@@ -106,13 +112,13 @@ class NodeSink implements Sink {
     this.done()
   }
 
-  /** Writes bytes (the shared frames of `shared` when given); false when the transport must drain first. */
-  private send(bytes: Uint8Array, shared?: Batch): boolean {
+  /** Writes `bytes` (on the socket, as `chunk` when already framed); false when the transport must drain first. */
+  private send(bytes: Uint8Array, chunk?: Uint8Array): boolean {
     const { res, socket } = this
     if (res.destroyed) return false
     let writable: boolean
     if (socket) {
-      writable = socket.write(shared ? sharedChunk(shared) : bytes === HEARTBEAT_FRAME ? HEARTBEAT_CHUNK : httpChunk(bytes))
+      writable = socket.write(chunk ?? httpChunk(bytes))
     } else {
       writable = res.write(bytes)
       res.flush?.()
