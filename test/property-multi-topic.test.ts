@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createBroker, type EventStore, memoryStore, type StoredEvent, type Subscription } from '../src/index.js'
+import { createBroker, memoryStore, type StoredEvent, type Subscription } from '../src/index.js'
+import { withReadLatency } from './helpers/read-latency.js'
 import { take } from './helpers/wait.js'
 
 const TOPICS = ['a', 'b', 'c', 'd'] as const
@@ -41,18 +42,6 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     add: fc.option(fc.constantFrom(...TOPICS), { nil: null }),
   }),
 )
-
-/** The memory store with reads that finish after a scripted number of event-loop turns, so reads and polls interleave. */
-function withReadLatency(store: EventStore, turns: number[]): EventStore {
-  let call = 0
-  const readAfter = store.readAfter.bind(store)
-  store.readAfter = async (cursors, limit) => {
-    const wait = turns[call++ % turns.length] ?? 0
-    for (let i = 0; i < wait; i++) await new Promise((resolve) => setImmediate(resolve))
-    return readAfter(cursors, limit)
-  }
-  return store
-}
 
 interface Tracked {
   topics: Topic[]
