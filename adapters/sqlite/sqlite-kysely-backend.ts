@@ -73,6 +73,16 @@ export class KyselyBackend implements SqliteBackend {
     return result
   }
 
+  async sequenceHead(): Promise<number> {
+    const [row] = await runSql<{ head: number | bigint }>(this.#db, this.#sql.sequenceHead)
+    return Number(row?.head ?? 0)
+  }
+
+  async topicsBetween(after: number, through: number, limit: number): Promise<string[]> {
+    const rows = await runSql<{ topic: string }>(this.#db, this.#sql.topicsBetween, [after, through, limit])
+    return rows.map((row) => row.topic)
+  }
+
   pruneBatch(cutoff: string, batchSize: number): Promise<PruneBatch> {
     return this.#write(async (db) => {
       const plan = planPrune(await runSql<EventRow>(db, this.#sql.oldest, [batchSize]), cutoff)
