@@ -129,8 +129,8 @@ export function sqliteSql(tables: SqliteTables): SqliteSql {
     deleteThrough: `DELETE FROM ${events} WHERE id <= ?`,
     epoch: `SELECT value FROM ${meta} WHERE key = 'epoch'`,
     sequenceHead: `SELECT seq AS head FROM sqlite_sequence WHERE name = ${tables.eventsName}`,
-    // NOT INDEXED: only the rowid range, even where statistics would tempt the planner into the
-    // (topic, id) index (a walk of the whole table in topic order).
+    // NOT INDEXED: always the rowid range, O(new events). After `ANALYZE`, the planner may pick a
+    // skip-scan of the (topic, id) index instead, whose cost grows with the number of topics.
     topicsBetween: `SELECT DISTINCT topic FROM ${events} NOT INDEXED WHERE id > ? AND id <= ? LIMIT ?`,
     dataVersion: 'SELECT (SELECT data_version FROM pragma_data_version()) AS version, total_changes() AS changes',
     databaseFile: "SELECT file FROM pragma_database_list WHERE name = 'main'",
