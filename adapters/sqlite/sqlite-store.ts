@@ -58,8 +58,9 @@ export interface SqliteEventStore extends EventStore {
   onWake(listener: (topic?: string) => void): Unsubscribe
   /**
    * The topics of the events committed after `token`, found by rowid (one global commit order).
-   * Tokens are `epoch.rowid`, the newest event id seen: another database's token, a malformed one,
-   * or one more than 10,000 events behind lists nothing (`topics: undefined`: read every topic).
+   * Tokens are `epoch.rowid`, the newest event id seen. More than 1,000 topics, a token more than
+   * 10,000 events behind, ahead of the log, malformed or of another database: `topics: undefined`
+   * (read every topic), with a fresh token.
    */
   changedTopics(token: string | undefined): Promise<TopicChanges>
 }
