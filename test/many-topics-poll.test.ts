@@ -1,11 +1,15 @@
 /**
  * The poller reads only what may have changed: with 10,000 topics tailed, the poll after one
  * publish asks the store for that topic alone (counted at the store), and a wake-up that never
- * arrives is covered by the backstop. On memory and on the real Postgres server.
+ * arrives is covered by the backstop. On memory, on a real SQLite file (whose `data_version`
+ * wake-ups name no topic: `changedTopics` must say which) and on the real Postgres server.
  */
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type Broker, createBroker, type EventStore, memoryStore, type Subscription } from '../src/index.js'
 import { describePostgres } from './helpers/postgres.js'
+import { sqliteForms } from './helpers/sqlite.js'
+import { tempDir } from './helpers/stores.js'
 import { take, until } from './helpers/wait.js'
 
 /** A store that counts what the poller asks of it, optionally without wake-ups (a lost signal). */
@@ -95,6 +99,7 @@ function manyTopicSuite(open: () => Promise<EventStore>, closeStore = (store: Ev
 
       counted.asked = []
       const wakesBefore = counted.wakes
+      const changesBefore = counted.changes
       await broker.publish({ topic: 't-5000', type: 'hello', payload: { n: 1 } })
       const [event] = await take(subscriptions[5000] as Subscription<unknown>, 1, 10_000)
       expect(event).toMatchObject({ topic: 't-5000', type: 'hello', payload: { n: 1 } })
@@ -103,6 +108,8 @@ function manyTopicSuite(open: () => Promise<EventStore>, closeStore = (store: Ev
       await settled(counted)
       expect(counted.asked.length).toBeGreaterThan(0)
       expect(new Set(counted.asked.flat())).toEqual(new Set(['t-5000']))
+      // A wake-up without a topic (SQLite's data_version) was answered by asking what changed.
+      if (inner.onWake && inner.changedTopics) expect(counted.changes).toBeGreaterThan(changesBefore)
       for (const subscription of subscriptions.slice(0, 3)) await subscription.return?.()
     } finally {
       await broker.close()
@@ -129,6 +136,23 @@ function manyTopicSuite(open: () => Promise<EventStore>, closeStore = (store: Ev
 
 describe('many topics on memory', () => {
   manyTopicSuite(async () => memoryStore())
+})
+
+describe.each(sqliteForms)('many topics on SQLite ({ $name })', (form) => {
+  const files = new Map<EventStore, () => Promise<void>>()
+  manyTopicSuite(
+    async () => {
+      const temp = tempDir()
+      const opened = form.open(join(temp.dir, 'events.db'))
+      await opened.store.migrate()
+      files.set(opened.store, async () => {
+        await opened.close()
+        temp.remove()
+      })
+      return opened.store
+    },
+    (store) => files.get(store)?.() ?? Promise.resolve(),
+  )
 })
 
 describePostgres('many topics on Postgres', (database) => {

@@ -37,6 +37,10 @@ export interface SqliteBackend {
   readAfter(cursors: readonly SeqCursor[], limit: number): Promise<Map<string, EventRow[]>>
   /** Head and pruned-through rows per topic. */
   heads(topics: readonly string[]): Promise<Map<string, HeadRow>>
+  /** The highest id ever given to an event (0 before the first), committed: it never goes back, even when retention empties the table. */
+  sequenceHead(): Promise<number>
+  /** The distinct topics of committed events with ids in (after, through], at most `limit`. */
+  topicsBetween(after: number, through: number, limit: number): Promise<string[]>
   /** Deletes, in one write transaction, up to `batchSize` of the oldest events created before `cutoff`. */
   pruneBatch(cutoff: string, batchSize: number): Promise<PruneBatch>
   /**

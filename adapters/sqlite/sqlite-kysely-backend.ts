@@ -19,6 +19,8 @@ export class KyselyBackend implements SqliteBackend {
   readonly #db: AnyKysely
   readonly #sql: SqliteSql
   readonly #busyTimeoutMs: number
+  /** The end of the queue of this backend's work on the connection (see `#serial`). */
+  #queue: Promise<unknown> = Promise.resolve()
 
   constructor(db: AnyKysely, sql: SqliteSql, busyTimeoutMs: number) {
     this.#db = db.withoutPlugins()
@@ -27,7 +29,7 @@ export class KyselyBackend implements SqliteBackend {
   }
 
   async migrate(): Promise<void> {
-    await runSql(this.#db, JOURNAL_MODE_WAL)
+    await this.#run(JOURNAL_MODE_WAL)
     const tables = this.#sql.tables
     await this.#write(async (db) => {
       const create = createMigrationTable(tables)
@@ -38,7 +40,7 @@ export class KyselyBackend implements SqliteBackend {
   }
 
   async readEpoch(): Promise<string> {
-    const [row] = await runSql<{ value: string }>(this.#db, this.#sql.epoch)
+    const [row] = await this.#run<{ value: string }>(this.#sql.epoch)
     if (!row) throw new Error('durable-sse/sqlite: the epoch is missing from the meta table')
     return row.value
   }
@@ -52,7 +54,7 @@ export class KyselyBackend implements SqliteBackend {
     for (const chunk of chunks(cursors, MAX_TOPICS_PER_READ)) {
       const parameters = chunk.flatMap(({ topic, after }) => [topic, after, limit])
       const sql = chunk.length === 1 ? this.#sql.readAfter : this.#sql.readAfterMany(chunk.length)
-      for (const row of await runSql<EventRow>(this.#db, sql, parameters)) {
+      for (const row of await this.#run<EventRow>(sql, parameters)) {
         const rows = result.get(row.topic)
         if (rows) rows.push(row)
         else result.set(row.topic, [row])
@@ -66,11 +68,21 @@ export class KyselyBackend implements SqliteBackend {
   async heads(topics: readonly string[]): Promise<Map<string, HeadRow>> {
     const result = new Map<string, HeadRow>()
     for (const chunk of chunks(topics, MAX_TOPICS_PER_READ)) {
-      for (const row of await runSql<HeadRow>(this.#db, this.#sql.headsMany(chunk.length), chunk)) {
+      for (const row of await this.#run<HeadRow>(this.#sql.headsMany(chunk.length), chunk)) {
         result.set(row.topic as string, row)
       }
     }
     return result
+  }
+
+  async sequenceHead(): Promise<number> {
+    const [row] = await this.#run<{ head: number | bigint }>(this.#sql.sequenceHead)
+    return Number(row?.head ?? 0)
+  }
+
+  async topicsBetween(after: number, through: number, limit: number): Promise<string[]> {
+    const rows = await this.#run<{ topic: string }>(this.#sql.topicsBetween, [after, through, limit])
+    return rows.map((row) => row.topic)
   }
 
   pruneBatch(cutoff: string, batchSize: number): Promise<PruneBatch> {
@@ -86,17 +98,34 @@ export class KyselyBackend implements SqliteBackend {
   }
 
   async dataVersion(): Promise<string | undefined> {
-    const [row] = await runSql<{ version: number; changes: number }>(this.#db, this.#sql.dataVersion)
+    const [row] = await this.#run<{ version: number; changes: number }>(this.#sql.dataVersion)
     return row && `${row.version}:${row.changes}`
   }
 
   async databaseFile(): Promise<string> {
-    const [row] = await runSql<{ file: string }>(this.#db, this.#sql.databaseFile)
+    const [row] = await this.#run<{ file: string }>(this.#sql.databaseFile)
     return row?.file ?? ''
   }
 
   async close(): Promise<void> {
     // The Kysely is the caller's: never destroyed here.
+  }
+
+  /** Runs one statement through the queue, on the plugin-free view of the caller's Kysely. */
+  #run<Row>(sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+    return this.#serial(() => runSql<Row>(this.#db, sql, parameters))
+  }
+
+  /**
+   * Runs `work` once every earlier piece of work of this backend has settled. Kysely's SQLite
+   * dialect wakes every waiter of its one connection at each release, so n statements waiting at
+   * once (a broker attaching thousands of topics) cost O(n²); through this queue, at most one of
+   * ours waits there. The queue only orders what would have run one at a time anyway.
+   */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(work)
+    this.#queue = result.catch(() => undefined)
+    return result
   }
 
   /**
@@ -109,17 +138,19 @@ export class KyselyBackend implements SqliteBackend {
   #write<T>(work: (db: AnyKysely) => Promise<T>, deadline = deadlineOf(this.#busyTimeoutMs)): Promise<T> {
     return retryWhileBusy(
       () =>
-        this.#db.connection().execute(async (db) => {
-          await this.#begin(db)
-          try {
-            const result = await work(db)
-            await runSql(db, 'COMMIT')
-            return result
-          } catch (error) {
-            await runSql(db, 'ROLLBACK').catch(() => undefined)
-            throw error
-          }
-        }),
+        this.#serial(() =>
+          this.#db.connection().execute(async (db) => {
+            await this.#begin(db)
+            try {
+              const result = await work(db)
+              await runSql(db, 'COMMIT')
+              return result
+            } catch (error) {
+              await runSql(db, 'ROLLBACK').catch(() => undefined)
+              throw error
+            }
+          }),
+        ),
       deadline,
       'the write lock',
     )

@@ -104,6 +104,20 @@ export class NativeBackend implements SqliteBackend {
     })
   }
 
+  sequenceHead(): Promise<number> {
+    return this.#read(() => {
+      const row = this.#prepare(this.#reader, this.#sql.sequenceHead).get() as { head: number | bigint } | undefined
+      return Number(row?.head ?? 0)
+    })
+  }
+
+  topicsBetween(after: number, through: number, limit: number): Promise<string[]> {
+    return this.#read(() => {
+      const rows = this.#prepare(this.#reader, this.#sql.topicsBetween).all(after, through, limit) as { topic: string }[]
+      return rows.map((row) => row.topic)
+    })
+  }
+
   pruneBatch(cutoff: string, batchSize: number): Promise<PruneBatch> {
     return this.#write(() => {
       const writer = this.#writer

@@ -8,6 +8,8 @@
 export interface SqliteTables {
   /** The append-only log: `id INTEGER PRIMARY KEY AUTOINCREMENT`, topic, type, data, created_at. */
   events: string
+  /** The events table's name as a SQL string literal (its row in `sqlite_sequence`). */
+  eventsName: string
   /** Index name of `(topic, id)`. */
   eventsTopicIndex: string
   /** Key/value rows; holds the per-database `epoch`. */
@@ -29,6 +31,7 @@ export function sqliteTables(prefix: string): SqliteTables {
   const name = (suffix: string): string => `"${prefix}${suffix}"`
   return {
     events: name('events'),
+    eventsName: `'${prefix}events'`,
     eventsTopicIndex: name('events_topic_id'),
     meta: name('meta'),
     pruned: name('pruned'),
@@ -42,6 +45,13 @@ export const MAX_INSERT_ROWS = 250
 export const MAX_TOPICS_PER_READ = 200
 /** Most rows deleted by retention in one write transaction. */
 export const DELETE_BATCH_SIZE = 1_000
+/** Most topics one `changedTopics` answer lists; more, and the poller reads every topic instead. */
+export const MAX_LISTED_TOPICS = 1_000
+/**
+ * Most ids `changedTopics` scans for the topics that changed; further behind, it lists none and the
+ * poller reads every topic (scanning more would block the event loop longer than that read).
+ */
+export const MAX_SCANNED_CHANGES = 10_000
 
 /** A row of the events table as SQLite returns it (`id` may be a bigint under `safeIntegers`). */
 export interface EventRow {
@@ -81,6 +91,10 @@ export interface SqliteSql {
   deleteThrough: string
   /** The per-database epoch. */
   epoch: string
+  /** The highest id ever given to an event (column `head`; no row before the first): `AUTOINCREMENT` never goes back. */
+  sequenceHead: string
+  /** The distinct topics of the events with ids in (after, through]: parameters after, through, limit. */
+  topicsBetween: string
   /** The read connection's view of change: `data_version` (others' commits) and `total_changes()` (its own). */
   dataVersion: string
   /** The main database's file as SQLite resolved it (column `file`; `''` in memory). */
@@ -114,6 +128,10 @@ export function sqliteSql(tables: SqliteTables): SqliteSql {
       'ON CONFLICT (topic) DO UPDATE SET through = max(through, excluded.through)',
     deleteThrough: `DELETE FROM ${events} WHERE id <= ?`,
     epoch: `SELECT value FROM ${meta} WHERE key = 'epoch'`,
+    sequenceHead: `SELECT seq AS head FROM sqlite_sequence WHERE name = ${tables.eventsName}`,
+    // NOT INDEXED: always the rowid range, O(new events). After `ANALYZE`, the planner may pick a
+    // skip-scan of the (topic, id) index instead, whose cost grows with the number of topics.
+    topicsBetween: `SELECT DISTINCT topic FROM ${events} NOT INDEXED WHERE id > ? AND id <= ? LIMIT ?`,
     dataVersion: 'SELECT (SELECT data_version FROM pragma_data_version()) AS version, total_changes() AS changes',
     databaseFile: "SELECT file FROM pragma_database_list WHERE name = 'main'",
   }

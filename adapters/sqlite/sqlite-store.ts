@@ -2,7 +2,7 @@
  * `sqliteStore()`: the `EventStore` on SQLite. Ids are `epoch.rowid`: the `AUTOINCREMENT` id of
  * the events table (writers are serialised by SQLite, so id order is commit order) behind the
  * database's random epoch. What the store needs from SQLite lives in the backends; this file holds
- * the contract's rules: ids, heads, resume checks, retention batches and wake-ups.
+ * the contract's rules: ids, heads, resume checks, retention batches, wake-ups and changed topics.
  * @module
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
@@ -15,6 +15,7 @@ import {
   parseEventId,
   type ResumeCheck,
   resumeCheck,
+  type TopicChanges,
   type TopicCursor,
   type Unsubscribe,
 } from '../../src/store.js'
@@ -24,7 +25,16 @@ import { FileGuard } from './sqlite-file-guard.js'
 import { KyselyBackend } from './sqlite-kysely-backend.js'
 import { NativeBackend } from './sqlite-native-backend.js'
 import { openDatabase, openFile } from './sqlite-open.js'
-import { DELETE_BATCH_SIZE, type EventRow, type HeadRow, type SqliteSql, sqliteSql, sqliteTables } from './sqlite-sql.js'
+import {
+  DELETE_BATCH_SIZE,
+  type EventRow,
+  type HeadRow,
+  MAX_LISTED_TOPICS,
+  MAX_SCANNED_CHANGES,
+  type SqliteSql,
+  sqliteSql,
+  sqliteTables,
+} from './sqlite-sql.js'
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_DATA_VERSION_INTERVAL_MS,
@@ -46,6 +56,13 @@ export interface SqliteEventStore extends EventStore {
    * checked every `dataVersionIntervalMs` while at least one listener is registered.
    */
   onWake(listener: (topic?: string) => void): Unsubscribe
+  /**
+   * The topics of the events committed after `token`, found by rowid (one global commit order).
+   * Tokens are `epoch.rowid`, the newest event id seen. More than 1,000 topics, a token more than
+   * 10,000 events behind, ahead of the log, malformed or of another database: `topics: undefined`
+   * (read every topic), with a fresh token.
+   */
+  changedTopics(token: string | undefined): Promise<TopicChanges>
 }
 
 /** The default `onError`: one line on stderr. */
@@ -213,6 +230,25 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
 
     isValidId(id: string): boolean {
       return parseEventId(id) !== undefined
+    },
+
+    async changedTopics(token: string | undefined): Promise<TopicChanges> {
+      const ready = await backend()
+      const epochId = await epoch()
+      // The head first, then the topics up to it: every id up to a committed head is committed
+      // (writers are serialised and take their ids inside their write transaction).
+      const head = await ready.sequenceHead()
+      const next = formatEventId(epochId, head)
+      if (token === undefined) return { topics: [], token: next }
+      const after = parseEventId(token)
+      // A token of another database, or ahead of this one (a copy of the file that went further),
+      // cannot say what changed; one far behind is cheaper answered by reading every topic.
+      if (!after || after.epoch !== epochId || after.seq > head || head - after.seq > MAX_SCANNED_CHANGES) {
+        return { topics: undefined, token: next }
+      }
+      if (after.seq === head) return { topics: [], token: next }
+      const topics = await ready.topicsBetween(after.seq, head, MAX_LISTED_TOPICS + 1)
+      return { topics: topics.length > MAX_LISTED_TOPICS ? undefined : topics, token: next }
     },
 
     async deleteBefore(date: Date): Promise<number> {
