@@ -39,23 +39,12 @@ export {
   RESERVED_TYPES,
   type StoredEvent,
 } from './event.js'
+export { formatEventId, isEventId, newEpoch, ownSeq, type ParsedEventId, parseEventId, resumeCheck } from './event-id.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export type { BrokerOptions, RetentionOptions } from './options.js'
 export { Poller, type PollerOptions } from './poller.js'
 export type { PublishOptions } from './publisher.js'
 export { RecordScreen } from './screen.js'
 export type { EndReason, Sink } from './sink.js'
-export {
-  type AppendOptions,
-  type EventStore,
-  formatEventId,
-  newEpoch,
-  type ParsedEventId,
-  parseEventId,
-  type ResumeCheck,
-  resumeCheck,
-  type TopicChanges,
-  type TopicCursor,
-  type Unsubscribe,
-} from './store.js'
+export type { AppendOptions, EventStore, ResumeCheck, TopicChanges, TopicCursor, Unsubscribe } from './store.js'
 export type { SubscribeOptions, Subscription } from './subscription.js'

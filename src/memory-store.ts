@@ -4,17 +4,8 @@
  * @module
  */
 import type { EventDraft, EventRecord } from './event.js'
-import {
-  type AppendOptions,
-  type EventStore,
-  formatEventId,
-  newEpoch,
-  parseEventId,
-  type ResumeCheck,
-  resumeCheck,
-  type TopicChanges,
-  type TopicCursor,
-} from './store.js'
+import { formatEventId, isEventId, newEpoch, ownSeq, parseEventId, resumeCheck } from './event-id.js'
+import type { AppendOptions, EventStore, ResumeCheck, TopicChanges, TopicCursor } from './store.js'
 
 /** Most appended events remembered for `changedTopics` (older tokens make the poller read every topic). */
 const MAX_REMEMBERED_CHANGES = 100_000
@@ -104,15 +95,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
     },
 
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
-      const parsed = parseEventId(id)
-      if (!parsed || parsed.epoch !== epoch) return { ok: false, reason: 'foreign' }
+      const seq = ownSeq(id, epoch)
+      if (seq === undefined) return { ok: false, reason: 'foreign' }
       const log = topics.get(topic)
-      return resumeCheck(parsed.seq, headSeq(log), log?.prunedThrough ?? 0)
+      return resumeCheck(seq, headSeq(log), log?.prunedThrough ?? 0)
     },
 
-    isValidId(id: string): boolean {
-      return parseEventId(id) !== undefined
-    },
+    isValidId: isEventId,
 
     async deleteBefore(date: Date): Promise<number> {
       const cutoff = date.toISOString()

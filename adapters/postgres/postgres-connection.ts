@@ -4,6 +4,7 @@
  * @module
  */
 import { Kysely, PostgresDialect } from 'kysely'
+import { callerKysely } from '../kit/kysely.js'
 import { loadPg } from './load-pg.js'
 import { connectionErrorReporter, guardCheckouts, guardPool, type ReportConnectionError } from './postgres-pool-errors.js'
 import type {
@@ -77,10 +78,7 @@ export function openConnection(options: PostgresStoreOptions, config: PostgresSt
   const pool = options.pool
   let db: Kysely<any>
   if (options.db !== undefined) {
-    if (options.db.isTransaction) {
-      throw new TypeError('postgresStore({ db }) takes the Kysely instance; pass a Transaction to append/publish instead')
-    }
-    db = options.db.withoutPlugins()
+    db = callerKysely(options.db, 'postgresStore({ db }) takes the Kysely instance; pass a Transaction to append/publish instead')
   } else if (pool !== undefined) {
     db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report) }) })
   } else {

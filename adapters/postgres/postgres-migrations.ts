@@ -5,7 +5,7 @@
  * @module
  */
 import { CompiledQuery, type Kysely, type Migration, Migrator } from 'kysely'
-import { newEpoch } from '../../src/store.js'
+import { newEpoch } from '../../src/event-id.js'
 import type { PostgresStatements } from './postgres-sql.js'
 
 /** The adapter's migrations by name, applied in name order. */

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { Kysely, PostgresPool } from 'kysely'
 import { ListenerNotReceivingError } from '../../src/errors.js'
+import { numberOption } from '../kit/options.js'
 
 /** The subset of a `pg.Pool` this adapter needs (a real `pg.Pool` fits). */
 export interface PostgresPoolLike extends PostgresPool {
@@ -130,11 +131,8 @@ const defaultOnError =
   }
 
 /** `value`, or `fallback` when it is missing; a `TypeError` unless positive. */
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`postgresStore: ${name} must be a positive number`)
-  return value
-}
+const positive = (name: string, value: number | undefined, fallback: number, integer = false): number =>
+  numberOption('postgresStore', name, value, fallback, { min: 0, inclusive: false, integer })
 
 /** `value`, unless Postgres would truncate it (with `suffix` appended) or it holds NUL. */
 function identifier(name: string, value: string, suffix = ''): string {
@@ -162,8 +160,7 @@ export function resolveConfig(settings: PostgresStoreSettings): PostgresStoreCon
   const tablePrefix = identifier('tablePrefix', settings.tablePrefix ?? 'durable_sse_', LONGEST_SUFFIX)
   const channel = settings.channel ?? defaultChannel(schema, tablePrefix)
   const reconnectMinMs = positive('reconnectMinMs', settings.reconnectMinMs, 100)
-  const deleteBatchSize = positive('deleteBatchSize', settings.deleteBatchSize, 5_000)
-  if (!Number.isInteger(deleteBatchSize)) throw new TypeError('postgresStore: deleteBatchSize must be an integer')
+  const deleteBatchSize = positive('deleteBatchSize', settings.deleteBatchSize, 5_000, true)
   const fallbackPollMs = positive('fallbackPollMs', settings.fallbackPollMs, 250)
   return {
     schema,

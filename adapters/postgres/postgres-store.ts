@@ -8,15 +8,10 @@
 import { CompiledQuery, type Kysely } from 'kysely'
 import { InvalidEventIdError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
-import {
-  type AppendOptions,
-  type EventStore,
-  formatEventId,
-  parseEventId,
-  type ResumeCheck,
-  resumeCheck,
-  type TopicCursor,
-} from '../../src/store.js'
+import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
+import type { AppendOptions, EventStore, ResumeCheck, TopicCursor } from '../../src/store.js'
+import { EpochCache } from '../kit/epoch-cache.js'
+import { callerTransaction } from '../kit/kysely.js'
 import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
@@ -41,15 +36,11 @@ function int8(text: string): number {
 }
 
 /** The caller's Kysely `Transaction`, without its plugins, or a `TypeError`. */
-function callerTransaction(transaction: unknown): Kysely<any> {
-  const candidate = transaction as Partial<Kysely<any>> | null
-  if (candidate?.isTransaction === true && typeof candidate.withoutPlugins === 'function') {
-    return candidate.withoutPlugins()
-  }
-  throw new TypeError(
+const transactionOf = (value: unknown): Kysely<any> =>
+  callerTransaction(
+    value,
     'durable-sse/postgres: `transaction` must be a Kysely Transaction, e.g. from db.transaction().execute(async (trx) => ...)',
   )
-}
 
 /**
  * Creates a Postgres store. Call `await store.migrate()` once before use.
@@ -67,20 +58,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const rows = async <Row>(executor: Kysely<any>, text: string, parameters: readonly unknown[]): Promise<Row[]> =>
     (await executor.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows
 
-  let epochLoad: Promise<string> | undefined
   /** The database's epoch, read once (ids of a re-created database then carry another one). */
-  const epoch = (): Promise<string> => {
-    epochLoad ??= rows<{ epoch: string }>(db, sql.selectEpoch, [])
-      .then(([row]) => {
-        if (row === undefined) throw new Error(`durable-sse/postgres: ${sql.tables.meta} is empty; run store.migrate()`)
-        return row.epoch
-      })
-      .catch((error: unknown) => {
-        epochLoad = undefined
-        throw error
-      })
-    return epochLoad
-  }
+  const epochs = new EpochCache(async () => {
+    const [row] = await rows<{ epoch: string }>(db, sql.selectEpoch, [])
+    if (row === undefined) throw new Error(`durable-sse/postgres: ${sql.tables.meta} is empty; run store.migrate()`)
+    return row.epoch
+  })
+  const epoch = (): Promise<string> => epochs.get()
 
   const listenConfig = connection.listenConfig
   const wakes =
@@ -100,12 +84,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const store: PostgresStore = {
     async migrate(): Promise<void> {
       await migratePostgres(db, sql, config.schema, config.tablePrefix)
-      epochLoad = undefined
+      epochs.forget()
       await epoch()
     },
 
     async append(drafts: readonly EventDraft[], options?: AppendOptions): Promise<EventRecord[]> {
-      const executor = options?.transaction === undefined ? db : callerTransaction(options.transaction)
+      const executor = options?.transaction === undefined ? db : transactionOf(options.transaction)
       if (drafts.length === 0) return []
       const currentEpoch = await epoch()
       const heads = await rows<{ topic: string; head: string; created_at: string }>(executor, sql.append, [
@@ -167,15 +151,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
-      const parsed = parseEventId(id)
-      if (parsed === undefined || parsed.epoch !== (await epoch())) return { ok: false, reason: 'foreign' }
+      const seq = ownSeq(id, await epoch())
+      if (seq === undefined) return { ok: false, reason: 'foreign' }
       const [state] = await rows<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
-      return resumeCheck(parsed.seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+      return resumeCheck(seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
     },
 
-    isValidId(id: string): boolean {
-      return parseEventId(id) !== undefined
-    },
+    isValidId: isEventId,
 
     async deleteBefore(date: Date): Promise<number> {
       if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('deleteBefore needs a valid Date')

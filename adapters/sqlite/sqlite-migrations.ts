@@ -4,7 +4,7 @@
  * so processes migrating the same file at once apply each migration exactly once.
  * @module
  */
-import { newEpoch } from '../../src/store.js'
+import { newEpoch } from '../../src/event-id.js'
 import type { SqliteTables } from './sqlite-sql.js'
 
 /** One SQL statement and its parameters. */

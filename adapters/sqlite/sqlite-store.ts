@@ -8,17 +8,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { DatabaseReplacedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
-import {
-  type AppendOptions,
-  type EventStore,
-  formatEventId,
-  parseEventId,
-  type ResumeCheck,
-  resumeCheck,
-  type TopicChanges,
-  type TopicCursor,
-  type Unsubscribe,
-} from '../../src/store.js'
+import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
+import type { AppendOptions, EventStore, ResumeCheck, TopicChanges, TopicCursor, Unsubscribe } from '../../src/store.js'
+import { EpochCache } from '../kit/epoch-cache.js'
+import { callerKysely } from '../kit/kysely.js'
+import { numberOption } from '../kit/options.js'
 import type { SqliteBackend } from './sqlite-backend.js'
 import { deadlineOf } from './sqlite-busy.js'
 import { FileGuard } from './sqlite-file-guard.js'
@@ -89,8 +83,6 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   let closed = false
   let opened: SqliteBackend | undefined
   let opening: Promise<SqliteBackend> | undefined
-  let epochOnce: Promise<string> | undefined
-  let knownEpoch: string | undefined
   /** Which file the path named when the store opened it (none for a database in memory). */
   let guard: FileGuard | undefined
   /** Set once the file is gone from its path: every later call rejects with it. */
@@ -117,19 +109,12 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     return opening
   }
 
-  const epoch = (): Promise<string> => {
-    epochOnce ??= backend()
+  const epochs = new EpochCache(() =>
+    backend()
       .then((ready) => ready.readEpoch())
-      .then((epochId) => {
-        knownEpoch = epochId
-        return epochId
-      })
-      .catch((error: unknown) => {
-        epochOnce = undefined
-        throw explainMissingTables(error)
-      })
-    return epochOnce
-  }
+      .catch((error: unknown) => Promise.reject(explainMissingTables(error))),
+  )
+  const epoch = (): Promise<string> => epochs.get()
 
   /** Throws once the path no longer names the file the store opened; the first time, reports it to `onError`. */
   const assertFileInPlace = (): void => {
@@ -163,7 +148,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   return {
     async migrate(): Promise<void> {
       await (await backend()).migrate()
-      epochOnce = undefined
+      epochs.forget()
       await epoch()
     },
 
@@ -175,7 +160,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       // Inside a caller's transaction, our own connection may be the one it holds (the `db` form, or
       // a shared in-memory `database`): read the epoch through the transaction rather than wait for it.
       const epochId =
-        transaction === undefined || knownEpoch
+        transaction === undefined || epochs.known
           ? await epoch()
           : await readEpochIn(transaction, sql).catch((error: unknown) => Promise.reject(explainMissingTables(error)))
       if (drafts.length === 0) return []
@@ -221,16 +206,13 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
 
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
       const ready = await backend()
-      const epochId = await epoch()
-      const parsed = parseEventId(id)
-      if (!parsed || parsed.epoch !== epochId) return { ok: false, reason: 'foreign' }
+      const seq = ownSeq(id, await epoch())
+      if (seq === undefined) return { ok: false, reason: 'foreign' }
       const { head, through } = headOf((await ready.heads([topic])).get(topic))
-      return resumeCheck(parsed.seq, head, through)
+      return resumeCheck(seq, head, through)
     },
 
-    isValidId(id: string): boolean {
-      return parseEventId(id) !== undefined
-    },
+    isValidId: isEventId,
 
     async changedTopics(token: string | undefined): Promise<TopicChanges> {
       const ready = await backend()
@@ -240,14 +222,14 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       const head = await ready.sequenceHead()
       const next = formatEventId(epochId, head)
       if (token === undefined) return { topics: [], token: next }
-      const after = parseEventId(token)
+      const after = ownSeq(token, epochId)
       // A token of another database, or ahead of this one (a copy of the file that went further),
       // cannot say what changed; one far behind is cheaper answered by reading every topic.
-      if (!after || after.epoch !== epochId || after.seq > head || head - after.seq > MAX_SCANNED_CHANGES) {
+      if (after === undefined || after > head || head - after > MAX_SCANNED_CHANGES) {
         return { topics: undefined, token: next }
       }
-      if (after.seq === head) return { topics: [], token: next }
-      const topics = await ready.topicsBetween(after.seq, head, MAX_LISTED_TOPICS + 1)
+      if (after === head) return { topics: [], token: next }
+      const topics = await ready.topicsBetween(after, head, MAX_LISTED_TOPICS + 1)
       return { topics: topics.length > MAX_LISTED_TOPICS ? undefined : topics, token: next }
     },
 
@@ -296,21 +278,13 @@ function opener(options: SqliteStoreOptions): (sql: SqliteSql, busyTimeoutMs: nu
     }
     return async (sql, busyTimeoutMs) => new NativeBackend(openDatabase(database), sql, busyTimeoutMs)
   }
-  const { db } = options
-  if (typeof db?.withoutPlugins !== 'function' || typeof db.connection !== 'function' || db.isTransaction) {
-    throw new TypeError('sqliteStore: `db` must be a Kysely instance on SQLite (not a transaction)')
-  }
+  const db = callerKysely(options.db, 'sqliteStore: `db` must be a Kysely instance on SQLite (not a transaction)')
   return async (sql, busyTimeoutMs) => new KyselyBackend(db, sql, busyTimeoutMs)
 }
 
 /** `value` (or `fallback`) as a finite number of milliseconds of at least `min`. */
-function milliseconds(value: number | undefined, fallback: number, name: string, min: number): number {
-  const ms = value ?? fallback
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < min) {
-    throw new TypeError(`sqliteStore: ${name} must be a finite number of milliseconds, at least ${min}`)
-  }
-  return ms
-}
+const milliseconds = (value: number | undefined, fallback: number, name: string, min: number): number =>
+  numberOption('sqliteStore', name, value, fallback, { min, unit: 'milliseconds' })
 
 /** Turns SQLite's "no such table" into advice to run `migrate()`. */
 function explainMissingTables(error: unknown): unknown {

@@ -4,25 +4,17 @@
  * @module
  */
 import type { EventDraft } from '../../src/event.js'
+import { callerTransaction } from '../kit/kysely.js'
 import { type AnyKysely, insertThroughKysely, runSql } from './sqlite-kysely.js'
 import type { SqliteSql } from './sqlite-sql.js'
 
-/** Returns `value` as a Kysely transaction, or throws a `TypeError` when it is something else. */
-export function asKyselyTransaction(value: unknown): AnyKysely {
-  const candidate = value as { isTransaction?: unknown; withoutPlugins?: unknown } | null
-  if (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    candidate.isTransaction === true &&
-    typeof candidate.withoutPlugins === 'function'
-  ) {
-    return value as AnyKysely
-  }
-  throw new TypeError(
+/** The caller's transaction, plugin-free, or a `TypeError`. */
+const transactionOf = (value: unknown): AnyKysely =>
+  callerTransaction(
+    value,
     'sqliteStore: `transaction` must be a Kysely Transaction on the same SQLite database ' +
       '(the `trx` of db.transaction().execute(async (trx) => ...))',
   )
-}
 
 /**
  * Inserts drafts through the caller's transaction (plugin-free, so its CamelCasePlugin cannot
@@ -34,12 +26,12 @@ export function appendInTransaction(
   drafts: readonly EventDraft[],
   createdAt: string,
 ): Promise<number[]> {
-  return insertThroughKysely(asKyselyTransaction(transaction).withoutPlugins(), sql, drafts, createdAt)
+  return insertThroughKysely(transactionOf(transaction), sql, drafts, createdAt)
 }
 
 /** Reads the epoch through the caller's transaction. */
 export async function readEpochIn(transaction: unknown, sql: SqliteSql): Promise<string> {
-  const [row] = await runSql<{ value: string }>(asKyselyTransaction(transaction).withoutPlugins(), sql.epoch)
+  const [row] = await runSql<{ value: string }>(transactionOf(transaction), sql.epoch)
   if (!row) throw new Error('durable-sse/sqlite: the epoch is missing from the meta table')
   return row.value
 }

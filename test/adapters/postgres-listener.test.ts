@@ -9,7 +9,7 @@ import pg from 'pg'
 import { expect, it } from 'vitest'
 import { type PostgresStore, postgresStore } from '../../adapters/postgres/index.js'
 import type { EventDraft } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { backendPid, describePostgres, uniqueTopic } from '../helpers/postgres.js'
 import { until } from '../helpers/wait.js'
 

@@ -1,7 +1,7 @@
 /** `store.migrate()` on the real server: idempotent, concurrent, its own migration tables, schema and prefix. */
 import { expect, it } from 'vitest'
 import { postgresStore } from '../../adapters/postgres/index.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { describePostgres, uniqueTopic } from '../helpers/postgres.js'
 
 describePostgres('postgres migrations', (database) => {

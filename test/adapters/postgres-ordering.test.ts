@@ -7,7 +7,7 @@ import { type ControlledTransaction, Kysely, PostgresDialect, sql } from 'kysely
 import { expect, it } from 'vitest'
 import type { PostgresStore } from '../../adapters/postgres/index.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import {
   backendOf,
   describePostgres,

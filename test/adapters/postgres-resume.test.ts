@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import { expect, it } from 'vitest'
 import type { PostgresStore } from '../../adapters/postgres/index.js'
 import type { EventDraft } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { describePostgres, seqOf, uniqueTopic } from '../helpers/postgres.js'
 
 const draft = (topic: string, n: number): EventDraft => ({ topic, type: 'tick', data: JSON.stringify({ n }) })

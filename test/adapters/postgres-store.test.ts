@@ -4,7 +4,7 @@ import { expect, it } from 'vitest'
 import { type PostgresPoolLike, postgresStore } from '../../adapters/postgres/index.js'
 import { InvalidEventIdError } from '../../src/errors.js'
 import type { EventDraft } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { describePostgres, seqOf, uniqueTopic } from '../helpers/postgres.js'
 
 const draft = (topic: string, n: number | string): EventDraft => ({ topic, type: 'tick', data: JSON.stringify({ n }) })

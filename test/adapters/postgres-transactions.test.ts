@@ -10,7 +10,7 @@ import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { type PostgresStore, postgresStore } from '../../adapters/postgres/index.js'
 import type { EventDraft } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { backendOf, describePostgres, seqOf, uniqueTopic } from '../helpers/postgres.js'
 import { until } from '../helpers/wait.js'
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { EventDraft } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { kyselyOn, type OpenedStore, sqliteForms, useTempFiles } from '../helpers/sqlite.js'
 
 const draft = (topic: string, i = 0): EventDraft => ({ topic, type: 'n', data: JSON.stringify({ i }) })

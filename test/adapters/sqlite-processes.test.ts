@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
 import type { EventRecord } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { appendInAnotherProcess, useTempFiles } from '../helpers/sqlite.js'
 import { until } from '../helpers/wait.js'
 

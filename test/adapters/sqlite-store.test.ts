@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
 import type { EventDraft } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { kyselyOn, type OpenedStore, sqliteForms, useTempFiles } from '../helpers/sqlite.js'
 
 const draft = (topic: string, i: number, type = 'n'): EventDraft => ({ topic, type, data: JSON.stringify({ i }) })

@@ -2,7 +2,7 @@ import { CamelCasePlugin, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
 import type { EventDraft } from '../../src/event.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { type AnyKysely, kyselyOn, type OpenedStore, sqliteForms, useTempFiles } from '../helpers/sqlite.js'
 
 const draft = (topic: string, i: number): EventDraft => ({ topic, type: 'n', data: JSON.stringify({ i }) })

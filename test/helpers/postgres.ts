@@ -7,7 +7,7 @@ import { type ControlledTransaction, sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { type PostgresStore, type PostgresStoreOptions, postgresStore } from '../../adapters/postgres/index.js'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { until } from './wait.js'
 
 /** The server the tests use. */

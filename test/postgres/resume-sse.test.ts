@@ -5,7 +5,7 @@
  * `reset` for pruned, ahead-of-head and other-database ids, and 400 for malformed ones.
  */
 import { expect, it } from 'vitest'
-import { parseEventId } from '../../src/store.js'
+import { parseEventId } from '../../src/event-id.js'
 import { describePostgres, seqOf, uniqueTopic } from '../helpers/postgres.js'
 import { httpServer } from '../helpers/servers.js'
 import { type RecordingClient, recordingClient } from '../helpers/sse-client.js'
