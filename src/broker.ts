@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Authorize } from './authorize.js'
 import type { ConnectionLimits } from './connection.js'
 import { startConnection } from './connection-start.js'
+import { StreamCursor } from './cursor.js'
 import { BrokerClosedError, CannotResumeError } from './errors.js'
 import type { EventInput, EventMap, EventOf, StoredEvent } from './event.js'
 import { type BrokerConfig, type BrokerOptions, resolveOptions } from './options.js'
@@ -43,6 +44,14 @@ export interface HandlerOptions<Args extends unknown[]> {
   topics?: (...args: Args) => readonly string[] | Promise<readonly string[]>
   /** Access check; a refusal answers 401/403 before any stream starts. */
   authorize?: Authorize
+}
+
+/** What {@link Broker.snapshot} returns. */
+export interface Snapshot<State> {
+  /** What `read` returned. */
+  state: State
+  /** The position `state` reflects: subscribe (or `connect(url, { lastEventId })`) after it for exactly the events not in `state`. */
+  lastEventId: string
 }
 
 /** Counters of one broker. */
@@ -140,6 +149,33 @@ export class Broker<Events extends EventMap = EventMap> {
       return started
     }
     return createSubscription<EventOf<Events>>(start, signal)
+  }
+
+  /**
+   * Reads the app's state and the topics' positions in one database snapshot (Postgres
+   * `REPEATABLE READ READ ONLY`, SQLite one read transaction): `read` receives a Kysely
+   * `Transaction` on the store's database, and a stream or subscription started after the
+   * returned `lastEventId` gets exactly the events not already reflected in `state`, with no race
+   * between loading and subscribing. `read` must only read. Throws a `TypeError` when the store has
+   * no `snapshot`.
+   * @example
+   * const { state, lastEventId } = await broker.snapshot('project-1', (trx) => trx.selectFrom('sessions').selectAll().execute())
+   */
+  async snapshot<State, Transaction = any>(
+    topics: string | readonly string[],
+    read: (transaction: Transaction) => Promise<State>,
+  ): Promise<Snapshot<State>> {
+    if (this.closing) throw new BrokerClosedError()
+    if (!this.store.snapshot) throw new TypeError('durable-sse: this store has no snapshot(); use the SQLite or Postgres store')
+    const sorted = topicsOf(topics, this.config)
+    const { state, heads } = await this.store.snapshot(sorted, read)
+    return {
+      state,
+      lastEventId: new StreamCursor(
+        sorted,
+        sorted.map((topic) => heads.get(topic) as string),
+      ).text(),
+    }
   }
 
   /**

@@ -6,7 +6,14 @@
  */
 export type { Authorize, AuthorizeContext, AuthorizeResult } from './authorize.js'
 export { Batch } from './batch.js'
-export { Broker, type BrokerStats, createBroker, type HandlerOptions, type StreamOptions } from './broker.js'
+export {
+  Broker,
+  type BrokerStats,
+  createBroker,
+  type HandlerOptions,
+  type Snapshot,
+  type StreamOptions,
+} from './broker.js'
 export {
   Connection,
   /** The 0.1 name of {@link Connection}: one SSE stream or iterator, now over one or more topics. */
@@ -46,5 +53,13 @@ export { Poller, type PollerOptions } from './poller.js'
 export type { PublishOptions } from './publisher.js'
 export { RecordScreen } from './screen.js'
 export type { EndReason, Sink } from './sink.js'
-export type { AppendOptions, EventStore, ResumeCheck, TopicChanges, TopicCursor, Unsubscribe } from './store.js'
+export type {
+  AppendOptions,
+  EventStore,
+  ResumeCheck,
+  StoreSnapshot,
+  TopicChanges,
+  TopicCursor,
+  Unsubscribe,
+} from './store.js'
 export type { SubscribeOptions, Subscription } from './subscription.js'

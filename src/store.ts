@@ -50,6 +50,14 @@ export interface TopicChanges {
   token: string
 }
 
+/** The answer of {@link EventStore.snapshot}: what `read` returned, and the topics' heads in the same snapshot. */
+export interface StoreSnapshot<State> {
+  /** What `read` returned. */
+  state: State
+  /** Each topic's head as of the snapshot: every event up to it is reflected in `state`, none after. */
+  heads: Map<string, string>
+}
+
 /** Stops a wake-up subscription started with {@link EventStore.onWake}. */
 export type Unsubscribe = () => void
 
@@ -85,6 +93,12 @@ export interface EventStore {
    * every topic.
    */
   changedTopics?(token: string | undefined): Promise<TopicChanges>
+  /**
+   * Optional: runs `read` with a read-only transaction on the store's database (for Kysely
+   * stores a Kysely `Transaction`) and reads the topics' heads in the same snapshot, so the state
+   * `read` sees reflects exactly the events up to those heads.
+   */
+  snapshot?<State>(topics: readonly string[], read: (transaction: any) => Promise<State>): Promise<StoreSnapshot<State>>
   /** Releases what the store opened itself (never a connection the caller passed in). */
   close(): Promise<void>
 }

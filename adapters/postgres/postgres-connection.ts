@@ -18,6 +18,8 @@ import type {
 export interface PostgresConnection {
   /** Runs the store's own statements; never carries the caller's plugins. */
   db: Kysely<any>
+  /** Where the app's own reads of a snapshot run: the caller's Kysely, plugins included, in the `db` form, else `db`. */
+  app: Kysely<any>
   /** Settings of the dedicated LISTEN client, or `undefined` when there is no way to know them. */
   listenConfig: PostgresClientConfig | undefined
   /** Releases what the store opened itself: its own pool, and its error handlers on a caller's pool. */
@@ -72,7 +74,7 @@ export function openConnection(options: PostgresStoreOptions, config: PostgresSt
         },
       }),
     })
-    return { db, listenConfig: listenSettings(settings, options.listen, config), close: () => db.destroy() }
+    return { db, app: db, listenConfig: listenSettings(settings, options.listen, config), close: () => db.destroy() }
   }
 
   const pool = options.pool
@@ -90,5 +92,5 @@ export function openConnection(options: PostgresStoreOptions, config: PostgresSt
   }
   const unguard = guardCallerPool(pool, report)
   // Never db.destroy() here: for a caller's pool it would end the pool.
-  return { db, listenConfig, close: async () => unguard() }
+  return { db, app: options.db ?? db, listenConfig, close: async () => unguard() }
 }

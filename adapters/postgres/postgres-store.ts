@@ -9,7 +9,7 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { InvalidEventIdError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
-import type { AppendOptions, EventStore, ResumeCheck, TopicCursor } from '../../src/store.js'
+import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicCursor } from '../../src/store.js'
 import { EpochCache } from '../kit/epoch-cache.js'
 import { callerTransaction } from '../kit/kysely.js'
 import { loadPg } from './load-pg.js'
@@ -65,6 +65,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return row.epoch
   })
   const epoch = (): Promise<string> => epochs.get()
+
+  /** Each topic's head id (the start id for a topic without events), read through `executor`. */
+  const headsThrough = async (executor: Kysely<any>, topics: readonly string[]): Promise<Map<string, string>> => {
+    const currentEpoch = await epoch()
+    const found = await rows<{ topic: string; head: string }>(executor, sql.heads, [[...new Set(topics)]])
+    const head = new Map(found.map((row) => [row.topic, row.head]))
+    return new Map(topics.map((topic) => [topic, formatEventId(currentEpoch, head.get(topic) ?? 0)]))
+  }
 
   const listenConfig = connection.listenConfig
   const wakes =
@@ -143,11 +151,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async heads(topics: readonly string[]): Promise<Map<string, string>> {
-      if (topics.length === 0) return new Map()
-      const currentEpoch = await epoch()
-      const found = await rows<{ topic: string; head: string }>(db, sql.heads, [[...new Set(topics)]])
-      const head = new Map(found.map((row) => [row.topic, row.head]))
-      return new Map(topics.map((topic) => [topic, formatEventId(currentEpoch, head.get(topic) ?? 0)]))
+      return topics.length === 0 ? new Map() : headsThrough(db, topics)
     },
 
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
@@ -158,6 +162,22 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     isValidId: isEventId,
+
+    async snapshot<State>(
+      topics: readonly string[],
+      read: (transaction: unknown) => Promise<State>,
+    ): Promise<StoreSnapshot<State>> {
+      await epoch() // read before the transaction, on another connection, when not known yet
+      // REPEATABLE READ takes its snapshot at the first statement: the heads, then the app's reads.
+      return connection.app
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          const heads = await headsThrough(trx.withoutPlugins(), topics)
+          return { state: await read(trx), heads }
+        })
+    },
 
     async deleteBefore(date: Date): Promise<number> {
       if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('deleteBefore needs a valid Date')

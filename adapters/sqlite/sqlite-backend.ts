@@ -4,6 +4,7 @@
  * @module
  */
 import type { EventDraft } from '../../src/event.js'
+import type { AnyKysely } from './sqlite-kysely.js'
 import type { EventRow, HeadRow } from './sqlite-sql.js'
 
 /** A topic and the position (a number, never text) to read after. */
@@ -50,6 +51,12 @@ export interface SqliteBackend {
   dataVersion(): string | undefined | Promise<string | undefined>
   /** The absolute path of the main database file, from `PRAGMA database_list` (`''` for a private or in-memory one). */
   databaseFile(): Promise<string>
+  /**
+   * A Kysely whose transactions see the database as the app does (the caller's own Kysely, plugins
+   * included, in the `db` form; else one over a read connection of the store's), for snapshots;
+   * `release()` closes what was opened for it.
+   */
+  snapshotDb(): Promise<{ db: AnyKysely; release(): Promise<void> }>
   /** Closes what the backend opened itself. */
   close(): Promise<void>
 }

@@ -7,7 +7,7 @@
 import type { EventDraft } from '../../src/event.js'
 import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from './sqlite-backend.js'
 import { deadlineOf, retryWhileBusy } from './sqlite-busy.js'
-import { type AnyKysely, insertThroughKysely, runSql } from './sqlite-kysely.js'
+import { type AnyKysely, headRows, insertThroughKysely, runSql } from './sqlite-kysely.js'
 import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps } from './sqlite-migrations.js'
 import { chunks, type EventRow, type HeadRow, MAX_TOPICS_PER_READ, type SqliteSql } from './sqlite-sql.js'
 
@@ -17,12 +17,15 @@ const MARKS_PER_STATEMENT = 200
 /** Runs the store's SQL through a plugin-free view of the caller's Kysely. */
 export class KyselyBackend implements SqliteBackend {
   readonly #db: AnyKysely
+  /** The caller's Kysely as given, plugins included (snapshots run the app's reads through it). */
+  readonly #app: AnyKysely
   readonly #sql: SqliteSql
   readonly #busyTimeoutMs: number
   /** The end of the queue of this backend's work on the connection (see `#serial`). */
   #queue: Promise<unknown> = Promise.resolve()
 
   constructor(db: AnyKysely, sql: SqliteSql, busyTimeoutMs: number) {
+    this.#app = db
     this.#db = db.withoutPlugins()
     this.#sql = sql
     this.#busyTimeoutMs = busyTimeoutMs
@@ -65,14 +68,8 @@ export class KyselyBackend implements SqliteBackend {
     return result
   }
 
-  async heads(topics: readonly string[]): Promise<Map<string, HeadRow>> {
-    const result = new Map<string, HeadRow>()
-    for (const chunk of chunks(topics, MAX_TOPICS_PER_READ)) {
-      for (const row of await this.#run<HeadRow>(this.#sql.headsMany(chunk.length), chunk)) {
-        result.set(row.topic as string, row)
-      }
-    }
-    return result
+  heads(topics: readonly string[]): Promise<Map<string, HeadRow>> {
+    return headRows((sql, parameters) => this.#run(sql, parameters), this.#sql, topics)
   }
 
   async sequenceHead(): Promise<number> {
@@ -105,6 +102,10 @@ export class KyselyBackend implements SqliteBackend {
   async databaseFile(): Promise<string> {
     const [row] = await this.#run<{ file: string }>(this.#sql.databaseFile)
     return row?.file ?? ''
+  }
+
+  async snapshotDb(): Promise<{ db: AnyKysely; release(): Promise<void> }> {
+    return { db: this.#app, release: async () => {} }
   }
 
   async close(): Promise<void> {

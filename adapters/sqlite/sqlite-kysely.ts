@@ -3,12 +3,30 @@
  * view of it, so a caller's `CamelCasePlugin` (or any other plugin) never rewrites our SQL or rows.
  * @module
  */
-import { CompiledQuery, type Kysely } from 'kysely'
+import { CompiledQuery, Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely'
 import type { EventDraft } from '../../src/event.js'
-import { MAX_INSERT_ROWS, type SqliteSql } from './sqlite-sql.js'
+import { chunks, type HeadRow, MAX_INSERT_ROWS, MAX_TOPICS_PER_READ, type SqliteSql } from './sqlite-sql.js'
+import type { SqliteDatabase } from './sqlite-store-config.js'
 
 /** A Kysely of any schema: the store only runs its own SQL on it. */
 export type AnyKysely = Kysely<any>
+
+/** A Kysely over one better-sqlite3 connection (`destroy()` closes the connection). */
+export function kyselyOver(database: SqliteDatabase): AnyKysely {
+  return new Kysely<any>({ dialect: new SqliteDialect({ database: database as unknown as SqliteDialectConfig['database'] }) })
+}
+
+/** Runs one statement and returns its rows. */
+export type RunSql = <Row>(sql: string, parameters?: readonly unknown[]) => Promise<Row[]>
+
+/** The head and pruned-through rows of `topics`, read with `run` in statements of at most {@link MAX_TOPICS_PER_READ} topics. */
+export async function headRows(run: RunSql, sql: SqliteSql, topics: readonly string[]): Promise<Map<string, HeadRow>> {
+  const result = new Map<string, HeadRow>()
+  for (const chunk of chunks(topics, MAX_TOPICS_PER_READ)) {
+    for (const row of await run<HeadRow>(sql.headsMany(chunk.length), chunk)) result.set(row.topic as string, row)
+  }
+  return result
+}
 
 /** Runs one statement on `db` (which must be plugin-free) and returns its rows. */
 export async function runSql<Row>(db: AnyKysely, sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {

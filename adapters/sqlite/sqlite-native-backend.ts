@@ -7,6 +7,7 @@
 import type { EventDraft } from '../../src/event.js'
 import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from './sqlite-backend.js'
 import { deadlineOf, isBusyError, NOT_NOW, retryWhileBusy } from './sqlite-busy.js'
+import { type AnyKysely, kyselyOver } from './sqlite-kysely.js'
 import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps, type SqlStep } from './sqlite-migrations.js'
 import type { EventRow, HeadRow, SqliteSql } from './sqlite-sql.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-store-config.js'
@@ -21,6 +22,8 @@ export interface NativeConnections {
   ownsWriter: boolean
   /** Whether the store opened the reader (`close()` closes it). */
   ownsReader: boolean
+  /** Opens another read connection to the file (for a snapshot); `undefined` for a private database, which has only the writer. */
+  openReader: (() => SqliteDatabase) | undefined
 }
 
 /** Runs the store's SQL on better-sqlite3 connections, with statements prepared once and cached. */
@@ -146,6 +149,15 @@ export class NativeBackend implements SqliteBackend {
   async databaseFile(): Promise<string> {
     const row = this.#writer.prepare(this.#sql.databaseFile).get() as { file: string } | undefined
     return row?.file ?? ''
+  }
+
+  async snapshotDb(): Promise<{ db: AnyKysely; release(): Promise<void> }> {
+    const { openReader } = this.#connections
+    // A private database has one connection: the snapshot's transaction holds the writer meanwhile
+    // (writes wait for it, as for any open transaction on it), and the connection stays open after.
+    if (!openReader) return { db: kyselyOver(this.#writer), release: async () => {} }
+    const db = kyselyOver(openReader())
+    return { db, release: () => db.destroy() }
   }
 
   async close(): Promise<void> {

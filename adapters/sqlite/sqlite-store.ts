@@ -9,13 +9,22 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { DatabaseReplacedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
-import type { AppendOptions, EventStore, ResumeCheck, TopicChanges, TopicCursor, Unsubscribe } from '../../src/store.js'
+import type {
+  AppendOptions,
+  EventStore,
+  ResumeCheck,
+  StoreSnapshot,
+  TopicChanges,
+  TopicCursor,
+  Unsubscribe,
+} from '../../src/store.js'
 import { EpochCache } from '../kit/epoch-cache.js'
 import { callerKysely } from '../kit/kysely.js'
 import { numberOption } from '../kit/options.js'
 import type { SqliteBackend } from './sqlite-backend.js'
 import { deadlineOf } from './sqlite-busy.js'
 import { FileGuard } from './sqlite-file-guard.js'
+import { headRows, runSql } from './sqlite-kysely.js'
 import { KyselyBackend } from './sqlite-kysely-backend.js'
 import { NativeBackend } from './sqlite-native-backend.js'
 import { openDatabase, openFile } from './sqlite-open.js'
@@ -233,6 +242,26 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       return { topics: topics.length > MAX_LISTED_TOPICS ? undefined : topics, token: next }
     },
 
+    async snapshot<State>(
+      topics: readonly string[],
+      read: (transaction: unknown) => Promise<State>,
+    ): Promise<StoreSnapshot<State>> {
+      const ready = await backend()
+      const epochId = await epoch()
+      const { db, release } = await ready.snapshotDb()
+      try {
+        // A deferred transaction reads one WAL snapshot from its first statement: the heads, then the app's reads.
+        return await db.transaction().execute(async (trx) => {
+          const plain = trx.withoutPlugins()
+          const rows = await headRows((text, parameters) => runSql(plain, text, parameters), sql, topics)
+          const heads = new Map(topics.map((topic) => [topic, formatEventId(epochId, headOf(rows.get(topic)).head)]))
+          return { state: await read(trx), heads }
+        })
+      } finally {
+        await release()
+      }
+    },
+
     async deleteBefore(date: Date): Promise<number> {
       const ready = await backend()
       await epoch()
@@ -278,7 +307,8 @@ function opener(options: SqliteStoreOptions): (sql: SqliteSql, busyTimeoutMs: nu
     }
     return async (sql, busyTimeoutMs) => new NativeBackend(openDatabase(database), sql, busyTimeoutMs)
   }
-  const db = callerKysely(options.db, 'sqliteStore: `db` must be a Kysely instance on SQLite (not a transaction)')
+  callerKysely(options.db, 'sqliteStore: `db` must be a Kysely instance on SQLite (not a transaction)')
+  const { db } = options
   return async (sql, busyTimeoutMs) => new KyselyBackend(db, sql, busyTimeoutMs)
 }
 

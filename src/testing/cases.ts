@@ -12,6 +12,7 @@ import { readCases } from './cases/read.js'
 import { resumeCases } from './cases/resume.js'
 import { retentionCases } from './cases/retention.js'
 import { sharedCases } from './cases/shared.js'
+import { snapshotCases } from './cases/snapshot.js'
 import { transactionCases } from './cases/transactions.js'
 import { wakeCases } from './cases/wake.js'
 import type { EventStoreCase } from './types.js'
@@ -34,5 +35,6 @@ export const eventStoreCases: readonly EventStoreCase[] = Object.freeze([
   ...transactionCases,
   ...wakeCases,
   ...changesCases,
+  ...snapshotCases,
   ...lifecycleCases,
 ])

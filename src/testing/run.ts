@@ -16,7 +16,15 @@ import type {
   StoreCapability,
 } from './types.js'
 
-const CAPABILITIES: readonly StoreCapability[] = ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared', 'changes']
+const CAPABILITIES: readonly StoreCapability[] = [
+  'transactions',
+  'atomic',
+  'wake',
+  'foreign-ids',
+  'shared',
+  'changes',
+  'snapshot',
+]
 
 /** Default longest wait for an expected signal, in ms. */
 const DEFAULT_WAIT_MS = 10_000

@@ -20,8 +20,9 @@ import type { EventStore } from '../store.js'
  *   supplies {@link EventStoreFixture.makePeerStore}.
  * - `changes`: `changedTopics` lists the topics committed after a token (stores with one global
  *   commit order).
+ * - `snapshot`: `snapshot` runs a read in one database snapshot with the topics' heads.
  */
-export type StoreCapability = 'transactions' | 'atomic' | 'wake' | 'foreign-ids' | 'shared' | 'changes'
+export type StoreCapability = 'transactions' | 'atomic' | 'wake' | 'foreign-ids' | 'shared' | 'changes' | 'snapshot'
 
 /**
  * The stable id of every conformance case. Ids are never renamed or reused; a case that changes
@@ -63,6 +64,8 @@ export type EventStoreCaseId =
   | 'changes-after-peer-append'
   | 'changes-token-never-passes-uncommitted'
   | 'changes-under-concurrent-appends'
+  | 'snapshot-returns-state-and-heads'
+  | 'snapshot-read-error-rejects'
 
 /** A store made for one case (or a second database, for `foreign-ids`), and how to release it. */
 export interface StoreHandle {

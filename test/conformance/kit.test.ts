@@ -26,7 +26,9 @@ describe('durable-sse/testing', () => {
   })
 
   it('selects cases by capability and skip list, and refuses unknown names', () => {
-    const all = selectEventStoreCases({ capabilities: ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared', 'changes'] })
+    const all = selectEventStoreCases({
+      capabilities: ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared', 'changes', 'snapshot'],
+    })
     expect(all.run).toHaveLength(eventStoreCases.length)
     const none = selectEventStoreCases({ skip: ['read-limit'] })
     expect(none.run.every((testCase) => testCase.requires.length === 0 && testCase.id !== 'read-limit')).toBe(true)

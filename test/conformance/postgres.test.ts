@@ -42,6 +42,6 @@ describePostgres('postgres conformance', (database) => {
         makePeerStore: async () => ({ store: storeOn(tablePrefix) }),
       }
     },
-    { capabilities: ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared'] },
+    { capabilities: ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared', 'snapshot'] },
   )
 })

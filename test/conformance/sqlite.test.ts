@@ -58,6 +58,6 @@ for (const form of sqliteForms) {
         },
       }
     },
-    { capabilities: ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared', 'changes'] },
+    { capabilities: ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared', 'changes', 'snapshot'] },
   )
 }
