@@ -6,10 +6,10 @@
  */
 import pg from 'pg'
 import { nowUs } from '../lib/clock.js'
-import { payload } from '../lib/envelope.js'
 import { encodeHistogram, newHistogram, recordUs } from '../lib/histogram.js'
 import { runOpenLoop } from '../lib/open-loop.js'
 import { loadOurs } from '../lib/ours.js'
+import { payload } from '../lib/payload.js'
 import { openStore, type StoreConfig } from '../lib/stores.js'
 import { serve, startArgs } from '../lib/worker.js'
 
