@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: runs the benchmark scenarios of issue 7 (durable-sse beside the raw ceilings
- * and the peers), writes `bench/results/latest.json` and the generated part of BENCHMARKS.md.
- * `--quick` (< 2 min), `--smoke` (CI, < 60 s, results to `bench/results/smoke.tmp.json` only),
- * `--only fanout,publish,...`, `--reps N`, `--profile`.
+ * `npm run bench`: runs the benchmark scenarios of issues 7 and 11 (durable-sse beside the raw
+ * ceilings and the peers; many topics; many app processes on one Postgres), writes
+ * `bench/results/latest.json` and the generated part of BENCHMARKS.md. `--quick`, `--smoke` (CI,
+ * results to `bench/results/smoke.tmp.json` only), `--only fanout,publish,...`, `--reps N`,
+ * `--profile`, `--baseline <rev>`, `--report` (see `lib/args.ts`).
  * @module
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -21,7 +22,9 @@ import type { BenchResults, ScenarioResult } from './lib/results.js'
 import { sizesFor } from './lib/sizes.js'
 import { checkTargets } from './lib/targets.js'
 import { fanoutScenarios } from './scenarios/fanout.js'
+import { manyTopicsScenarios } from './scenarios/many-topics.js'
 import { memoryScenario } from './scenarios/memory.js'
+import { processesScenario } from './scenarios/processes.js'
 import { publishScenarios } from './scenarios/publish.js'
 import { replayScenarios } from './scenarios/replay.js'
 import { slowScenario } from './scenarios/slow.js'
@@ -70,6 +73,8 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['memory', () => memoryScenario(ctx, only)],
   ['replay', () => replayScenarios(ctx, only)],
   ['slow', () => slowScenario(ctx, only)],
+  ['many-topics', () => manyTopicsScenarios(ctx, only)],
+  ['processes', () => processesScenario(ctx, only)],
 ]
 try {
   for (const [name, stage] of stages) {

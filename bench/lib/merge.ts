@@ -4,13 +4,20 @@
  * `--baseline` commit is kept, and the targets are checked again.
  * @module
  */
-import type { BenchResults } from './results.js'
+import type { BenchResults, ScenarioResult } from './results.js'
 import { checkTargets } from './targets.js'
+
+/** A kept scenario with the `--baseline` commit it ran beside written into its params (files before that kept it run-wide). */
+function withBaseline(scenario: ScenarioResult, commit: string | undefined): ScenarioResult {
+  const ran = scenario.variants.some((variant) => variant.startsWith('ours-exp-baseline'))
+  if (!ran || commit === undefined || scenario.params.baselineCommit !== undefined) return scenario
+  return { ...scenario, params: { ...scenario.params, baselineCommit: commit } }
+}
 
 /** `previous` updated with `partial`'s scenarios and profiles. */
 export function mergeResults(previous: BenchResults, partial: BenchResults): BenchResults {
   const fresh = new Map(partial.scenarios.map((scenario) => [scenario.id, scenario]))
-  const scenarios = previous.scenarios.map((scenario) => fresh.get(scenario.id) ?? scenario)
+  const scenarios = previous.scenarios.map((scenario) => fresh.get(scenario.id) ?? withBaseline(scenario, previous.baseline))
   for (const scenario of partial.scenarios) if (!previous.scenarios.some((s) => s.id === scenario.id)) scenarios.push(scenario)
   const names = new Set(partial.profiles.map((profile) => profile.name))
   const merged: BenchResults = {
