@@ -14,7 +14,7 @@ import { parseArgs, selected } from './lib/args.js'
 import { registerBaseline } from './lib/baseline.js'
 import { buildProcesses, removeBuild } from './lib/build.js'
 import type { RunContext } from './lib/context.js'
-import { machineInfo } from './lib/machine.js'
+import { loadAverage, machineInfo } from './lib/machine.js'
 import { mergeResults } from './lib/merge.js'
 import { DATABASE_URL, probePostgres } from './lib/postgres.js'
 import { writeReport } from './lib/report.js'
@@ -41,6 +41,7 @@ if (args.reportOnly) {
   process.exit(0)
 }
 const started = Date.now()
+const loadAtStart = loadAverage()
 const postgresVersion = await probePostgres()
 if (postgresVersion === undefined && process.env.CI === 'true') {
   console.error(`no Postgres server at ${DATABASE_URL}: CI requires it`)
@@ -97,7 +98,7 @@ let results: BenchResults = {
   startedAt: new Date(started).toISOString(),
   durationS: Math.round((Date.now() - started) / 100) / 10,
   command: `npm run bench --${args.mode === 'full' ? '' : ` --${args.mode}`}${args.only.length ? ` --only ${args.only.join(',')}` : ''}${args.profile ? ' --profile' : ''}${baseline ? ` --baseline ${baseline}` : ''}`,
-  machine: machineInfo(postgresVersion ?? 'not available'),
+  machine: machineInfo(postgresVersion ?? 'not available', loadAtStart),
   scenarios,
   targets: [],
   profiles: ctx.profiles,

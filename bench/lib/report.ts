@@ -67,6 +67,11 @@ export function renderGenerated(results: BenchResults): string {
     `${results.startedAt}, ${results.durationS} s. Every cell is the median of the repetitions, ± half their range as a share of the median; ratio columns divide medians (↑ higher is better, ↓ lower is better).`,
     '',
   )
+  if (new Set(results.scenarios.map((s) => s.params.measured)).size > 1)
+    lines.push(
+      "The scenarios come from several runs (`--only` merges): the machine below is the latest run's; each table says when and on which CPU it was measured.",
+      '',
+    )
   lines.push(
     table(
       ['machine', ''],
@@ -77,7 +82,8 @@ export function renderGenerated(results: BenchResults): string {
         ['Node', m.node],
         ['Postgres', m.postgres],
         ['open files limit', m.openFilesLimit],
-        ['load average at start', m.loadAverageAtStart.join(', ')],
+        ['load average (1, 5, 15 min) at start', m.loadAverageAtStart.join(', ')],
+        ...(m.loadAverageAtEnd ? [['load average at end', m.loadAverageAtEnd.join(', ')]] : []),
         [
           'packages',
           Object.entries(m.packages)

@@ -1,6 +1,6 @@
 /**
  * Every size and duration of every scenario, per mode: `full` (the numbers in BENCHMARKS.md),
- * `quick` (every scenario at reduced sizes, under two minutes) and `smoke` (tiny, for CI).
+ * `quick` (every scenario at reduced sizes, about five minutes) and `smoke` (tiny, for CI).
  * @module
  */
 import type { Mode } from './args.js'
@@ -297,7 +297,7 @@ const SMOKE: Sizes = {
     sseTopics: [100],
     loadgens: 2,
     rates: [{ rate: 200, seconds: 0.5 }],
-    pollIntervalMs: 1_000,
+    pollIntervalMs: 250,
   },
   processes: { counts: [1, 2], subscribers: 100, loadgens: 2, rate: 200, seconds: 0.5 },
 }
