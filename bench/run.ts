@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: runs the benchmark scenarios of issue 7 (durable-sse beside the raw ceilings
- * and the peers), writes `bench/results/latest.json` and the generated part of BENCHMARKS.md.
- * `--quick` (< 2 min), `--smoke` (CI, < 60 s, results to `bench/results/smoke.tmp.json` only),
- * `--only fanout,publish,...`, `--reps N`, `--profile`.
+ * `npm run bench`: runs the benchmark scenarios of issues 7 and 11 (durable-sse beside the raw
+ * ceilings and the peers; many topics; many app processes on one Postgres), writes
+ * `bench/results/latest.json` and the generated part of BENCHMARKS.md. `--quick`, `--smoke` (CI,
+ * results to `bench/results/smoke.tmp.json` only), `--only fanout,publish,...`, `--reps N`,
+ * `--profile`, `--baseline <rev>`, `--report` (see `lib/args.ts`).
  * @module
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,7 +14,7 @@ import { parseArgs, selected } from './lib/args.js'
 import { registerBaseline } from './lib/baseline.js'
 import { buildProcesses, removeBuild } from './lib/build.js'
 import type { RunContext } from './lib/context.js'
-import { machineInfo } from './lib/machine.js'
+import { loadAverage, machineInfo } from './lib/machine.js'
 import { mergeResults } from './lib/merge.js'
 import { DATABASE_URL, probePostgres } from './lib/postgres.js'
 import { writeReport } from './lib/report.js'
@@ -21,7 +22,9 @@ import type { BenchResults, ScenarioResult } from './lib/results.js'
 import { sizesFor } from './lib/sizes.js'
 import { checkTargets } from './lib/targets.js'
 import { fanoutScenarios } from './scenarios/fanout.js'
+import { manyTopicsScenarios } from './scenarios/many-topics.js'
 import { memoryScenario } from './scenarios/memory.js'
+import { processesScenario } from './scenarios/processes.js'
 import { publishScenarios } from './scenarios/publish.js'
 import { replayScenarios } from './scenarios/replay.js'
 import { slowScenario } from './scenarios/slow.js'
@@ -38,6 +41,7 @@ if (args.reportOnly) {
   process.exit(0)
 }
 const started = Date.now()
+const loadAtStart = loadAverage()
 const postgresVersion = await probePostgres()
 if (postgresVersion === undefined && process.env.CI === 'true') {
   console.error(`no Postgres server at ${DATABASE_URL}: CI requires it`)
@@ -70,6 +74,8 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['memory', () => memoryScenario(ctx, only)],
   ['replay', () => replayScenarios(ctx, only)],
   ['slow', () => slowScenario(ctx, only)],
+  ['many-topics', () => manyTopicsScenarios(ctx, only)],
+  ['processes', () => processesScenario(ctx, only)],
 ]
 try {
   for (const [name, stage] of stages) {
@@ -92,7 +98,7 @@ let results: BenchResults = {
   startedAt: new Date(started).toISOString(),
   durationS: Math.round((Date.now() - started) / 100) / 10,
   command: `npm run bench --${args.mode === 'full' ? '' : ` --${args.mode}`}${args.only.length ? ` --only ${args.only.join(',')}` : ''}${args.profile ? ' --profile' : ''}${baseline ? ` --baseline ${baseline}` : ''}`,
-  machine: machineInfo(postgresVersion ?? 'not available'),
+  machine: machineInfo(postgresVersion ?? 'not available', loadAtStart),
   scenarios,
   targets: [],
   profiles: ctx.profiles,

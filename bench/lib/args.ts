@@ -3,7 +3,7 @@
  * @module
  */
 
-/** How big the run is: `full` (the published numbers), `quick` (< 2 min), `smoke` (CI, < 60 s). */
+/** How big the run is: `full` (the published numbers), `quick` (about 5 min), `smoke` (CI, about a minute). */
 export type Mode = 'full' | 'quick' | 'smoke'
 
 /** Parsed flags. */
@@ -27,7 +27,7 @@ export interface BenchArgs {
 }
 
 const USAGE = `usage: tsx bench/run.ts [--quick | --smoke] [--only fanout,publish,...] [--reps N] [--profile] [--no-report] [--report] [--variants ours,raw-http,...] [--baseline <git rev>]
-  (default: full run; --quick < 2 min; --smoke: tiny sizes, < 60 s, checks that every scenario runs;
+  (default: full run; --quick: about 5 min; --smoke: tiny sizes, about a minute, checks that every scenario runs;
    --report: only re-render BENCHMARKS.md from bench/results/latest.json)`
 
 /** Parses `argv` (without node and script); exits with usage on an unknown flag. */

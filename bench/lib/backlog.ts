@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
-import { payload } from './envelope.js'
+import { payload } from './payload.js'
 
 /** What was written: the epoch and, per topic, the id to resume after to get the last `resume` events. */
 export interface Backlog {

@@ -30,18 +30,12 @@ export class Fleet {
   /** Opens the connections, each group split across the processes; resolves once all settled. */
   async connect(command: ConnectCommand): Promise<FleetReport> {
     const n = this.children.length
+    const shares = split(command.groups, n)
     const reports = await Promise.all(
       this.children.map((child, j) =>
         child.request<LoadReport>(
           'connect',
-          {
-            ...command,
-            groups: command.groups.map(({ topic, count }) => ({
-              topic,
-              count: Math.floor(count / n) + (j < count % n ? 1 : 0),
-            })),
-            concurrency: Math.ceil((command.concurrency ?? 200) / n),
-          },
+          { ...command, groups: shares[j], concurrency: Math.ceil((command.concurrency ?? 200) / n) },
           (command.timeoutMs ?? 60_000) + 10_000,
         ),
       ),
@@ -77,6 +71,23 @@ export class Fleet {
   async stop(): Promise<void> {
     await Promise.all(this.children.map((child) => child.stop()))
   }
+}
+
+/**
+ * `groups` split across `n` processes: an even share of each group per process, the remainders
+ * dealt round-robin across groups (so 20,000 groups of one connection land 10,000 per process).
+ */
+function split(groups: ConnectCommand['groups'], n: number): ConnectCommand['groups'][] {
+  const shares: ConnectCommand['groups'][] = Array.from({ length: n }, () => [])
+  let next = 0
+  for (const { topic, count } of groups) {
+    for (let j = 0; j < n; j++) {
+      const share = Math.floor(count / n) + ((j - next + n) % n < count % n ? 1 : 0)
+      if (share > 0) shares[j]?.push({ topic, count: share })
+    }
+    next = (next + count) % n
+  }
+  return shares
 }
 
 function merge(reports: LoadReport[]): FleetReport {

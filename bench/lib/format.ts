@@ -4,7 +4,7 @@
  */
 import type { Aggregate } from './stats.js'
 
-/** A value in `unit`, short: `412k/s`, `3.2 ms`, `9.6 KiB`, `1,250 ns`, `0.82×`. */
+/** A value in `unit`, short: `412k/s`, `3.2 ms`, `9.6 KiB`, `1,250 ns`, `85 µs`, `0.82×`. */
 export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return 'n/a'
   if (unit === '/s') {
@@ -22,6 +22,7 @@ export function formatValue(value: number, unit: string): string {
     return `${Math.round(value).toLocaleString('en')} B`
   }
   if (unit === 'ns') return `${Math.round(value).toLocaleString('en')} ns`
+  if (unit === 'µs') return `${value >= 100 ? Math.round(value).toLocaleString('en') : Number(value.toPrecision(2))} µs`
   if (unit === '×') return `${value.toFixed(2)}×`
   return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en') : `${Number(value.toPrecision(3))}`
 }

@@ -17,6 +17,8 @@ export interface MachineInfo {
   postgres: string
   openFilesLimit: string
   loadAverageAtStart: number[]
+  /** 1, 5 and 15 minute load averages when the run ended (absent in files written before it was recorded). */
+  loadAverageAtEnd?: number[]
   packages: Record<string, string>
 }
 
@@ -37,8 +39,13 @@ function command(file: string, args: string[]): string {
   }
 }
 
-/** Reads the machine's description (Postgres version passed in by the caller, who knows if it answers). */
-export function machineInfo(postgres: string): MachineInfo {
+/** The 1, 5 and 15 minute load averages now, two decimals. */
+export function loadAverage(): number[] {
+  return loadavg().map((value) => Math.round(value * 100) / 100)
+}
+
+/** Reads the machine's description at the end of a run (Postgres version and the load at the start passed in by the caller). */
+export function machineInfo(postgres: string, loadAverageAtStart: number[]): MachineInfo {
   const self = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -48,7 +55,8 @@ export function machineInfo(postgres: string): MachineInfo {
     node: process.version,
     postgres,
     openFilesLimit: command('sh', ['-c', 'ulimit -n']),
-    loadAverageAtStart: loadavg().map((value) => Math.round(value * 100) / 100),
+    loadAverageAtStart,
+    loadAverageAtEnd: loadAverage(),
     packages: {
       'durable-sse': self.version,
       'better-sse': packageVersion('better-sse'),

@@ -44,6 +44,20 @@ function profileSection(profile: ProfileSummary): string {
   return `#### \`${profile.name}\` (${profile.totalMs} ms sampled, idle excluded)\n\nBy area: ${areas}\n\n${table(['function', 'where', 'self'], rows)}`
 }
 
+/** Which `--baseline` commit ran as `ours-exp-baseline` in which scenarios (a merged file may hold several). */
+function baselineNotes(results: BenchResults): string[] {
+  const byCommit = new Map<string, string[]>()
+  for (const scenario of results.scenarios) {
+    if (!scenario.variants.some((variant) => variant.startsWith('ours-exp-baseline'))) continue
+    const commit = String(scenario.params.baselineCommit ?? results.baseline ?? 'unknown')
+    byCommit.set(commit, [...(byCommit.get(commit) ?? []), `\`${scenario.id}\``])
+  }
+  return [...byCommit].map(
+    ([commit, ids]) =>
+      `- \`ours-exp-baseline\`: durable-sse's \`src/\` at commit ${commit} (\`--baseline\`; the adapters are this tree's), in ${ids.join(', ')}: before/after`,
+  )
+}
+
 /** The generated section for `results`. */
 export function renderGenerated(results: BenchResults): string {
   const m = results.machine
@@ -53,6 +67,11 @@ export function renderGenerated(results: BenchResults): string {
     `${results.startedAt}, ${results.durationS} s. Every cell is the median of the repetitions, ± half their range as a share of the median; ratio columns divide medians (↑ higher is better, ↓ lower is better).`,
     '',
   )
+  if (new Set(results.scenarios.map((s) => s.params.measured)).size > 1)
+    lines.push(
+      "The scenarios come from several runs (`--only` merges): the machine below is the latest run's; each table says when and on which CPU it was measured.",
+      '',
+    )
   lines.push(
     table(
       ['machine', ''],
@@ -63,7 +82,8 @@ export function renderGenerated(results: BenchResults): string {
         ['Node', m.node],
         ['Postgres', m.postgres],
         ['open files limit', m.openFilesLimit],
-        ['load average at start', m.loadAverageAtStart.join(', ')],
+        ['load average (1, 5, 15 min) at start', m.loadAverageAtStart.join(', ')],
+        ...(m.loadAverageAtEnd ? [['load average at end', m.loadAverageAtEnd.join(', ')]] : []),
         [
           'packages',
           Object.entries(m.packages)
@@ -82,10 +102,7 @@ export function renderGenerated(results: BenchResults): string {
   )
   lines.push('', '### Variants', '')
   for (const [variant, note] of Object.entries(VARIANT_NOTES)) lines.push(`- \`${variant}\`: ${note}`)
-  if (results.baseline)
-    lines.push(
-      `- \`ours-exp-baseline\`: durable-sse's \`src/\` at commit ${results.baseline} (\`--baseline\`), memory store: before/after`,
-    )
+  lines.push(...baselineNotes(results))
   for (const scenario of results.scenarios) lines.push('', scenarioSection(scenario))
   if (results.profiles.length > 0) {
     lines.push('', '### CPU profiles (`--profile`)', '')

@@ -1,6 +1,6 @@
 /**
  * Every size and duration of every scenario, per mode: `full` (the numbers in BENCHMARKS.md),
- * `quick` (every scenario at reduced sizes, under two minutes) and `smoke` (tiny, for CI).
+ * `quick` (every scenario at reduced sizes, about five minutes) and `smoke` (tiny, for CI).
  * @module
  */
 import type { Mode } from './args.js'
@@ -33,6 +33,34 @@ export interface FanoutGroupSize {
   phases: FanoutPhaseSize[]
 }
 
+/** The many-topics scenario: topic counts, publish rates, and where the subscribers are. */
+export interface ManyTopicsSize {
+  /** Topics tailed by the app process, one in-process subscriber each (the first is the ratios' base). */
+  topics: number[]
+  /** Topics served as SSE connections, one each, across `loadgens` processes (Postgres with NOTIFY). */
+  sseTopics: number[]
+  /** Load-generator processes of the SSE rows. */
+  loadgens: number
+  /** Publishing phases, from another process, to random topics. */
+  rates: { rate: number; seconds: number }[]
+  /** The app's `pollIntervalMs` (the backstop; with `notify: false` the only wake-up). */
+  pollIntervalMs: number
+}
+
+/** The processes scenario: app processes on one Postgres. */
+export interface ProcessesSize {
+  /** App process counts. */
+  counts: number[]
+  /** SSE subscribers per app process, one per topic (every process tails every topic). */
+  subscribers: number
+  /** Load-generator processes. */
+  loadgens: number
+  /** Events per second, from another process, to random topics. */
+  rate: number
+  /** Publishing time per measurement, s. */
+  seconds: number
+}
+
 /** All sizes of one mode. */
 export interface Sizes {
   reps: number
@@ -58,6 +86,8 @@ export interface Sizes {
     queueLimit: number
     variants: string[]
   }
+  manyTopics: ManyTopicsSize
+  processes: ProcessesSize
 }
 
 const CORE = ['ours', 'raw-net', 'better-sse']
@@ -127,6 +157,19 @@ const FULL: Sizes = {
     payloadBytes: 128,
   },
   slow: { subscribers: 500, stallEvery: 100, rate: 50, seconds: 12, payloadBytes: 16_384, queueLimit: 100, variants: SLOW },
+  manyTopics: {
+    topics: [100, 20_000, 100_000],
+    // The server holds one socket per connection, and a process may open 20,000 files here (`ulimit -n`,
+    // no raising it): 19,900 connections leave room for its other descriptors.
+    sseTopics: [100, 19_900],
+    loadgens: 2,
+    rates: [
+      { rate: 200, seconds: 5 },
+      { rate: 2_000, seconds: 3 },
+    ],
+    pollIntervalMs: 1_000,
+  },
+  processes: { counts: [1, 2, 4, 8], subscribers: 1_000, loadgens: 2, rate: 500, seconds: 5 },
 }
 
 const QUICK: Sizes = {
@@ -183,6 +226,17 @@ const QUICK: Sizes = {
     queueLimit: 100,
     variants: SLOW.slice(0, 2),
   },
+  manyTopics: {
+    topics: [100, 2_000, 10_000],
+    sseTopics: [100, 2_000],
+    loadgens: 2,
+    rates: [
+      { rate: 200, seconds: 2 },
+      { rate: 2_000, seconds: 1 },
+    ],
+    pollIntervalMs: 1_000,
+  },
+  processes: { counts: [1, 2, 4], subscribers: 500, loadgens: 2, rate: 500, seconds: 2 },
 }
 
 const SMOKE: Sizes = {
@@ -238,6 +292,14 @@ const SMOKE: Sizes = {
     queueLimit: 20,
     variants: SLOW.slice(0, 2),
   },
+  manyTopics: {
+    topics: [100, 1_000],
+    sseTopics: [100],
+    loadgens: 2,
+    rates: [{ rate: 200, seconds: 0.5 }],
+    pollIntervalMs: 250,
+  },
+  processes: { counts: [1, 2], subscribers: 100, loadgens: 2, rate: 200, seconds: 0.5 },
 }
 
 /** The sizes of `mode`. */

@@ -10,7 +10,16 @@ import { loadOurs } from './ours.js'
 export type StoreConfig =
   | { kind: 'memory' }
   | { kind: 'sqlite'; filename: string; dataVersionIntervalMs?: number }
-  | { kind: 'postgres'; connectionString: string; schema: string; notify: boolean }
+  | {
+      kind: 'postgres'
+      connectionString: string
+      schema: string
+      notify: boolean
+      /** `application_name` of the pool's connections (`<name>.listen` for the LISTEN client), to find their backends. */
+      applicationName?: string
+      /** Largest pool (default `pg`'s 10): many processes share the server's 100 connections with other suites. */
+      poolMax?: number
+    }
 
 /** Opens (and migrates) the store; the memory store comes from the experimental copy when asked. */
 export async function openStore(config: StoreConfig, experimental?: string): Promise<EventStore> {
@@ -22,10 +31,14 @@ export async function openStore(config: StoreConfig, experimental?: string): Pro
     return store
   }
   const { postgresStore } = await import('../../adapters/postgres/index.js')
+  const { applicationName: name, connectionString } = config
   const store = postgresStore({
-    connectionString: config.connectionString,
+    connectionString,
     schema: config.schema,
     notify: config.notify,
+    // Idle connections stay open, so no backend (and its CPU count) goes away in a measured window.
+    poolConfig: { max: config.poolMax, idleTimeoutMillis: 0, ...(name && { application_name: name }) },
+    ...(name && { listen: { connectionString, application_name: `${name}.listen` } }),
     onError: () => {},
   })
   await store.migrate()

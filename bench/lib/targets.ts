@@ -1,26 +1,12 @@
 /**
- * The targets of issue 7, checked against a run's medians. A target whose scenario did not run
- * (or ran at reduced size where the size matters) is reported as not measured.
+ * The targets of issues 7 and 11, checked against a run's medians. A target whose scenario did
+ * not run (or ran at reduced size where the size matters) is reported as not measured.
  * @module
  */
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
+import { scaleTargets } from './scale-targets.js'
 import { ratio } from './stats.js'
-
-const fmt = (value: number | undefined, digits = 2): string =>
-  value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits)
-
-/** One target: `value` compared with `limit` (`atLeast` or `atMost`). */
-function check(
-  id: string,
-  target: string,
-  value: number | undefined,
-  limit: number,
-  kind: 'atLeast' | 'atMost',
-  measured: string,
-): TargetCheck {
-  if (value === undefined || !Number.isFinite(value)) return { id, target, measured: 'not measured in this run', holds: null }
-  return { id, target, measured, holds: kind === 'atLeast' ? value >= limit : value <= limit }
-}
+import { check, fmt } from './target-check.js'
 
 function subscribersOf(scenarios: readonly ScenarioResult[], id: string): number | undefined {
   return scenarios.find((s) => s.id === id)?.params.subscribers as number | undefined
@@ -181,5 +167,6 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       `${fmt(held)} queue-fulls (better-sse, uncapped: ${fmt(m('slow', 'heldPerStalled', 'better-sse-stalled'))})`,
     ),
   )
+  checks.push(...scaleTargets(results))
   return checks
 }

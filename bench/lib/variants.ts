@@ -27,6 +27,25 @@ export const VARIANT_NOTES: Record<string, string> = {
   'raw-insert-notify': 'floor 2: raw `INSERT` + `pg_notify` in one statement, LISTEN in B',
   'raw-keyset': 'replay ceiling: node:http + better-sqlite3 keyset pages of 500 framed like ours, `res.write` with drain',
   'ours-stalled / ours-none': 'durable-sse on SQLite with 1% / 0% of subscribers stalled (paused sockets)',
+  'ours@N':
+    'many-topics: durable-sse in one app process tailing N topics, one subscriber each; `ours-exp-baseline@N`: the same on the `--baseline` commit',
+  'N processes':
+    'processes: N app processes (durable-sse on one Postgres with NOTIFY, SSE over node:http), each tailing every topic',
+}
+
+/** `20000` → `20k`, `19900` → `19.9k`, `100` → `100`. */
+export function shortCount(n: number): string {
+  return n >= 1_000 ? `${n / 1_000}k` : String(n)
+}
+
+/** The column of `variant` tailing `topics` topics in the many-topics tables: `ours@20k`. */
+export function atTopics(variant: string, topics: number): string {
+  return `${variant}@${shortCount(topics)}`
+}
+
+/** The column of `count` app processes in the processes table. */
+export function processesColumn(count: number): string {
+  return `${count} process${count === 1 ? '' : 'es'}`
 }
 
 let files = 0

@@ -4,8 +4,8 @@
  * @module
  */
 import { sleep } from '../lib/clock.js'
-import { payload } from '../lib/envelope.js'
 import { runOpenLoop } from '../lib/open-loop.js'
+import { payload } from '../lib/payload.js'
 import { commonCommands } from '../lib/server-commands.js'
 import { serve, startArgs } from '../lib/worker.js'
 import { startTarget } from '../targets/index.js'

@@ -1,15 +1,17 @@
 /**
- * Process A of the cross-process latency scenario: publishes open-loop, each payload carrying
- * its scheduled time. With a store it publishes through a durable-sse broker; with `raw` it sends
+ * The publishing process of the cross-process scenarios (xproc, many-topics, processes):
+ * publishes open-loop, each payload carrying its scheduled time, to one topic or to random topics
+ * of a numbered set. With a store it publishes through a durable-sse broker; with `raw` it sends
  * `pg_notify` (alone, or with an insert in the same statement) through a `pg` pool.
  * @module
  */
 import pg from 'pg'
 import { nowUs } from '../lib/clock.js'
-import { payload } from '../lib/envelope.js'
 import { encodeHistogram, newHistogram, recordUs } from '../lib/histogram.js'
-import { runOpenLoop } from '../lib/open-loop.js'
+import { type OpenLoopResult, runOpenLoop } from '../lib/open-loop.js'
 import { loadOurs } from '../lib/ours.js'
+import { payload } from '../lib/payload.js'
+import { commonCommands } from '../lib/server-commands.js'
 import { openStore, type StoreConfig } from '../lib/stores.js'
 import { serve, startArgs } from '../lib/worker.js'
 
@@ -20,11 +22,28 @@ export type XprocPublisherStart =
 
 /** Arguments of `publish`. */
 export interface XprocPublish {
+  /** Events per second. */
   rate: number
+  /** Events in total. */
   count: number
+  /** The topic; with `topicCount`, the prefix of topics `<topic>0` .. `<topic><topicCount - 1>`. */
   topic: string
+  /** Each event goes to one of this many numbered topics, at random. */
+  topicCount?: number
+  /** Approximate payload JSON size, bytes. */
   payloadBytes: number
+  /** Upper bound of the schedule, ms. */
   maxMs: number
+}
+
+/** The answer of `publish`. */
+export interface XprocPublished extends OpenLoopResult {
+  /** Publishes that failed. */
+  errors: number
+  /** Encoded histogram: scheduled time → publish resolved (committed), µs. */
+  committed: string
+  /** Events published (and committed) per topic. */
+  perTopic: Record<string, number>
 }
 
 type Send = (topic: string, t: number, bytes: number) => Promise<unknown>
@@ -52,10 +71,15 @@ async function sender(): Promise<Send> {
 
 const send = await sender()
 
+const topicOf = (command: XprocPublish): string =>
+  command.topicCount === undefined ? command.topic : `${command.topic}${Math.floor(Math.random() * command.topicCount)}`
+
 serve({
-  publish: async (command: XprocPublish) => {
+  ...commonCommands,
+  publish: async (command: XprocPublish): Promise<XprocPublished> => {
     const pending: Promise<unknown>[] = []
     const committed = newHistogram() // scheduled time → publish resolved (durable)
+    const perTopic: Record<string, number> = {}
     let errors = 0
     const result = await runOpenLoop({
       rate: command.rate,
@@ -63,9 +87,13 @@ serve({
       maxMs: command.maxMs,
       onDue: (due) => {
         for (const { t } of due) {
+          const topic = topicOf(command)
           pending.push(
-            send(command.topic, t, command.payloadBytes).then(
-              () => recordUs(committed, nowUs() - t),
+            send(topic, t, command.payloadBytes).then(
+              () => {
+                recordUs(committed, nowUs() - t)
+                perTopic[topic] = (perTopic[topic] ?? 0) + 1
+              },
               () => errors++,
             ),
           )
@@ -73,6 +101,6 @@ serve({
       },
     })
     await Promise.all(pending)
-    return { ...result, errors, committed: encodeHistogram(committed) }
+    return { ...result, errors, committed: encodeHistogram(committed), perTopic }
   },
 })

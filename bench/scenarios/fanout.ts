@@ -75,6 +75,7 @@ async function runGroup(ctx: RunContext, group: FanoutGroupSize): Promise<Scenar
     payloadBytes,
     loadgens: group.loadgens,
     phases: group.phases,
+    ...(ctx.baseline && { baselineCommit: ctx.baseline }),
   })
   declareMetrics(recorder, group)
   const phases = phasesOf(group, topics, payloadBytes)

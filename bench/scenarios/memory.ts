@@ -29,7 +29,13 @@ export async function memoryScenario(ctx: RunContext, selected: (id: string) => 
       { label: 'ours / raw node:http', a: 'ours', b: 'raw-http' },
       { label: 'ours / better-sse', a: 'ours', b: 'better-sse' },
     ],
-    { subscribers, baseline: BASELINE, heartbeatMs, heartbeatSeconds },
+    {
+      subscribers,
+      baseline: BASELINE,
+      heartbeatMs,
+      heartbeatSeconds,
+      ...(ctx.baseline && { baselineCommit: ctx.baseline }),
+    },
   )
   recorder.metric('heapPerConn', 'V8 heap per connection (after GC)', 'B', 'lower')
   recorder.metric('rssPerConn', 'RSS per connection (after GC)', 'B', 'lower')

@@ -5,8 +5,7 @@
  */
 import { createServer } from 'node:http'
 import { type Channel, createChannel, createSession } from 'better-sse'
-import { topicOf } from '../lib/envelope.js'
-import { BACKLOG, type BenchEvent, benchId, type SseTarget, type TargetConfig } from './target.js'
+import { type BenchEvent, benchId, listenOn, RETRY_MS, type SseTarget, type TargetConfig, topicOf } from './target.js'
 
 /** Starts the better-sse server. */
 export async function betterSseTarget(config: TargetConfig): Promise<SseTarget> {
@@ -20,16 +19,13 @@ export async function betterSseTarget(config: TargetConfig): Promise<SseTarget> 
   const server = createServer((req, res) => {
     res.on('error', () => {})
     const topic = topicOf(req.url)
-    createSession(req, res, { keepAlive: config.heartbeatMs ? config.heartbeatMs : null, retry: 2000 }).then(
+    createSession(req, res, { keepAlive: config.heartbeatMs ? config.heartbeatMs : null, retry: RETRY_MS }).then(
       (session) => channelOf(topic).register(session),
       () => failures++,
     )
   })
   return {
-    listen: () =>
-      new Promise((resolve) =>
-        server.listen(0, '127.0.0.1', BACKLOG, () => resolve((server.address() as { port: number }).port)),
-      ),
+    listen: () => listenOn(server),
     subscribers: () => {
       let count = 0
       for (const channel of channels.values()) count += channel.sessionCount

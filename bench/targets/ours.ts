@@ -4,10 +4,9 @@
  * @module
  */
 import { createServer } from 'node:http'
-import { topicOf } from '../lib/envelope.js'
 import { loadOurs } from '../lib/ours.js'
 import { openStore } from '../lib/stores.js'
-import { BACKLOG, type BenchEvent, type SseTarget, type TargetConfig } from './target.js'
+import { type BenchEvent, listenOn, type SseTarget, type TargetConfig, topicOf } from './target.js'
 
 /** Starts durable-sse with the configured store. */
 export async function oursTarget(config: TargetConfig): Promise<SseTarget> {
@@ -24,10 +23,7 @@ export async function oursTarget(config: TargetConfig): Promise<SseTarget> {
     broker.handle(req, res, { topic: topicOf(req.url) }).catch(() => failures++)
   })
   return {
-    listen: () =>
-      new Promise((resolve) =>
-        server.listen(0, '127.0.0.1', BACKLOG, () => resolve((server.address() as { port: number }).port)),
-      ),
+    listen: () => listenOn(server),
     subscribers: () => broker.stats().subscribers,
     publish(events: readonly BenchEvent[]): void {
       for (const event of events) {

@@ -4,8 +4,8 @@
  * @module
  */
 import { createServer, type ServerResponse } from 'node:http'
-import { SSE_HEADERS, topicOf } from '../lib/envelope.js'
-import { BACKLOG, type BenchEvent, type SseTarget, type TargetConfig } from './target.js'
+import { retryFrame, sseHeaders } from '../../src/sse/frame.js'
+import { type BenchEvent, listenOn, RETRY_MS, type SseTarget, type TargetConfig, topicOf } from './target.js'
 import { TopicSinks } from './topic-sinks.js'
 
 /** Starts the raw `node:http` ceiling. */
@@ -13,17 +13,14 @@ export async function rawHttpTarget(config: TargetConfig): Promise<SseTarget> {
   const sinks = new TopicSinks<ServerResponse>((res, chunk) => res.write(chunk), config.heartbeatMs)
   const server = createServer((req, res) => {
     const topic = topicOf(req.url)
-    res.writeHead(200, SSE_HEADERS)
-    res.write('retry: 2000\n\n')
+    res.writeHead(200, sseHeaders(true))
+    res.write(retryFrame(RETRY_MS))
     res.on('error', () => {})
     sinks.add(topic, res)
     res.on('close', () => sinks.remove(topic, res))
   })
   return {
-    listen: () =>
-      new Promise((resolve) =>
-        server.listen(0, '127.0.0.1', BACKLOG, () => resolve((server.address() as { port: number }).port)),
-      ),
+    listen: () => listenOn(server),
     subscribers: () => sinks.size,
     publish: (events: readonly BenchEvent[]) => sinks.publish(events),
     errors: () => 0,

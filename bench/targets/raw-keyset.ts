@@ -8,8 +8,8 @@
  */
 import { createServer, type ServerResponse } from 'node:http'
 import Database from 'better-sqlite3'
-import { SSE_HEADERS, sseFrame, topicOf } from '../lib/envelope.js'
-import { BACKLOG, type BenchEvent, type SseTarget, type TargetConfig } from './target.js'
+import { eventFrame, retryFrame, sseHeaders } from '../../src/sse/frame.js'
+import { type BenchEvent, listenOn, RETRY_MS, type SseTarget, type TargetConfig, topicOf } from './target.js'
 import { TopicSinks } from './topic-sinks.js'
 
 const PAGE = 500
@@ -33,7 +33,8 @@ export async function rawKeysetTarget(config: TargetConfig): Promise<SseTarget> 
     'SELECT id, topic, type, data, created_at FROM durable_sse_events WHERE topic = ? AND id > ? ORDER BY id LIMIT ?',
   )
   const insert = db.prepare('INSERT INTO durable_sse_events (topic, type, data, created_at) VALUES (?, ?, ?, ?)')
-  const frameOf = (row: Row): string => sseFrame(`${epoch}.${row.id}`, row.type, row.topic, row.data, row.created_at)
+  const frameOf = (row: Row): string =>
+    eventFrame({ id: `${epoch}.${row.id}`, type: row.type, topic: row.topic, data: row.data, createdAt: row.created_at })
   const live = new TopicSinks<ServerResponse>((res, chunk) => res.write(chunk))
   let failures = 0
 
@@ -64,8 +65,8 @@ export async function rawKeysetTarget(config: TargetConfig): Promise<SseTarget> 
     const header = req.headers['last-event-id']
     const after = typeof header === 'string' ? Number(header.split('.')[1] ?? 0) : undefined
     res.on('error', () => {})
-    res.writeHead(200, SSE_HEADERS)
-    res.write('retry: 2000\n\n')
+    res.writeHead(200, sseHeaders(true))
+    res.write(retryFrame(RETRY_MS))
     const join = (): void => {
       if (res.destroyed) return
       live.add(topic, res)
@@ -76,10 +77,7 @@ export async function rawKeysetTarget(config: TargetConfig): Promise<SseTarget> 
   })
 
   return {
-    listen: () =>
-      new Promise((resolve) =>
-        server.listen(0, '127.0.0.1', BACKLOG, () => resolve((server.address() as { port: number }).port)),
-      ),
+    listen: () => listenOn(server),
     subscribers: () => live.size,
     publish(events: readonly BenchEvent[]): void {
       const createdAt = new Date().toISOString()
@@ -87,7 +85,7 @@ export async function rawKeysetTarget(config: TargetConfig): Promise<SseTarget> 
       for (const event of events) {
         const data = JSON.stringify(event.payload)
         const { lastInsertRowid } = insert.run(event.topic, 'tick', data, createdAt)
-        const frame = sseFrame(`${epoch}.${lastInsertRowid}`, 'tick', event.topic, data, createdAt)
+        const frame = eventFrame({ id: `${epoch}.${lastInsertRowid}`, type: 'tick', topic: event.topic, data, createdAt })
         byTopic.set(event.topic, (byTopic.get(event.topic) ?? '') + frame)
       }
       for (const [topic, text] of byTopic) live.write(topic, Buffer.from(text))

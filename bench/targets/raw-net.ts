@@ -4,13 +4,14 @@
  * @module
  */
 import { createServer, type Socket } from 'node:net'
-import { topicOf } from '../lib/envelope.js'
-import { BACKLOG, type BenchEvent, type SseTarget, type TargetConfig } from './target.js'
+import { retryFrame, sseHeaders } from '../../src/sse/frame.js'
+import { type BenchEvent, listenOn, RETRY_MS, type SseTarget, type TargetConfig, topicOf } from './target.js'
 import { TopicSinks } from './topic-sinks.js'
 
-const RESPONSE_HEAD =
-  'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache, no-transform\r\n' +
-  'X-Accel-Buffering: no\r\nConnection: keep-alive\r\n\r\nretry: 2000\n\n'
+/** The status line and durable-sse's SSE headers, by hand, then the first `retry:` frame. */
+const RESPONSE_HEAD = `HTTP/1.1 200 OK\r\n${Object.entries(sseHeaders(true))
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('')}\r\n${retryFrame(RETRY_MS)}`
 
 /** Starts the raw socket ceiling. */
 export async function rawNetTarget(config: TargetConfig): Promise<SseTarget> {
@@ -32,10 +33,7 @@ export async function rawNetTarget(config: TargetConfig): Promise<SseTarget> {
     socket.on('data', onData)
   })
   return {
-    listen: () =>
-      new Promise((resolve) =>
-        server.listen(0, '127.0.0.1', BACKLOG, () => resolve((server.address() as { port: number }).port)),
-      ),
+    listen: () => listenOn(server),
     subscribers: () => sinks.size,
     publish: (events: readonly BenchEvent[]) => sinks.publish(events),
     errors: () => 0,

@@ -3,7 +3,8 @@
  * now to a topic, close. Ours runs the real broker; the others are the ceilings and the peer.
  * @module
  */
-import type { BenchPayload } from '../lib/envelope.js'
+import type { AddressInfo, Server } from 'node:net'
+import type { BenchPayload } from '../lib/payload.js'
 import type { StoreConfig } from '../lib/stores.js'
 
 /** One event to publish. */
@@ -54,5 +55,23 @@ export function benchId(seq: number): string {
   return `benchepo.${seq + 1}`
 }
 
+/** The `retry:` the ceilings send on connect, durable-sse's default `retryMs`. */
+export const RETRY_MS = 2_000
+
 /** Listen backlog for thousands of connections arriving at once. */
-export const BACKLOG = 4096
+const BACKLOG = 4096
+
+/** Starts `server` listening on a free port of 127.0.0.1; resolves with the port. */
+export function listenOn(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', BACKLOG, () => resolve((server.address() as AddressInfo).port)))
+}
+
+/** The topic a request asks for (`?topic=`), or `'t0'`. */
+export function topicOf(url: string | undefined): string {
+  const query = (url ?? '').split('?')[1] ?? ''
+  for (const part of query.split('&')) {
+    const [key, value] = part.split('=')
+    if (key === 'topic' && value) return decodeURIComponent(value)
+  }
+  return 't0'
+}

@@ -3,22 +3,20 @@
  * tick written to each of them, and an optional heartbeat from one timer.
  * @module
  */
-import { sseFrame } from '../lib/envelope.js'
+import { eventFrame, HEARTBEAT_FRAME } from '../../src/sse/frame.js'
 import { type BenchEvent, benchId } from './target.js'
-
-const HEARTBEAT = Buffer.from(': heartbeat\n\n')
 
 /** Connections by topic, and the loop that writes a tick's frames to them. */
 export class TopicSinks<Sink> {
   private readonly topics = new Map<string, Set<Sink>>()
   private count = 0
-  private readonly writeTo: (sink: Sink, chunk: Buffer) => unknown
+  private readonly writeTo: (sink: Sink, chunk: Uint8Array) => unknown
 
-  constructor(write: (sink: Sink, chunk: Buffer) => unknown, heartbeatMs = 0) {
+  constructor(write: (sink: Sink, chunk: Uint8Array) => unknown, heartbeatMs = 0) {
     this.writeTo = write
     if (heartbeatMs > 0) {
       setInterval(() => {
-        for (const sinks of this.topics.values()) for (const sink of sinks) write(sink, HEARTBEAT)
+        for (const sinks of this.topics.values()) for (const sink of sinks) write(sink, HEARTBEAT_FRAME)
       }, heartbeatMs).unref()
     }
   }
@@ -42,7 +40,7 @@ export class TopicSinks<Sink> {
   }
 
   /** Writes `chunk` to every connection of `topic`. */
-  write(topic: string, chunk: Buffer): void {
+  write(topic: string, chunk: Uint8Array): void {
     const sinks = this.topics.get(topic)
     if (sinks) for (const sink of sinks) this.writeTo(sink, chunk)
   }
@@ -52,7 +50,8 @@ export class TopicSinks<Sink> {
     const byTopic = new Map<string, string>()
     const createdAt = new Date().toISOString()
     for (const event of events) {
-      const frame = sseFrame(benchId(event.seq), 'tick', event.topic, JSON.stringify(event.payload), createdAt)
+      const data = JSON.stringify(event.payload)
+      const frame = eventFrame({ id: benchId(event.seq), type: 'tick', topic: event.topic, data, createdAt })
       byTopic.set(event.topic, (byTopic.get(event.topic) ?? '') + frame)
     }
     for (const [topic, text] of byTopic) this.write(topic, Buffer.from(text))
