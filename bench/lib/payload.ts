@@ -1,6 +1,6 @@
 /**
  * The benchmark payload: the scheduled publish time, which receivers turn into latency, and
- * padding to a target size. Every contender frames it with durable-sse's own `src/sse/frame.ts`.
+ * padding to a target size. Every contender frames it with durable-sse's own `src/frame.ts`.
  * @module
  */
 

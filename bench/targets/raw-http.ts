@@ -4,7 +4,8 @@
  * @module
  */
 import { createServer, type ServerResponse } from 'node:http'
-import { retryFrame, sseHeaders } from '../../src/sse/frame.js'
+import { retryFrame } from '../../src/frame.js'
+import { sseHeaders } from '../../src/sse/headers.js'
 import { type BenchEvent, listenOn, RETRY_MS, type SseTarget, type TargetConfig, topicOf } from './target.js'
 import { TopicSinks } from './topic-sinks.js'
 

@@ -8,7 +8,8 @@
  */
 import { createServer, type ServerResponse } from 'node:http'
 import Database from 'better-sqlite3'
-import { eventFrame, retryFrame, sseHeaders } from '../../src/sse/frame.js'
+import { eventFrame, retryFrame } from '../../src/frame.js'
+import { sseHeaders } from '../../src/sse/headers.js'
 import { type BenchEvent, listenOn, RETRY_MS, type SseTarget, type TargetConfig, topicOf } from './target.js'
 import { TopicSinks } from './topic-sinks.js'
 

@@ -3,7 +3,7 @@
  * tick written to each of them, and an optional heartbeat from one timer.
  * @module
  */
-import { eventFrame, HEARTBEAT_FRAME } from '../../src/sse/frame.js'
+import { eventFrame, HEARTBEAT_FRAME } from '../../src/frame.js'
 import { type BenchEvent, benchId } from './target.js'
 
 /** Connections by topic, and the loop that writes a tick's frames to them. */
