@@ -2,13 +2,13 @@
  * The poller: the only delivery path. It keeps one cursor per topic that local connections
  * follow, reads what is new, frames each event once and fans it out to the connections' topic
  * positions; it also reads the catch-up pages of connections that fell behind, and tracks every
- * open connection. A poll reads only the topics that may
- * have changed: those named by wake-ups (this process's publishes, a NOTIFY payload), those a
- * store with a global commit order lists as changed (`changedTopics`), and every tailed topic only
- * when a wake-up cannot say which (a topic-less wake from a store without `changedTopics`, the
- * backstop interval of such a store, a fresh start). So an event costs the same whether the
- * process tails a hundred topics or a hundred thousand. Wake-ups coalesce; the backstop covers lost
- * signals; it is idle when nobody subscribes.
+ * open connection. A poll reads only the topics that may have changed: those named by wake-ups
+ * (this process's publishes, a NOTIFY payload) and those a store with a global commit order lists
+ * as changed (`changedTopics`); every tailed topic only when a wake-up cannot say which, in slices
+ * between the wake-ups (`sweep.ts`). So an event costs the same whether the process tails a
+ * hundred topics or a hundred thousand. Wake-ups coalesce; the backstop covers lost signals (it
+ * asks `changedTopics`, or reads a slice of the topics for a store whose wake-ups name them, or
+ * every topic for a store without wake-ups); it is idle when nobody subscribes.
  * @module
  */
 
@@ -18,6 +18,7 @@ import { CannotResumeError } from './errors.js'
 import type { EventRecord } from './event.js'
 import type { RecordScreen } from './screen.js'
 import type { EventStore, TopicCursor, Unsubscribe } from './store.js'
+import { SWEEP_SLICE, Sweep } from './sweep.js'
 
 /** Tuning of a poller. */
 export interface PollerOptions {
@@ -38,11 +39,11 @@ interface TopicState {
 
 /** What the next poll must read. */
 interface PendingWork {
-  /** Topics named by wake-ups (or left with a full batch). */
+  /** Topics named by wake-ups (or left with a full batch, or of a slice whose read failed). */
   topics: Set<string>
   /** Ask the store which topics changed (`changedTopics`). */
   askChanges: boolean
-  /** Read every tailed topic. */
+  /** Read every tailed topic (a full sweep). */
   everything: boolean
 }
 
@@ -61,6 +62,7 @@ export class Poller {
   private readonly store: EventStore
   private readonly options: PollerOptions
   private pending: PendingWork = noWork()
+  private readonly sweep = new Sweep(() => this.topics.keys())
   /** The store's `changedTopics` token; `undefined` until the first answer (and after a stop). */
   private changesToken: string | undefined
   private polling = false
@@ -157,6 +159,19 @@ export class Poller {
       this.pending.topics.add(topic)
     } else if (this.store.changedTopics) this.pending.askChanges = true
     else this.pending.everything = true
+    this.schedule()
+  }
+
+  /** The backstop: ask the store what changed, or read the next slice of the topics, or all of them. */
+  private backstopTick(): void {
+    if (this.topics.size === 0) return
+    if (this.store.changedTopics) this.pending.askChanges = true
+    else if (this.store.onWake) this.sweep.step()
+    else this.pending.everything = true
+    this.schedule()
+  }
+
+  private schedule(): void {
     this.wokenAt ??= performance.now()
     if (this.polling || this.scheduled) return
     this.scheduled = true
@@ -173,11 +188,12 @@ export class Poller {
     this.stopWake?.()
     this.stopWake = undefined
     this.pending = noWork()
+    this.sweep.clear()
     this.changesToken = undefined
   }
 
   private start(): void {
-    this.backstop = setInterval(() => this.wake(), this.options.pollIntervalMs)
+    this.backstop = setInterval(() => this.backstopTick(), this.options.pollIntervalMs)
     this.backstop.unref()
     this.stopWake = this.store.onWake?.((topic) => this.wake(topic))
     // The first `changedTopics` token is taken at once; the read of every topic after it covers
@@ -187,7 +203,7 @@ export class Poller {
 
   private hasWork(): boolean {
     const { topics, askChanges, everything } = this.pending
-    return this.topics.size > 0 && (topics.size > 0 || askChanges || everything)
+    return this.topics.size > 0 && (topics.size > 0 || askChanges || everything || this.sweep.due)
   }
 
   private async poll(): Promise<void> {
@@ -239,12 +255,18 @@ export class Poller {
       this.changesToken = changes.token
       work.askChanges = false // done: a failed read below must not ask again for what this answer said
     }
+    if (work.everything) this.sweep.full()
+    work.everything = false // handed to the sweep
+    // The slice joins the named topics, so a failed read puts it back as topics to read.
+    for (const topic of this.sweep.next()) work.topics.add(topic)
+    // At most a slice of topics per read (thousands of topics attached at once, say): the rest waits for the next poll.
     const asked: Array<TopicCursor & { state: TopicState }> = []
-    const add = (topic: string, state: TopicState | undefined) => {
-      if (state) asked.push({ topic, after: state.cursor, state })
+    for (const topic of work.topics) {
+      const state = this.topics.get(topic)
+      if (!state) continue
+      if (asked.length < SWEEP_SLICE) asked.push({ topic, after: state.cursor, state })
+      else this.pending.topics.add(topic)
     }
-    if (work.everything) for (const [topic, state] of this.topics) add(topic, state)
-    else for (const topic of work.topics) add(topic, this.topics.get(topic))
     if (asked.length === 0) return
     const result = await this.store.readAfter(asked, this.options.batchSize)
     for (const { topic, after, state } of asked) {

@@ -7,6 +7,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type Broker, createBroker, type EventStore, memoryStore, type Subscription } from '../src/index.js'
+import { SWEEP_SLICE } from '../src/sweep.js'
 import { describePostgres } from './helpers/postgres.js'
 import { sqliteForms } from './helpers/sqlite.js'
 import { tempDir } from './helpers/stores.js'
@@ -161,4 +162,27 @@ describePostgres('many topics on Postgres', (database) => {
     () => database.store({ tablePrefix: `many${++tables}_`, poolConfig: { max: 4 } }),
     async () => {},
   )
+
+  it(`with NOTIFY, a backstop tick reads one slice of ${SWEEP_SLICE} topics, and still finds an event no NOTIFY announced`, {
+    timeout: 60_000,
+  }, async () => {
+    const prefix = `many${++tables}_`
+    const inner = await database.store({ tablePrefix: prefix, poolConfig: { max: 4 } })
+    const silent = await database.store({ tablePrefix: prefix, notify: false }) // a publisher that never notifies
+    const counted = counting(inner, { withWakes: true })
+    const broker = createBroker(counted.store, { pollIntervalMs: 100 })
+    try {
+      const subscriptions = await subscribeAll(broker, TOPICS)
+      await until(() => inner.listenerStatus() === 'listening', 10_000, 'the LISTEN connection')
+      await settled(counted)
+      counted.asked = []
+      await silent.append([{ topic: `t-${TOPICS - 1}`, type: 'quiet', data: '{"n":3}' }])
+      const [event] = await take(subscriptions[TOPICS - 1] as Subscription<unknown>, 1, 30_000)
+      expect(event).toMatchObject({ topic: `t-${TOPICS - 1}`, type: 'quiet' })
+      expect(counted.asked.length).toBeGreaterThan(1)
+      expect(Math.max(...counted.asked.map((topics) => topics.length))).toBeLessThanOrEqual(SWEEP_SLICE)
+    } finally {
+      await broker.close()
+    }
+  })
 })
