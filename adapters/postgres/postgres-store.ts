@@ -130,10 +130,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         if (!after.has(cursor.topic)) after.set(cursor.topic, parsed.seq)
       }
       const currentEpoch = await epoch()
+      const [only] = after
       const found = await rows<{ topic: string; seq: string; type: string; data: string; created_at: string }>(
         db,
-        sql.readAfter,
-        [[...after.keys()], [...after.values()], perTopic],
+        after.size === 1 && only ? sql.readAfterOne : sql.readAfter,
+        after.size === 1 && only ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic],
       )
       for (const row of found) {
         const record: EventRecord = {
