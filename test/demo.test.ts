@@ -13,6 +13,16 @@ let url: string
 let dir: string
 let output = ''
 
+/** The fields of each SSE frame in `text` (one `id`, `event` and `data` line at most, as the demo sends). */
+function framesOf(text: string): Array<Record<string, string>> {
+  return text
+    .split('\n\n')
+    .filter((frame) => frame !== '')
+    .map((frame) =>
+      Object.fromEntries(frame.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)])),
+    )
+}
+
 /** Reads an SSE response until `done(text so far)` holds; fails after `timeoutMs`. */
 async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) => boolean, timeoutMs = 10_000) {
   const reader = body.getReader()
@@ -106,9 +116,54 @@ describe('npm run demo', () => {
     expect(state.workspaces.find((item) => item.id === 'workspace-1')?.status).toBe('busy')
   })
 
-  it('refuses a bad status and an unknown session without publishing', async () => {
-    const post = (path: string, status: string) => fetch(new URL(path, url), { method: 'POST', body: JSON.stringify({ status }) })
-    expect((await post('/api/projects/demo/sessions/session-1/status', 'exploded')).status).toBe(400)
-    expect((await post('/api/projects/demo/sessions/nope/status', 'done')).status).toBe(404)
+  it('streams the project and the signed-in user’s notifications in one stream, each id a cursor over both', async () => {
+    const controller = new AbortController()
+    const stream = await fetch(new URL('/api/events?project=demo', url), { signal: controller.signal })
+    expect(stream.status).toBe(200)
+    const body = stream.body as ReadableStream<Uint8Array>
+    const opening = await readUntil(body, (text) => text.includes('event: connected'))
+    const connected = framesOf(opening).find((frame) => frame.event === 'connected')
+    expect(connected?.id).toMatch(/^~/)
+
+    const post = async (path: string, payload: unknown) => {
+      const response = await fetch(new URL(path, url), { method: 'POST', body: JSON.stringify(payload) })
+      expect(response.status).toBe(200)
+      return (await response.json()) as { id: string; topic: string }
+    }
+    const session = await post('/api/projects/demo/sessions/session-2/status', { status: 'paused' })
+    const notification = await post('/api/me/notifications', { text: 'Your preview is ready' })
+    const seen = (text: string, event: { id: string; topic: string }) =>
+      text.includes(`"id":"${event.id}","type":`) && text.includes(`"topic":"${event.topic}"`)
+    const text = await readUntil(body, (all) => seen(all, session) && seen(all, notification))
+    controller.abort()
+
+    const events = framesOf(text).filter((frame) => frame.event === 'session_updated' || frame.event === 'notification')
+    // Each topic keeps its order; across topics any interleaving: compare by topic.
+    const parsed = events.map((frame) => JSON.parse(frame.data as string) as { topic: string })
+    expect(parsed.sort((a, b) => (a.topic < b.topic ? -1 : 1))).toEqual([
+      { ...session, type: 'session_updated', topic: 'project-demo', payload: { sessionId: 'session-2', status: 'paused' } },
+      {
+        ...notification,
+        type: 'notification',
+        topic: 'user-ada',
+        payload: { notificationId: expect.any(Number), text: 'Your preview is ready' },
+      },
+    ])
+    for (const frame of events) expect(frame.id).toMatch(/^~/)
+    expect(new Set([connected?.id, ...events.map((frame) => frame.id)]).size).toBe(3) // each a new position
+
+    const listed = (await (await fetch(new URL('/api/me/notifications', url))).json()) as { id: number; text: string }[]
+    expect(listed[0]?.text).toBe('Your preview is ready')
+  })
+
+  it('refuses a bad status, an unknown session and an empty notification without publishing', async () => {
+    const post = (path: string, payload: unknown) => fetch(new URL(path, url), { method: 'POST', body: JSON.stringify(payload) })
+    expect((await post('/api/projects/demo/sessions/session-1/status', { status: 'exploded' })).status).toBe(400)
+    expect((await post('/api/projects/demo/sessions/nope/status', { status: 'done' })).status).toBe(404)
+    const before = (await (await fetch(new URL('/api/me/notifications', url))).json()) as unknown[]
+    expect((await post('/api/me/notifications', { text: '  ' })).status).toBe(400)
+    expect((await post('/api/me/notifications', { text: 'x'.repeat(201) })).status).toBe(400)
+    expect((await post('/api/me/notifications', 'not an object')).status).toBe(400)
+    expect(await (await fetch(new URL('/api/me/notifications', url))).json()).toEqual(before)
   })
 })

@@ -6,6 +6,7 @@ import { sqliteStore } from '../adapters/sqlite/index.js'
 import { type Broker, type BrokerOptions, createBroker } from '../src/index.js'
 import { httpServer } from './helpers/servers.js'
 import { tempDir } from './helpers/stores.js'
+import { type StreamShape, streamOf, streamShapes } from './helpers/stream-shapes.js'
 import { until } from './helpers/wait.js'
 
 const EVENTS = 50_000
@@ -13,7 +14,8 @@ const BATCH = 500
 const payloadText = 'x'.repeat(1_024 - 20)
 
 interface Counter {
-  next: number
+  received: number
+  next: Record<string, number>
   duplicatesOrGaps: number
   lastId: string
 }
@@ -28,12 +30,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function setup(options: BrokerOptions) {
+async function setup(topics: readonly string[], options: BrokerOptions) {
   const temp = tempDir()
   const store = sqliteStore({ filename: join(temp.dir, 'events.db') })
   await store.migrate()
   const broker = createBroker(store, { pollIntervalMs: 60_000, queueLimit: 1_000, batchSize: 500, ...options })
-  const running = await httpServer((req, res) => broker.handle(req, res, { topic: 'firehose' }))
+  const running = await httpServer((req, res) => broker.handle(req, res, streamOf(topics)))
   cleanups.push(
     temp.remove,
     () => store.close(),
@@ -63,16 +65,21 @@ async function startReaders(port: number, fast: number) {
   }
 }
 
-async function publishAll(broker: Broker) {
+/**
+ * Publishes `EVENTS` events in batches of `BATCH`, each batch spread round-robin over `topics`, each
+ * topic numbered from 0; resolves with the number of events of each topic.
+ */
+async function publishAll(broker: Broker, topics: readonly string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = Object.fromEntries(topics.map((topic) => [topic, 0]))
   for (let start = 0; start < EVENTS; start += BATCH) {
     await broker.publish(
-      Array.from({ length: BATCH }, (_, k) => ({
-        topic: 'firehose',
-        type: 'tick',
-        payload: { i: start + k, text: payloadText },
-      })),
+      Array.from({ length: BATCH }, (_, k) => {
+        const topic = topics[(start + k) % topics.length] as string
+        return { topic, type: 'tick', payload: { i: (counts[topic] as number)++, text: payloadText } }
+      }),
     )
   }
+  return counts
 }
 
 /**
@@ -104,41 +111,53 @@ async function untilReport(
   return report
 }
 
-describe('a subscriber that stops reading while 50,000 events of 1 KiB are published', () => {
-  it('costs bounded memory, delays nobody, and later gets every event once, in order (onSlow: catch-up)', async () => {
-    expect(typeof global.gc).toBe('function')
-    const { broker, port } = await setup({ onSlow: 'catch-up' })
-    const readers = await startReaders(port, 3)
-    await until(() => broker.stats().subscribers === 4)
+describe.each(streamShapes)(
+  'a subscriber of $name that stops reading while 50,000 events of 1 KiB are published',
+  (shape: StreamShape) => {
+    const topics = shape.topics('firehose')
 
-    const before = await memory()
-    await publishAll(broker)
-    const report = await untilReport(readers, (r) => r.fast.every((f) => f.next === EVENTS), 'the fast readers to get everything')
-    const growth = (await memory()) - before
-    expect(report.fast.map((f) => f.duplicatesOrGaps)).toEqual([0, 0, 0])
-    expect(report.slow.next).toBeLessThan(EVENTS) // it really was held back
-    expect(broker.stats().lagging).toBe(1)
-    expect(growth).toBeLessThan(16 * 1024 * 1024)
+    it('costs bounded memory, delays nobody, and later gets every event once, in order (onSlow: catch-up)', async () => {
+      expect(typeof global.gc).toBe('function')
+      const { broker, port } = await setup(topics, { onSlow: 'catch-up' })
+      const readers = await startReaders(port, 3)
+      await until(() => broker.stats().subscribers === 4)
 
-    readers.send('resume')
-    const caughtUp = await untilReport(readers, (r) => r.slow.next === EVENTS, 'the slow reader to catch up')
-    expect(caughtUp.slow.duplicatesOrGaps).toBe(0)
-    await until(() => broker.stats().lagging === 0, 5_000, 'the slow subscriber to rejoin live')
-  }, 120_000)
+      const before = await memory()
+      const counts = await publishAll(broker, topics)
+      const report = await untilReport(
+        readers,
+        (r) => r.fast.every((f) => f.received === EVENTS),
+        'the fast readers to get everything',
+      )
+      const growth = (await memory()) - before
+      expect(report.fast.map((f) => f.duplicatesOrGaps)).toEqual([0, 0, 0])
+      expect(report.fast.map((f) => f.next)).toEqual([counts, counts, counts])
+      expect(report.slow.received).toBeLessThan(EVENTS) // it really was held back
+      expect(broker.stats().lagging).toBe(1)
+      expect(growth).toBeLessThan(16 * 1024 * 1024)
 
-  it('with onSlow: disconnect, it is disconnected, and resuming with Last-Event-ID loses nothing', async () => {
-    const { broker, port } = await setup({ onSlow: 'disconnect' })
-    const readers = await startReaders(port, 0)
-    await until(() => broker.stats().subscribers === 1)
-    await publishAll(broker)
-    await until(() => broker.stats().subscribers === 0, 30_000, 'the slow subscriber to be disconnected')
-    readers.send('resume')
-    const dropped = await untilReport(readers, (r) => r.slowEnded, 'the slow stream to end')
-    expect(dropped.slow.next).toBeLessThan(EVENTS)
-    expect(dropped.slow.duplicatesOrGaps).toBe(0)
+      readers.send('resume')
+      const caughtUp = await untilReport(readers, (r) => r.slow.received === EVENTS, 'the slow reader to catch up')
+      expect(caughtUp.slow.duplicatesOrGaps).toBe(0)
+      expect(caughtUp.slow.next).toEqual(counts)
+      await until(() => broker.stats().lagging === 0, 5_000, 'the slow subscriber to rejoin live')
+    }, 120_000)
 
-    readers.send('reconnect-slow')
-    const resumed = await untilReport(readers, (r) => r.slow.next === EVENTS, 'the resumed reader to get the rest')
-    expect(resumed.slow.duplicatesOrGaps).toBe(0)
-  }, 120_000)
-})
+    it('with onSlow: disconnect, it is disconnected, and resuming with Last-Event-ID loses nothing', async () => {
+      const { broker, port } = await setup(topics, { onSlow: 'disconnect' })
+      const readers = await startReaders(port, 0)
+      await until(() => broker.stats().subscribers === 1)
+      const counts = await publishAll(broker, topics)
+      await until(() => broker.stats().subscribers === 0, 30_000, 'the slow subscriber to be disconnected')
+      readers.send('resume')
+      const dropped = await untilReport(readers, (r) => r.slowEnded, 'the slow stream to end')
+      expect(dropped.slow.received).toBeLessThan(EVENTS)
+      expect(dropped.slow.duplicatesOrGaps).toBe(0)
+
+      readers.send('reconnect-slow')
+      const resumed = await untilReport(readers, (r) => r.slow.received === EVENTS, 'the resumed reader to get the rest')
+      expect(resumed.slow.duplicatesOrGaps).toBe(0)
+      expect(resumed.slow.next).toEqual(counts)
+    }, 120_000)
+  },
+)

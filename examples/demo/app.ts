@@ -1,5 +1,5 @@
 /**
- * `startDemo()`: the demo server (page, stream, API) on an embedded SQLite file.
+ * `startDemo()`: the demo server (page, streams, API) on an embedded SQLite file.
  * @module
  */
 import { once } from 'node:events'
@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
 import { createBroker } from '../../src/index.js'
-import type { AppEvents } from '../shared/events.js'
 import { closeServer } from '../shared/serve.js'
 import { bundlePage } from './bundle.js'
 import { openDatabase } from './database.js'
-import { DEFAULT_PROJECT } from './events.js'
+import { DEFAULT_PROJECT, type DemoEvents } from './events.js'
 import { route } from './routes.js'
 import { demoServices } from './services.js'
 
@@ -56,7 +55,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const db = await openDatabase(dbFile, DEFAULT_PROJECT)
   const store = sqliteStore({ db })
   await store.migrate()
-  const broker = createBroker<AppEvents>(store)
+  const broker = createBroker<DemoEvents>(store)
   const context = { db, broker, script, ...demoServices(db, broker) }
 
   const server = createServer((req, res) => {

@@ -1,17 +1,24 @@
 /**
- * The demo app's own tables (sessions, workspaces) in the same SQLite file as the events: the
- * shared tables plus a `name` column, seeded for one project.
+ * The demo app's own tables in the same SQLite file as the events: sessions and workspaces (the
+ * shared tables plus a `name` column, seeded for one project) and users' notifications.
  * @module
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { type Kysely, sql } from 'kysely'
+import { type Generated, type Kysely, sql } from 'kysely'
 import { type ItemRow, openDatabase as openSqlite } from '../shared/database.js'
-import type { Item, ProjectState } from './events.js'
+import type { Item, Notification, ProjectState } from './events.js'
 
 /** A demo row: a shared row with a human name. */
 interface NamedRow extends ItemRow {
   name: string
+}
+
+/** A notification of a user. */
+interface NotificationRow {
+  id: Generated<number>
+  user_id: string
+  text: string
 }
 
 /** The demo's tables, as Kysely sees them. */
@@ -20,7 +27,12 @@ export interface DemoTables {
   sessions: NamedRow
   /** Workspaces of a project. */
   workspaces: NamedRow
+  /** Users' notifications. */
+  notifications: NotificationRow
 }
+
+/** Most notifications {@link readNotifications} lists. */
+const LISTED_NOTIFICATIONS = 50
 
 const SEED = {
   sessions: [
@@ -33,7 +45,7 @@ const SEED = {
   ],
 }
 
-/** Opens (creating when missing) the demo's SQLite file in WAL mode, with its tables and seed rows. */
+/** Opens (creating when missing) the demo's SQLite file in WAL mode, with its tables and the project's seed rows. */
 export async function openDatabase(filename: string, projectId: string): Promise<Kysely<DemoTables>> {
   mkdirSync(dirname(filename), { recursive: true })
   const db = openSqlite<DemoTables>(filename)
@@ -47,6 +59,8 @@ export async function openDatabase(filename: string, projectId: string): Promise
       .onConflict((conflict) => conflict.doNothing())
       .execute()
   }
+  await sql`CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, text TEXT NOT NULL)`.execute(db)
   return db
 }
 
@@ -56,4 +70,15 @@ export async function readState(db: Kysely<DemoTables>, projectId: string): Prom
     db.selectFrom(table).select(['id', 'name', 'status']).where('project_id', '=', projectId).orderBy('id').execute()
   const [sessions, workspaces] = await Promise.all([list('sessions'), list('workspaces')])
   return { sessions, workspaces }
+}
+
+/** Reads a user's latest notifications, newest first. */
+export function readNotifications(db: Kysely<DemoTables>, userId: string): Promise<Notification[]> {
+  return db
+    .selectFrom('notifications')
+    .select(['id', 'text'])
+    .where('user_id', '=', userId)
+    .orderBy('id', 'desc')
+    .limit(LISTED_NOTIFICATIONS)
+    .execute()
 }

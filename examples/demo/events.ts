@@ -1,8 +1,15 @@
 /**
- * What the demo adds to the shared event map and statuses (`../shared/events.ts`): the shape of
- * its state, its default project and its topic names. Used by the server and the page alike.
+ * What the demo adds to the shared event map and statuses (`../shared/events.ts`): the signed-in
+ * user's notifications, the shape of its state, its default project and user, and its topic
+ * names. Used by the server and the page alike.
  * @module
  */
+import type { AppEvents } from '../shared/events.js'
+
+/** The demo's events: a project's (shared with the other examples) and a user's notifications. */
+export type DemoEvents = AppEvents & {
+  notification: { notificationId: number; text: string }
+}
 
 /** A session or workspace as `GET /api/projects/:id/state` lists it. */
 export interface Item {
@@ -14,7 +21,7 @@ export interface Item {
   status: string
 }
 
-/** A project's current state, which the page refetches after a `reset`. */
+/** A project's current state, which the page refetches after a `reset` of the project's topic. */
 export interface ProjectState {
   /** The project's sessions. */
   sessions: Item[]
@@ -22,10 +29,34 @@ export interface ProjectState {
   workspaces: Item[]
 }
 
+/** A notification as `GET /api/me/notifications` lists it, which the page refetches after a `reset` of the user's topic. */
+export interface Notification {
+  /** Its id in the app's table. */
+  id: number
+  /** What it says. */
+  text: string
+}
+
 /** The project the page shows when the URL names none. */
 export const DEFAULT_PROJECT = 'demo'
 
-/** The stream (topic) of a project's events: `project-<id>`. */
+/** The signed-in user: the demo has no login, so everyone is this one user. */
+export const DEMO_USER = 'ada'
+
+/** Longest notification text the API accepts. */
+export const MAX_NOTIFICATION_LENGTH = 200
+
+/** The topic of a project's events: `project-<id>`. */
 export function topicOf(projectId: string): string {
   return `project-${projectId}`
+}
+
+/** The topic of a user's notifications: `user-<id>`. */
+export function userTopicOf(userId: string): string {
+  return `user-${userId}`
+}
+
+/** The topics of the page's one stream: the project's and the signed-in user's. */
+export function pageTopics(projectId: string, userId: string): string[] {
+  return [topicOf(projectId), userTopicOf(userId)]
 }

@@ -1,14 +1,15 @@
 /**
- * The demo's HTTP routes on plain `node:http`: the page, its script, the event stream, the state
- * and the two status updates.
+ * The demo's HTTP routes on plain `node:http`: the page and its script; the page's stream (the
+ * project's topic and the signed-in user's, in one stream) and a project's own stream; the
+ * project's state and the two status updates; the user's notifications and sending one.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Kysely } from 'kysely'
 import type { Broker } from '../../src/index.js'
-import { type AppEvents, SESSION_STATUSES, WORKSPACE_STATUSES } from '../shared/events.js'
-import { type DemoTables, readState } from './database.js'
-import { topicOf } from './events.js'
+import { SESSION_STATUSES, WORKSPACE_STATUSES } from '../shared/events.js'
+import { type DemoTables, readNotifications, readState } from './database.js'
+import { DEFAULT_PROJECT, DEMO_USER, type DemoEvents, MAX_NOTIFICATION_LENGTH, pageTopics, topicOf } from './events.js'
 import { pageHtml } from './page/html.js'
 import type { DemoServices } from './services.js'
 
@@ -17,7 +18,7 @@ export interface RouteContext extends DemoServices {
   /** The app's database. */
   db: Kysely<DemoTables>
   /** The broker streaming and publishing events. */
-  broker: Broker<AppEvents>
+  broker: Broker<DemoEvents>
   /** The bundled page script. */
   script: string
 }
@@ -25,6 +26,7 @@ export interface RouteContext extends DemoServices {
 const EVENTS = /^\/api\/projects\/([^/]+)\/events$/
 const STATE = /^\/api\/projects\/([^/]+)\/state$/
 const STATUS = /^\/api\/projects\/([^/]+)\/(sessions|workspaces)\/([^/]+)\/status$/
+const NOTIFICATIONS = '/api/me/notifications'
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8`, 'Cache-Control': 'no-store' })
@@ -43,10 +45,31 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /** Handles one request; answers 404 for anything it does not know. */
 export async function route(context: RouteContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+  const { pathname, searchParams } = new URL(req.url ?? '/', 'http://localhost')
   const method = req.method ?? 'GET'
   if (method === 'GET' && pathname === '/') return send(res, 200, 'text/html', pageHtml())
   if (method === 'GET' && pathname === '/app.js') return send(res, 200, 'text/javascript', context.script)
+
+  // The page's stream: one connection for the project and the signed-in user's notifications.
+  if (method === 'GET' && pathname === '/api/events') {
+    const project = searchParams.get('project') || DEFAULT_PROJECT
+    return context.broker.handle(req, res, { topics: pageTopics(project, DEMO_USER) })
+  }
+  if (method === 'GET' && pathname === NOTIFICATIONS) {
+    return send(res, 200, 'application/json', JSON.stringify(await readNotifications(context.db, DEMO_USER)))
+  }
+  if (method === 'POST' && pathname === NOTIFICATIONS) {
+    let text: unknown
+    try {
+      text = ((await readJson(req)) as { text?: unknown } | null)?.text
+    } catch {
+      return send(res, 400, 'text/plain', 'expected a JSON body {"text": "..."}')
+    }
+    if (typeof text !== 'string' || text.trim() === '' || text.length > MAX_NOTIFICATION_LENGTH) {
+      return send(res, 400, 'text/plain', `text must be 1 to ${MAX_NOTIFICATION_LENGTH} characters`)
+    }
+    return send(res, 200, 'application/json', JSON.stringify(await context.notifications.send(DEMO_USER, text.trim())))
+  }
 
   const events = EVENTS.exec(pathname)
   if (method === 'GET' && events) {

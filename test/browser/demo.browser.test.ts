@@ -1,6 +1,8 @@
 /**
  * The whole loop in headless Chromium: the demo page (React, `useEvents`, `connect`, the native
- * EventSource) against the demo server on a SQLite file, across server restarts.
+ * EventSource) against the demo server on a SQLite file, across server restarts, over the page's
+ * one stream of two topics (the project's and the signed-in user's notifications): every event
+ * once, each topic in order, and a topic that cannot resume resets alone.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SqliteEventStore, sqliteStore } from '../../adapters/sqlite/index.js'
 import { type Demo, startDemo } from '../../examples/demo/app.js'
 import { openDatabase } from '../../examples/demo/database.js'
-import { DEFAULT_PROJECT } from '../../examples/demo/events.js'
+import { DEFAULT_PROJECT, DEMO_USER, type DemoEvents, topicOf, userTopicOf } from '../../examples/demo/events.js'
 import { type DemoServices, demoServices } from '../../examples/demo/services.js'
-import type { AppEvents } from '../../examples/shared/events.js'
-import { createBroker } from '../../src/index.js'
+import { createBroker, type StoredEvent } from '../../src/index.js'
+import { until } from '../helpers/wait.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARGS = [
@@ -35,26 +37,35 @@ let demo: Demo | undefined
 let port: number
 let context: BrowserContext | undefined
 let page: Page
-/** Ids of every event the page must list, oldest first. */
+const PROJECT_TOPIC = topicOf(DEFAULT_PROJECT)
+const USER_TOPIC = userTopicOf(DEMO_USER)
+/** Every event the page must list, oldest first, as `topic id` (an id orders events within its topic only). */
 const expected: string[] = []
+const keyOf = (event: Pick<StoredEvent, 'topic' | 'id'>) => `${event.topic} ${event.id}`
 
-/** Publishes through the demo's HTTP API, as another browser tab would; returns the event's id. */
-async function publishOverHttp(kind: 'sessions' | 'workspaces', id: string, status: string): Promise<string> {
-  const response = await fetch(`http://localhost:${port}/api/projects/${DEFAULT_PROJECT}/${kind}/${id}/status`, {
+/** POSTs to the demo's HTTP API, as another browser tab would; returns the event's key. */
+async function postOverHttp(path: string, body: unknown): Promise<string> {
+  const response = await fetch(`http://localhost:${port}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ status }),
+    body: JSON.stringify(body),
   })
   expect(response.status).toBe(200)
-  return ((await response.json()) as { id: string }).id
+  return keyOf((await response.json()) as StoredEvent)
 }
+
+/** Changes a status through the API; returns the event's key. */
+const publishOverHttp = (kind: 'sessions' | 'workspaces', id: string, status: string) =>
+  postOverHttp(`/api/projects/${DEFAULT_PROJECT}/${kind}/${id}/status`, { status })
+/** Sends the signed-in user a notification through the API; returns the event's key. */
+const notifyOverHttp = (text: string) => postOverHttp('/api/me/notifications', { text })
 
 /** While the server is down: opens the same SQLite file directly and runs `work` with the app's services on it. */
 async function whileDown<T>(work: (tools: DemoServices & { store: SqliteEventStore }) => Promise<T>): Promise<T> {
   const db = await openDatabase(dbFile, DEFAULT_PROJECT)
   const store = sqliteStore({ db })
   await store.migrate()
-  const broker = createBroker<AppEvents>(store)
+  const broker = createBroker<DemoEvents>(store)
   try {
     return await work({ ...demoServices(db, broker), store })
   } finally {
@@ -72,19 +83,33 @@ async function waitForStatus(status: string): Promise<void> {
   )
 }
 
-/** Waits until the newest listed event is `id`. */
-async function waitForNewest(id: string): Promise<void> {
+/** Waits until the newest listed event is the one of `key` (`topic id`). */
+async function waitForNewest(key: string): Promise<void> {
   await page.waitForFunction(
-    (wanted) => document.querySelector('li[data-event-id]')?.getAttribute('data-event-id') === wanted,
-    id,
+    (wanted) => {
+      const item = document.querySelector('li[data-event-id]')
+      return `${item?.getAttribute('data-topic')} ${item?.getAttribute('data-event-id')}` === wanted
+    },
+    key,
     WAIT,
   )
 }
 
-/** The listed event ids, oldest first (the page lists newest first). */
-async function listedIds(): Promise<string[]> {
-  const ids = await page.$$eval('li[data-event-id]', (items) => items.map((item) => item.getAttribute('data-event-id') ?? ''))
-  return ids.reverse()
+/** The listed events' keys (`topic id`), oldest first (the page lists newest first). */
+async function listedKeys(): Promise<string[]> {
+  const keys = await page.$$eval('li[data-event-id]', (items) =>
+    items.map((item) => `${item.getAttribute('data-topic')} ${item.getAttribute('data-event-id')}`),
+  )
+  return keys.reverse()
+}
+
+/** The listed events of `topic`, oldest first. */
+const listedOf = async (topic: string) => (await listedKeys()).filter((key) => key.startsWith(`${topic} `))
+const expectedOf = (topic: string) => expected.filter((key) => key.startsWith(`${topic} `))
+
+/** The notifications panel's texts, newest first. */
+function notificationTexts(): Promise<string[]> {
+  return page.$$eval('[data-notification-id]', (items) => items.map((item) => item.textContent ?? ''))
 }
 
 async function stopServer(): Promise<void> {
@@ -119,51 +144,67 @@ afterAll(async () => {
 })
 
 describe('the demo page in Chromium', () => {
-  it('receives live events, and every event exactly once, in order, across a server restart', { timeout: 90_000 }, async () => {
+  it('receives live events of both topics, and every event exactly once, in order, across a server restart', {
+    timeout: 90_000,
+  }, async () => {
     await page.goto(`http://localhost:${port}/`)
     await waitForStatus('open')
+    await page.waitForSelector('[data-testid="notifications-panel"] .empty', WAIT) // loaded: none yet
 
-    // Live: one through the page's own form, two through the API.
+    // Live: one through each of the page's forms, three through the API.
     await page.selectOption('#target', 'sessions/session-2')
     await page.selectOption('#status-select', 'done')
-    await page.click('button[type="submit"]')
+    await page.click('[data-testid="publish-form"] button[type="submit"]')
     const note = await page.waitForSelector('[data-testid="form-note"][data-published-id]', WAIT)
-    expected.push((await note.getAttribute('data-published-id')) as string)
+    expected.push(`${PROJECT_TOPIC} ${await note.getAttribute('data-published-id')}`)
+    await page.fill('#notification-text', 'Build 7 passed')
+    await page.click('[data-testid="notification-form"] button[type="submit"]')
+    const sent = await page.waitForSelector('[data-testid="notification-note"][data-published-id]', WAIT)
+    expected.push(`${USER_TOPIC} ${await sent.getAttribute('data-published-id')}`)
     expected.push(await publishOverHttp('workspaces', 'workspace-1', 'busy'))
+    expected.push(await notifyOverHttp('Review requested'))
     expected.push(await publishOverHttp('sessions', 'session-1', 'paused'))
     await waitForNewest(expected.at(-1) as string)
-    expect(await listedIds()).toEqual(expected)
+    expect(await listedKeys()).toEqual(expected)
     await expect(page.textContent('li[data-event-id] [data-testid="payload"]')).resolves.toBe(
       '{"sessionId":"session-1","status":"paused"}',
     )
+    // Handlers see each event's topic: the list shows it, the notifications panel takes the user's.
+    await expect(page.textContent('li[data-event-id] [data-testid="topic"]')).resolves.toBe(PROJECT_TOPIC)
+    expect(await notificationTexts()).toEqual(['Review requested', 'Build 7 passed'])
 
-    // Down: the page notices; events are published into the same SQLite file meanwhile.
+    // Down: the page notices; events of both topics are published into the same SQLite file meanwhile.
     await stopServer()
     await waitForStatus('reconnecting')
     const missed = await whileDown(async (services) => [
       await services.sessions.updateStatus(DEFAULT_PROJECT, 'session-1', 'done'),
+      await services.notifications.send(DEMO_USER, 'Deploy finished'),
       await services.workspaces.updateStatus(DEFAULT_PROJECT, 'workspace-2', 'ready'),
       await services.sessions.updateStatus(DEFAULT_PROJECT, 'session-2', 'idle'),
     ])
-    expected.push(...missed.map((event) => event?.id as string))
+    expected.push(...missed.map((event) => keyOf(event as StoredEvent)))
 
-    // Back on the same port: the browser resumes with Last-Event-ID; the page has no resume code.
+    // Back on the same port: the browser resumes both topics with Last-Event-ID (the stream's
+    // cursor); the page has no resume code. Across topics any interleaving; each topic in order.
     await startServer()
     await waitForStatus('open')
     expected.push(await publishOverHttp('workspaces', 'workspace-1', 'stopped'))
-    await waitForNewest(expected.at(-1) as string)
-    expect(await listedIds()).toEqual(expected)
-    expect(new Set(expected).size).toBe(7)
+    await until(async () => (await listedKeys()).length === expected.length)
+    for (const topic of [PROJECT_TOPIC, USER_TOPIC]) expect(await listedOf(topic)).toEqual(expectedOf(topic))
+    expect(new Set(expected).size).toBe(10)
     expect(await page.locator('[data-testid="reset-notice"]').count()).toBe(0)
-    await expect(page.textContent('[data-testid="received"]')).resolves.toBe('7 received')
+    await expect(page.textContent('[data-testid="received"]')).resolves.toBe('10 received')
+    expect(await notificationTexts()).toEqual(['Deploy finished', 'Review requested', 'Build 7 passed'])
   })
 
-  it('shows the reset notice and refetches state when it resumes from a pruned id', { timeout: 60_000 }, async () => {
+  it('when the project topic cannot resume (pruned), it alone resets: the state is refetched, notifications resume', {
+    timeout: 60_000,
+  }, async () => {
     await stopServer()
     await waitForStatus('reconnecting')
     const pruned = await whileDown(async (services) => {
       const event = await services.sessions.updateStatus(DEFAULT_PROJECT, 'session-1', 'failed')
-      await services.store.deleteBefore(new Date(Date.now() + 1_000))
+      await services.store.deleteBefore(new Date(Date.now() + 1_000)) // every event, seen or not
       return event?.id
     })
     expect(pruned).toBeDefined()
@@ -171,17 +212,51 @@ describe('the demo page in Chromium', () => {
     await startServer()
     await page.waitForSelector('[data-testid="reset-notice"][data-reason="pruned"]', WAIT)
     await waitForStatus('open')
+    const notices = page.locator('[data-testid="reset-notice"]')
+    expect(await notices.count()).toBe(1)
+    expect(await notices.getAttribute('data-topic')).toBe(PROJECT_TOPIC)
     // The state was refetched: the change whose event was pruned shows.
     await page.waitForFunction(
       () => document.querySelector('[data-item-id="session-1"] [data-testid="item-status"]')?.textContent === 'failed',
       undefined,
       WAIT,
     )
-    // Live events continue after the reset.
-    const live = await publishOverHttp('sessions', 'session-2', 'running')
-    await waitForNewest(live)
-    expect(await listedIds()).toEqual([...expected, live])
+    // Live events of both topics continue; the user's topic resumed where it was (nothing repeated).
+    expected.push(await publishOverHttp('sessions', 'session-2', 'running'))
+    expected.push(await notifyOverHttp('Back online'))
+    await waitForNewest(expected.at(-1) as string)
+    for (const topic of [PROJECT_TOPIC, USER_TOPIC]) expect(await listedOf(topic)).toEqual(expectedOf(topic))
     expect(await page.locator('li.marker').count()).toBe(1)
+    expect(await page.getAttribute('li.marker', 'data-topic')).toBe(PROJECT_TOPIC)
+    await notices.locator('button').click()
+    expect(await notices.count()).toBe(0)
+  })
+
+  it('when the user topic cannot resume (pruned), it alone resets: notifications are refetched, the project resumes', {
+    timeout: 60_000,
+  }, async () => {
+    await stopServer()
+    await waitForStatus('reconnecting')
+    await whileDown(async (services) => {
+      await services.notifications.send(DEMO_USER, 'Sent while you were away')
+      await services.store.deleteBefore(new Date(Date.now() + 1_000))
+    })
+
+    await startServer()
+    await page.waitForSelector(`[data-testid="reset-notice"][data-topic="${USER_TOPIC}"][data-reason="pruned"]`, WAIT)
+    await waitForStatus('open')
+    expect(await page.locator('[data-testid="reset-notice"]').count()).toBe(1)
+    // The notifications were refetched: the one whose event was pruned shows, though it is not listed.
+    await page.waitForFunction(
+      () => document.querySelector('[data-notification-id]')?.textContent === 'Sent while you were away',
+      undefined,
+      WAIT,
+    )
+    expected.push(await publishOverHttp('workspaces', 'workspace-2', 'busy'))
+    await waitForNewest(expected.at(-1) as string)
+    for (const topic of [PROJECT_TOPIC, USER_TOPIC]) expect(await listedOf(topic)).toEqual(expectedOf(topic))
+    const markers = await page.$$eval('li.marker', (items) => items.map((item) => item.getAttribute('data-topic')))
+    expect(markers).toEqual([USER_TOPIC, PROJECT_TOPIC]) // newest first
 
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true })
     await page.screenshot({ path: SCREENSHOT, fullPage: true })

@@ -4,8 +4,7 @@
  * native EventSource and over the fetch transport end with every event once, in order, without a
  * reload: the native EventSource gives up on the 502, and the client opens a new one itself.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +13,7 @@ import { type Broker, createBroker } from '../../src/index.js'
 import { tempDir } from '../helpers/stores.js'
 import { until } from '../helpers/wait.js'
 import type { Harness, HarnessOptions, Recorded } from './pages/client-page.js'
+import { killApp as killAppProcess, startApp as startAppProcess } from './support/app-process.js'
 import { launchChromium, openPage } from './support/chromium.js'
 import { freePort, type Nginx, startNginx } from './support/nginx.js'
 import { buildPages } from './support/pages.js'
@@ -33,28 +33,13 @@ let broker: Broker<Events>
 let published = 0
 
 async function startApp(): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/browser/support/proxied-app.ts', String(appPort), dbFile, temp.dir],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (data: Buffer) => {
-      if (data.toString().includes('listening')) resolve()
-    })
-    child.once('exit', (code) => reject(new Error(`the app exited with ${code} before listening`)))
-  })
-  app = child
+  app = await startAppProcess(appPort, dbFile, temp.dir)
 }
 
 async function killApp(): Promise<void> {
   const child = app as ChildProcess
   app = undefined
-  const exited = once(child, 'exit')
-  child.kill('SIGKILL')
-  await exited
+  await killAppProcess(child)
 }
 
 async function publishTicks(count: number): Promise<void> {

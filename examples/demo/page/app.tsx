@@ -1,16 +1,27 @@
 /**
- * The demo page: live events of one project through `useEvents`, its current state (refetched on
- * `reset`), and a form that publishes. It holds no resume logic: the client and the browser's
- * `EventSource` do that.
+ * The demo page: one stream, through `useEvents`, over two topics: the project's (its sessions and
+ * workspaces, whose current state the page shows) and the signed-in user's (notifications). Every
+ * handler sees `event.topic`; a `reset` names the topic that could not resume, and the page
+ * refetches only what that topic keeps up to date. It holds no resume logic: the client and the
+ * browser's `EventSource` do that, with the stream's cursor as `Last-Event-ID`.
  * @module
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { createRoot } from 'react-dom/client'
-import type { ResetReason } from '../../../src/client/index.js'
+import type { EventOf, ResetReason } from '../../../src/client/index.js'
 import { useEvents } from '../../../src/react/index.js'
-import type { AppEvents } from '../../shared/events.js'
-import { DEFAULT_PROJECT, type Item, type ProjectState } from '../events.js'
+import {
+  DEFAULT_PROJECT,
+  DEMO_USER,
+  type DemoEvents,
+  type Item,
+  type Notification,
+  type ProjectState,
+  topicOf,
+  userTopicOf,
+} from '../events.js'
 import { EventList, type Row } from './event-list.js'
+import { NotificationsPanel } from './notifications-panel.js'
 import { PublishForm } from './publish-form.js'
 import { ResetNotice } from './reset-notice.js'
 import { StatePanel } from './state-panel.js'
@@ -23,39 +34,63 @@ function withStatus(items: Item[], id: string, status: string): Item[] {
   return items.map((item) => (item.id === id ? { ...item, status } : item))
 }
 
-/** The page of one project. */
-export function App({ projectId }: { projectId: string }) {
-  const [state, setState] = useState<ProjectState | null>(null)
-  const [rows, setRows] = useState<Row[]>([])
-  const [reset, setReset] = useState<ResetReason | null>(null)
-  const resets = useRef(0)
-  const base = `/api/projects/${encodeURIComponent(projectId)}`
+/** A reset the page is showing a notice for. */
+interface Reset {
+  reason: ResetReason
+  topic: string
+}
 
-  const refetch = useCallback(async () => {
+/** The page of one project, for the signed-in user. */
+export function App({ projectId, userId }: { projectId: string; userId: string }) {
+  const [state, setState] = useState<ProjectState | null>(null)
+  const [notifications, setNotifications] = useState<Notification[] | null>(null)
+  const [rows, setRows] = useState<Row[]>([])
+  const [resets, setResets] = useState<Reset[]>([])
+  const resetCount = useRef(0)
+  const base = `/api/projects/${encodeURIComponent(projectId)}`
+  const projectTopic = topicOf(projectId)
+  const userTopic = userTopicOf(userId)
+
+  const refetchState = useCallback(async () => {
     const response = await fetch(`${base}/state`)
     if (response.ok) setState((await response.json()) as ProjectState)
   }, [base])
-  useEffect(() => void refetch(), [refetch])
+  const refetchNotifications = useCallback(async () => {
+    const response = await fetch('/api/me/notifications')
+    if (response.ok) setNotifications((await response.json()) as Notification[])
+  }, [])
+  useEffect(() => void refetchState(), [refetchState])
+  useEffect(() => void refetchNotifications(), [refetchNotifications])
 
-  const status = useEvents<AppEvents>(
-    `${base}/events`,
+  const list = (event: EventOf<DemoEvents>) => setRows((all) => [{ kind: 'event' as const, event }, ...all].slice(0, MAX_ROWS))
+  const status = useEvents<DemoEvents>(
+    `/api/events?project=${encodeURIComponent(projectId)}`,
     {
       session_updated: (event) => {
-        setRows((all) => [{ kind: 'event' as const, event }, ...all].slice(0, MAX_ROWS))
+        list(event)
         const { sessionId, status: next } = event.payload
         setState((current) => current && { ...current, sessions: withStatus(current.sessions, sessionId, next) })
       },
       workspace_updated: (event) => {
-        setRows((all) => [{ kind: 'event' as const, event }, ...all].slice(0, MAX_ROWS))
+        list(event)
         const { workspaceId, status: next } = event.payload
         setState((current) => current && { ...current, workspaces: withStatus(current.workspaces, workspaceId, next) })
       },
+      notification: (event) => {
+        list(event)
+        const { notificationId, text } = event.payload
+        setNotifications(
+          (current) => current && [{ id: notificationId, text }, ...current.filter((n) => n.id !== notificationId)],
+        )
+      },
     },
     {
-      onReset: (reason) => {
-        setReset(reason)
-        setRows((all) => [{ kind: 'reset' as const, key: `reset-${++resets.current}`, reason }, ...all])
-        void refetch()
+      // One call per topic that could not resume; the others resumed exactly.
+      onReset: (reason, reset) => {
+        const topic = reset.topic ?? projectTopic
+        setResets((all) => [...all.filter((shown) => shown.topic !== topic), { reason, topic }])
+        setRows((all) => [{ kind: 'reset' as const, key: `reset-${++resetCount.current}`, reason, topic }, ...all])
+        void (topic === userTopic ? refetchNotifications() : refetchState())
       },
     },
   )
@@ -65,20 +100,32 @@ export function App({ projectId }: { projectId: string }) {
     <>
       <header>
         <h1>
-          durable-sse demo <small>project “{projectId}”</small>
+          durable-sse demo{' '}
+          <small>
+            project “{projectId}”, signed in as {userId}
+          </small>
         </h1>
         <StatusPill status={status} />
       </header>
       <p className="lede">
-        Each status change is written to SQLite in the same transaction as its event, and streamed to this page over Server-Sent
-        Events. Stop the server, publish, start it again: the page resumes with <code>Last-Event-ID</code> and lists every event
-        exactly once, in order.
+        Each change is written to SQLite in the same transaction as its event, and streamed to this page over Server-Sent Events:
+        one stream over two topics, <code>{projectTopic}</code> and <code>{userTopic}</code>. Stop the server, publish, start it
+        again: the page resumes every topic with <code>Last-Event-ID</code> and lists every event exactly once, in order.
       </p>
-      {reset && <ResetNotice reason={reset} onDismiss={() => setReset(null)} />}
+      {resets.map((reset) => (
+        <ResetNotice
+          key={reset.topic}
+          reason={reset.reason}
+          topic={reset.topic}
+          refetched={reset.topic === userTopic ? 'Your notifications' : "The project's sessions and workspaces"}
+          onDismiss={() => setResets((all) => all.filter((shown) => shown.topic !== reset.topic))}
+        />
+      ))}
       <div className="grid">
         <div className="stack">
           <PublishForm projectId={projectId} state={state} />
           <StatePanel state={state} />
+          <NotificationsPanel userId={userId} notifications={notifications} />
         </div>
         <section className="card">
           <div className="events-head">
@@ -97,5 +144,5 @@ export function App({ projectId }: { projectId: string }) {
 const root = document.getElementById('root')
 if (root) {
   const projectId = new URLSearchParams(location.search).get('project') || DEFAULT_PROJECT
-  createRoot(root).render(<App projectId={projectId} />)
+  createRoot(root).render(<App projectId={projectId} userId={DEMO_USER} />)
 }

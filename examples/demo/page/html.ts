@@ -36,22 +36,24 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .badge { font-size: 12px; font-weight: 600; padding: 2px 9px; border-radius: 999px; background: #eef2ff; color: var(--accent); }
 .badge.session_updated { background: #eef2ff; color: #4338ca; }
 .badge.workspace_updated { background: #ecfdf3; color: #067647; }
+.badge.notification { background: #fdf2fa; color: #c11574; }
 form label { display: block; font-size: 13px; font-weight: 600; margin: 0 0 4px; }
 form .row { margin-bottom: 12px; }
-select, button { width: 100%; font: inherit; padding: 8px 10px; border-radius: 9px; border: 1px solid #d0d5dd; background: #fff; }
+select, input, button { width: 100%; font: inherit; padding: 8px 10px; border-radius: 9px; border: 1px solid #d0d5dd; background: #fff; }
 button { background: var(--accent); border-color: var(--accent); color: #fff; font-weight: 600; cursor: pointer; }
 button:disabled { opacity: .6; cursor: default; }
 .form-note { color: var(--muted); font-size: 12px; margin: 8px 0 0; min-height: 18px; }
 .notice { display: flex; gap: 12px; align-items: flex-start; background: #fffaeb; border: 1px solid #fedf89; color: #93370d;
   border-radius: 12px; padding: 12px 14px; margin-bottom: 20px; }
 .notice strong { display: block; }
+.notice + .notice { margin-top: -8px; }
 .notice button { width: auto; padding: 4px 10px; background: transparent; color: inherit; border-color: #fec84b; margin-left: auto; }
 .events-head { display: flex; justify-content: space-between; align-items: baseline; }
 .events { list-style: none; margin: 0; padding: 0; max-height: 620px; overflow: auto; }
-.events li { display: grid; grid-template-columns: 104px 150px 1fr 92px; gap: 10px; align-items: center;
+.events li { display: grid; grid-template-columns: 96px 104px 140px 1fr 92px; gap: 10px; align-items: center;
   padding: 9px 4px; border-top: 1px solid var(--line); animation: arrive .5s ease-out; }
 .events li:first-child { border-top: 0; }
-.events .id { color: var(--muted); overflow: hidden; text-overflow: ellipsis; }
+.events .id, .events .topic { color: var(--muted); overflow: hidden; text-overflow: ellipsis; }
 .events .payload { overflow-wrap: anywhere; font-size: 12.5px; }
 .events .time { color: var(--muted); text-align: right; }
 .events li.marker { display: block; text-align: center; color: #93370d; background: #fffaeb; font-size: 13px; border-radius: 8px; }

@@ -6,6 +6,7 @@
 import { type FormEvent, useState } from 'react'
 import { SESSION_STATUSES, WORKSPACE_STATUSES } from '../../shared/events.js'
 import type { ProjectState } from '../events.js'
+import { post } from './post.js'
 
 /** Picks a session or workspace and a status, and POSTs it. */
 export function PublishForm({ projectId, state }: { projectId: string; state: ProjectState | null }) {
@@ -20,18 +21,9 @@ export function PublishForm({ projectId, state }: { projectId: string; state: Pr
     event.preventDefault()
     setBusy(true)
     try {
-      const response = await fetch(`/api/projects/${encodeURIComponent(projectId)}/${target}/status`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ status }),
-      })
-      if (response.ok) {
-        const { id } = (await response.json()) as { id: string }
-        setPublishedId(id)
-        setNote(`Published event ${id}: watch it arrive in the list.`)
-      } else {
-        setNote(`Failed: ${response.status} ${await response.text()}`)
-      }
+      const id = await post(`/api/projects/${encodeURIComponent(projectId)}/${target}/status`, { status })
+      setPublishedId(id)
+      setNote(`Published event ${id}: watch it arrive in the list.`)
     } catch (error) {
       setNote(`Failed: ${(error as Error).message}`)
     } finally {

@@ -2,13 +2,14 @@
  * The page the client's browser tests drive: `harness.start(path, options)` calls `connect()` and
  * records what the connection reports, for the test to read with `page.evaluate`.
  */
-import { type ConnectionFailedError, type ConnectOptions, connect } from '../../../src/client/index.js'
+import { type ConnectionFailedError, type ConnectOptions, connect, type ResetDetail } from '../../../src/client/index.js'
 
 type Events = { tick: { n: number } }
 
 /** What a connection reported, in order. */
 export interface Recorded {
-  events: { id: string; n: number }[]
+  events: { id: string; topic: string; n: number }[]
+  resets: ResetDetail[]
   statuses: string[]
   errors: { name: string; code: string; status: number | undefined; retrying: boolean | undefined }[]
 }
@@ -25,7 +26,7 @@ export interface Harness {
   close(): void
 }
 
-const record: Recorded = { events: [], statuses: [], errors: [] }
+const record: Recorded = { events: [], resets: [], statuses: [], errors: [] }
 let close = () => {}
 
 const harness: Harness = {
@@ -33,7 +34,8 @@ const harness: Harness = {
   start(path, options) {
     const connection = connect<Events>(path, {
       ...options,
-      handlers: { tick: (event) => record.events.push({ id: event.id, n: event.payload.n }) },
+      handlers: { tick: (event) => record.events.push({ id: event.id, topic: event.topic, n: event.payload.n }) },
+      onReset: (_reason, reset) => record.resets.push(reset),
       onStatus: (status) => record.statuses.push(status),
       onError: (error) => {
         const failed = error as Partial<ConnectionFailedError>

@@ -1,7 +1,9 @@
 /**
- * Run as a child process by the outage test: the app behind nginx. Serves the test pages and the
- * `ticks` topic of a SQLite file; prints `listening` once it accepts connections. The test
- * SIGKILLs it and starts it again on the same port.
+ * Run as a child process by the browser tests that crash the app (the outage test, behind nginx;
+ * the multi-topic test, directly): serves the test pages, `/api/ping`, and the topics of a SQLite
+ * file as SSE: `/api/events/<topic>` streams one topic, `/api/events?topics=a,b,c` one stream over
+ * several. Prints `listening` once it accepts connections. The tests SIGKILL it and start it again
+ * on the same port.
  *
  *   node --import tsx test/browser/support/proxied-app.ts <port> <events.db> <pages dir>
  */
@@ -16,9 +18,13 @@ await store.migrate()
 const broker = createBroker(store, { retryMs: 300, heartbeatMs: 2_000 })
 const server = createServer((req, res) => {
   if (servePage(pages, req, res)) return
-  if (new URL(req.url ?? '/', 'http://localhost').pathname === '/api/events/ticks') {
-    return void broker.handle(req, res, { topic: 'ticks' })
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  if (url.pathname === '/api/ping') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('pong')
+  if (url.pathname === '/api/events' && url.searchParams.has('topics')) {
+    return void broker.handle(req, res, { topics: String(url.searchParams.get('topics')).split(',') })
   }
+  const topic = /^\/api\/events\/([^/]+)$/.exec(url.pathname)?.[1]
+  if (topic) return void broker.handle(req, res, { topic: decodeURIComponent(topic) })
   res.writeHead(404).end()
 })
 server.listen(Number(port), '127.0.0.1', () => console.log('listening'))

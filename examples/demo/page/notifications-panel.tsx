@@ -1,0 +1,67 @@
+/**
+ * The signed-in user's notifications, kept up to date by the `notification` events of the user's
+ * topic (the same stream as the project's events), and a form that sends the user one.
+ * @module
+ */
+import { type FormEvent, useState } from 'react'
+import { MAX_NOTIFICATION_LENGTH, type Notification } from '../events.js'
+import { post } from './post.js'
+
+/** Lists the notifications (`null` while they load) and sends new ones. */
+export function NotificationsPanel({ userId, notifications }: { userId: string; notifications: Notification[] | null }) {
+  const [text, setText] = useState('Your preview is ready')
+  const [note, setNote] = useState('')
+  const [sentId, setSentId] = useState<string>()
+  const [busy, setBusy] = useState(false)
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    setBusy(true)
+    try {
+      const id = await post('/api/me/notifications', { text })
+      setSentId(id)
+      setNote(`Published event ${id} to your topic.`)
+    } catch (error) {
+      setNote(`Failed: ${(error as Error).message}`)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section className="card" data-testid="notifications-panel">
+      <h2>Notifications for {userId}</h2>
+      <form onSubmit={submit} data-testid="notification-form">
+        <div className="row">
+          <label htmlFor="notification-text">Send yourself one</label>
+          <input
+            id="notification-text"
+            value={text}
+            maxLength={MAX_NOTIFICATION_LENGTH}
+            onChange={(e) => setText(e.target.value)}
+            required
+          />
+        </div>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Sending…' : 'Notify me'}
+        </button>
+        <p className="form-note" aria-live="polite" data-testid="notification-note" data-published-id={sentId}>
+          {note}
+        </p>
+      </form>
+      {notifications === null ? (
+        <p className="empty">Loading notifications…</p>
+      ) : notifications.length === 0 ? (
+        <p className="empty">No notifications yet.</p>
+      ) : (
+        <ul className="items" data-testid="notifications">
+          {notifications.map((item) => (
+            <li key={item.id} data-notification-id={item.id}>
+              {item.text}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}
