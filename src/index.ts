@@ -5,7 +5,7 @@
  * @module
  */
 export type { Authorize, AuthorizeContext, AuthorizeResult } from './authorize.js'
-export { Batch } from './batch.js'
+export { Batch, type Envelope } from './batch.js'
 export {
   Broker,
   type BrokerStats,
