@@ -2,11 +2,19 @@
  * `broker.subscribe()`: a connection read as an async iterator of events. The consumer pulls, and
  * one batch is handed over per pull, so a consumer that stops iterating stops the connection's
  * writes like a full socket would.
+ *
+ * How the iteration ends says why. It returns (`done`) when the consumer ends it: a `break` or
+ * `return()`, or its `signal` aborted. When the broker closes, the consumer first gets the events
+ * already handed over, then the next pull throws {@link BrokerClosedError}: the stream was cut, not
+ * finished, so resume elsewhere with `lastEventId` as `after` (to end quietly at shutdown instead,
+ * abort the signal before `broker.close()`). A position that can no longer be resumed from throws
+ * `CannotResumeError`.
  * @module
  */
 import type { Batch } from './batch.js'
 import type { StartedConnection } from './connection-start.js'
 import { StreamCursor } from './cursor.js'
+import { BrokerClosedError } from './errors.js'
 import { type StoredEvent, toStoredEvent } from './event.js'
 import type { Sink } from './sink.js'
 
@@ -14,11 +22,15 @@ import type { Sink } from './sink.js'
 export interface SubscribeOptions {
   /** Resume strictly after this position (an event id, or a multi-topic cursor); without it, start from each topic's head. */
   after?: string
-  /** Ends the iteration when aborted. */
+  /** Ends the iteration when aborted: it returns normally, even while the broker closes. */
   signal?: AbortSignal
 }
 
-/** The async iterator `broker.subscribe()` returns, with a promise that tells when it is registered. */
+/**
+ * The async iterator `broker.subscribe()` returns, with a promise that tells when it is registered.
+ * It returns when the consumer ends it (`break`, `return()`, `signal`); when the broker closes it
+ * throws `BrokerClosedError` after the events already handed over.
+ */
 export interface Subscription<Event> extends AsyncIterableIterator<Event> {
   /** Resolves once registered: every event committed after that is delivered. Rejects like the iterator would. */
   readonly ready: Promise<void>
@@ -102,6 +114,7 @@ export function createSubscription<Event extends StoredEvent>(
         if (sink.waiting.length === 0 && !sink.ended) await sink.next()
       }
       if (connection.resetError) throw connection.resetError
+      if (connection.endReason === 'shutdown' && !signal?.aborted) throw new BrokerClosedError()
     } finally {
       signal?.removeEventListener('abort', abort)
       connection.end('closed')
