@@ -79,11 +79,16 @@ export function createSubscription<Event extends StoredEvent>(
   signal: AbortSignal | undefined,
 ): Subscription<Event> {
   let position: StreamCursor | undefined
+  let abort: (() => void) | undefined
   const indexOf = new Map<string, number>()
   const started = start().then((opened) => {
     const topics = opened.connection.positions.map((topicPosition) => topicPosition.topic)
     for (const [i, topic] of topics.entries()) indexOf.set(topic, i)
     position = new StreamCursor(topics, opened.starts)
+    // Wired at once, so that aborting frees the connection even if the iterator is never read.
+    abort = () => opened.connection.end('closed')
+    if (signal?.aborted) abort()
+    else signal?.addEventListener('abort', abort, { once: true })
     return opened
   })
   const ready = started.then(() => undefined)
@@ -92,9 +97,6 @@ export function createSubscription<Event extends StoredEvent>(
 
   const iterate = async function* (): AsyncGenerator<Event> {
     const { connection } = await started
-    const abort = () => connection.end('closed')
-    if (signal?.aborted) abort()
-    signal?.addEventListener('abort', abort, { once: true })
     const sink = new IteratorSink()
     connection.bind(sink)
     try {
@@ -116,7 +118,7 @@ export function createSubscription<Event extends StoredEvent>(
       if (connection.resetError) throw connection.resetError
       if (connection.endReason === 'shutdown' && !signal?.aborted) throw new BrokerClosedError()
     } finally {
-      signal?.removeEventListener('abort', abort)
+      signal?.removeEventListener('abort', abort as () => void)
       connection.end('closed')
     }
   }

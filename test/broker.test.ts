@@ -135,6 +135,15 @@ describe.each(storeKinds)('broker on $name store', (kind) => {
     expect(await subscription.next()).toEqual({ done: true, value: undefined })
   })
 
+  it('frees the connection of an iterator that is never read when its signal aborts', async () => {
+    const controller = new AbortController()
+    const subscription = broker.subscribe('never-read', { signal: controller.signal })
+    await subscription.ready
+    expect(broker.stats().subscribers).toBe(1)
+    controller.abort()
+    expect(broker.stats()).toMatchObject({ subscribers: 0, topics: 0 })
+  })
+
   it('counts published and delivered events', async () => {
     const subscription = broker.subscribe('s')
     await subscription.ready
