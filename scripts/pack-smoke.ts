@@ -108,7 +108,7 @@ assert.ok(error instanceof InvalidEventIdError, String(error))
 assert.ok(error instanceof DurableSseError)
 const closed = createBroker(memoryStore())
 await closed.close()
-const refused = await trpcEvents(closed, 't').next().catch((e) => e)
+const refused = await trpcEvents(closed, 't').catch((e) => e)
 assert.equal(refused.code, 'SERVICE_UNAVAILABLE', String(refused)) // durable-sse/trpc recognised the core's class
 assert.ok(refused.cause instanceof BrokerClosedError)
 console.log('full app (ESM): every subpath imports; adapter and tRPC errors are instanceof the core classes')
