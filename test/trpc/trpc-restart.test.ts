@@ -4,9 +4,10 @@
  * file), `httpSubscriptionLink` over the `eventsource` package, events published meanwhile by this
  * process into the same file.
  */
-import { createServer } from 'node:net'
+import { createServer as createHttpServer, request, type ServerResponse } from 'node:http'
+import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
-import { createTRPCClient, httpSubscriptionLink, type TRPCClientError } from '@trpc/client'
+import { createTRPCClient, httpSubscriptionLink, retryLink, type TRPCClientError } from '@trpc/client'
 import type { TRPCConnectionState } from '@trpc/client/unstable-internals'
 import { EventSource } from 'eventsource'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -41,7 +42,6 @@ async function setup() {
   await store.migrate()
   const publisher: Broker<TestEvents> = createBroker<TestEvents>(store)
   const port = await freePort()
-  const servers: Fixture[] = []
   cleanups.push(
     temp.remove,
     () => store.close(),
@@ -49,7 +49,6 @@ async function setup() {
   )
   const start = async () => {
     const server = startScript('test/trpc/fixtures/trpc-server.ts', { DB: filename, PORT: String(port) })
-    servers.push(server)
     cleanups.push(() => stopFixture(server))
     await server.message((m) => m.kind === 'listening', 'the server listening')
     return server
@@ -61,16 +60,66 @@ async function setup() {
       sources.push(this)
     }
   }
-  const client = createTRPCClient<AppRouter>({
-    links: [httpSubscriptionLink({ url: `http://127.0.0.1:${port}`, EventSource: RecordingEventSource })],
-  })
+  /** A client of `url` (the server, by default), with the README's `retryLink` in front when asked. */
+  const clientOf = (url = `http://127.0.0.1:${port}`, { retry = false } = {}) =>
+    createTRPCClient<AppRouter>({
+      links: [
+        ...(retry
+          ? [
+              retryLink<AppRouter>({
+                retry: ({ error }) => !isCannotResumeError(error),
+                retryDelayMs: (attempt) => Math.min(1_000 * 2 ** attempt, 30_000),
+              }),
+            ]
+          : []),
+        httpSubscriptionLink({ url, EventSource: RecordingEventSource }),
+      ],
+    })
   /** Publishes `n` on each topic, from `from` to `to - 1`. */
   const publish = async (topics: string[], from: number, to: number) => {
     for (let n = from; n < to; n++) {
       for (const topic of topics) await publisher.publish({ topic, type: 'n', payload: { n } })
     }
   }
-  return { store, client, start, servers, sources, publish }
+  return { store, port, client: clientOf(), clientOf, start, sources, publish }
+}
+
+/** A reverse proxy to `port` that can answer 502 instead, as one does while the app behind it is down. */
+async function gatewayTo(port: number) {
+  const state = { down: false, answered502: 0 }
+  const open = new Set<ServerResponse>()
+  const gateway = createHttpServer((req, res) => {
+    if (state.down) {
+      state.answered502++
+      res.writeHead(502).end('bad gateway')
+      return
+    }
+    const upstream = request({ host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    upstream.on('error', () => res.destroy())
+    open.add(res)
+    res.on('close', () => {
+      open.delete(res)
+      upstream.destroy()
+    })
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve))
+  cleanups.push(() => {
+    gateway.closeAllConnections()
+    return new Promise((resolve) => gateway.close(resolve))
+  })
+  return {
+    state,
+    url: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`,
+    /** Starts answering 502 and cuts the streams in flight. */
+    fail() {
+      state.down = true
+      for (const res of open) res.destroy()
+    },
+  }
 }
 
 /** What a subscription's handlers saw. */
@@ -197,5 +246,25 @@ describe('durable-sse/trpc with tRPC v11 over SSE', () => {
     )
     expect(stale.seen.errors).toHaveLength(1)
     expect(isCannotResumeError(new Error('other'))).toBe(false)
+  }, 60_000)
+
+  it("behind a proxy that answers 502 while the app is down, the README's retryLink resubscribes after the last id", async () => {
+    const { port, clientOf, start, publish } = await setup()
+    await start()
+    const gateway = await gatewayTo(port)
+    const project = recorder()
+    const subscription = clientOf(gateway.url, { retry: true }).projectEvents.subscribe(undefined, project.handlers)
+    cleanups.push(() => subscription.unsubscribe())
+    await until(() => project.seen.started === 1, 10_000, 'the subscription started')
+    await publish(['project-1'], 0, 3)
+    await until(() => project.seen.events.length === 3, 10_000, 'events 0-2')
+
+    gateway.fail()
+    await publish(['project-1'], 3, 6)
+    await until(() => gateway.state.answered502 === 1, 20_000, "the EventSource's reconnect meeting the 502") // it gives up for good
+    gateway.state.down = false
+    await until(() => project.seen.events.length === 6, 30_000, 'events 3-5 after the proxy is back')
+    expect(payloadsOf(project.seen.events, 'project-1')).toEqual(range(6))
+    expect(project.seen.errors).toEqual([]) // retryLink kept it from the app
   }, 60_000)
 })
