@@ -5,13 +5,14 @@
  *   `./client`, and `./postgres` / `./sqlite` answer a clear "npm install ..." message on first use
  *   rather than a stack trace from a missing module.
  * - A full app (with the optional peers) imports and requires every subpath, and an error thrown by
- *   an adapter entry is `instanceof` the class exported by `durable-sse`, in ESM and in CJS.
+ *   an adapter entry is `instanceof` the class exported by `durable-sse`, in ESM and in CJS;
+ *   `durable-sse/trpc` recognises the core's errors (a closed broker becomes `SERVICE_UNAVAILABLE`).
  * Needs `npm run build` first. Exits non-zero on the first failure.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 
 const root = resolve('.')
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, unknown> }
@@ -31,7 +32,10 @@ function app(name: string, tarball: string, peers: string[]): string {
   mkdirSync(dir)
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }))
   run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', tarball], dir)
-  for (const peer of peers) symlinkSync(join(root, 'node_modules', peer), join(dir, 'node_modules', peer), 'dir')
+  for (const peer of peers) {
+    mkdirSync(dirname(join(dir, 'node_modules', peer)), { recursive: true }) // a scoped peer's folder
+    symlinkSync(join(root, 'node_modules', peer), join(dir, 'node_modules', peer), 'dir')
+  }
   return dir
 }
 
@@ -78,21 +82,36 @@ assert.rejects(require('durable-sse/postgres').postgresStore({ connectionString:
 `,
   )
 
-  const full = app('full-app', tarball, ['kysely', 'pg', 'better-sqlite3', 'bindings', 'file-uri-to-path', 'react', 'vitest'])
+  const full = app('full-app', tarball, [
+    'kysely',
+    'pg',
+    'better-sqlite3',
+    'bindings',
+    'file-uri-to-path',
+    'react',
+    'vitest',
+    '@trpc/server',
+  ])
   const imports = subpaths.map((subpath, i) => `import * as entry${i} from '${specifier(subpath)}'`).join('\n')
   check(
     full,
     'full.mjs',
     `import assert from 'node:assert/strict'
 ${imports}
-import { DurableSseError, InvalidEventIdError } from 'durable-sse'
+import { BrokerClosedError, createBroker, DurableSseError, InvalidEventIdError, memoryStore } from 'durable-sse'
 import { postgresStore } from 'durable-sse/postgres'
+import { trpcEvents } from 'durable-sse/trpc'
 ${subpaths.map((_, i) => `assert.ok(Object.keys(entry${i}).length > 0)`).join('\n')}
 const error = await postgresStore({ connectionString: 'postgres://127.0.0.1:1/none', notify: false })
   .readAfter([{ topic: 't', after: 'not an id' }], 1).catch((e) => e)
 assert.ok(error instanceof InvalidEventIdError, String(error))
 assert.ok(error instanceof DurableSseError)
-console.log('full app (ESM): every subpath imports; adapter errors are instanceof the core classes')
+const closed = createBroker(memoryStore())
+await closed.close()
+const refused = await trpcEvents(closed, 't').catch((e) => e)
+assert.equal(refused.code, 'SERVICE_UNAVAILABLE', String(refused)) // durable-sse/trpc recognised the core's class
+assert.ok(refused.cause instanceof BrokerClosedError)
+console.log('full app (ESM): every subpath imports; adapter and tRPC errors are instanceof the core classes')
 `,
   )
   check(

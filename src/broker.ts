@@ -127,9 +127,11 @@ export class Broker<Events extends EventMap = EventMap> {
 
   /**
    * Subscribes in-process: an async iterator over the events of a topic (or of several), from their
-   * heads (or after `after`: an event id, or the `lastEventId` of an earlier subscription) until
-   * `signal` aborts, the loop breaks, or the broker closes. Throws {@link CannotResumeError} when
-   * `after` cannot be resumed from in some topic (refetch their state, then subscribe without it).
+   * heads (or after `after`: an event id, or the `lastEventId` of an earlier subscription). It ends
+   * normally when `signal` aborts or the loop breaks; when the broker closes it throws
+   * {@link BrokerClosedError} (the stream was cut: resume with `lastEventId`). Throws
+   * {@link CannotResumeError} when `after` cannot be resumed from in some topic (refetch their
+   * state, then subscribe without it).
    * @example
    * for await (const event of broker.subscribe(['user-42', 'project-1'], { signal })) console.log(event.topic, event.type)
    */

@@ -2,11 +2,19 @@
  * `broker.subscribe()`: a connection read as an async iterator of events. The consumer pulls, and
  * one batch is handed over per pull, so a consumer that stops iterating stops the connection's
  * writes like a full socket would.
+ *
+ * How the iteration ends says why. It returns (`done`) when the consumer ends it: a `break` or
+ * `return()`, or its `signal` aborted. When the broker closes, the consumer first gets the events
+ * already handed over, then the next pull throws {@link BrokerClosedError}: the stream was cut, not
+ * finished, so resume elsewhere with `lastEventId` as `after` (to end quietly at shutdown instead,
+ * abort the signal before `broker.close()`). A position that can no longer be resumed from throws
+ * `CannotResumeError`.
  * @module
  */
 import type { Batch } from './batch.js'
 import type { StartedConnection } from './connection-start.js'
 import { StreamCursor } from './cursor.js'
+import { BrokerClosedError } from './errors.js'
 import { type StoredEvent, toStoredEvent } from './event.js'
 import type { Sink } from './sink.js'
 
@@ -14,11 +22,15 @@ import type { Sink } from './sink.js'
 export interface SubscribeOptions {
   /** Resume strictly after this position (an event id, or a multi-topic cursor); without it, start from each topic's head. */
   after?: string
-  /** Ends the iteration when aborted. */
+  /** Ends the iteration when aborted: it returns normally, even while the broker closes. */
   signal?: AbortSignal
 }
 
-/** The async iterator `broker.subscribe()` returns, with a promise that tells when it is registered. */
+/**
+ * The async iterator `broker.subscribe()` returns, with a promise that tells when it is registered.
+ * It returns when the consumer ends it (`break`, `return()`, `signal`); when the broker closes it
+ * throws `BrokerClosedError` after the events already handed over.
+ */
 export interface Subscription<Event> extends AsyncIterableIterator<Event> {
   /** Resolves once registered: every event committed after that is delivered. Rejects like the iterator would. */
   readonly ready: Promise<void>
@@ -67,11 +79,16 @@ export function createSubscription<Event extends StoredEvent>(
   signal: AbortSignal | undefined,
 ): Subscription<Event> {
   let position: StreamCursor | undefined
+  let abort: (() => void) | undefined
   const indexOf = new Map<string, number>()
   const started = start().then((opened) => {
     const topics = opened.connection.positions.map((topicPosition) => topicPosition.topic)
     for (const [i, topic] of topics.entries()) indexOf.set(topic, i)
     position = new StreamCursor(topics, opened.starts)
+    // Wired at once, so that aborting frees the connection even if the iterator is never read.
+    abort = () => opened.connection.end('closed')
+    if (signal?.aborted) abort()
+    else signal?.addEventListener('abort', abort, { once: true })
     return opened
   })
   const ready = started.then(() => undefined)
@@ -80,9 +97,6 @@ export function createSubscription<Event extends StoredEvent>(
 
   const iterate = async function* (): AsyncGenerator<Event> {
     const { connection } = await started
-    const abort = () => connection.end('closed')
-    if (signal?.aborted) abort()
-    signal?.addEventListener('abort', abort, { once: true })
     const sink = new IteratorSink()
     connection.bind(sink)
     try {
@@ -102,8 +116,9 @@ export function createSubscription<Event extends StoredEvent>(
         if (sink.waiting.length === 0 && !sink.ended) await sink.next()
       }
       if (connection.resetError) throw connection.resetError
+      if (connection.endReason === 'shutdown' && !signal?.aborted) throw new BrokerClosedError()
     } finally {
-      signal?.removeEventListener('abort', abort)
+      signal?.removeEventListener('abort', abort as () => void)
       connection.end('closed')
     }
   }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Broker, createBroker, type EventStore } from '../src/index.js'
+import { type Broker, BrokerClosedError, createBroker, type EventStore } from '../src/index.js'
 import { storeKinds, type TestStore } from './helpers/stores.js'
-import { take } from './helpers/wait.js'
+import { take, until } from './helpers/wait.js'
 
 type Events = { session_updated: { sessionId: string; status: string }; n: { i: number } }
 
@@ -97,6 +97,50 @@ describe.each(storeKinds)('broker on $name store', (kind) => {
     const pending = subscription.next()
     controller.abort()
     expect(await pending).toEqual({ done: true, value: undefined })
+    expect(broker.stats()).toMatchObject({ subscribers: 0, topics: 0 })
+  })
+
+  it('throws BrokerClosedError when the broker closes under an iterator, after the events it already had; lastEventId resumes there', async () => {
+    const subscription = broker.subscribe('c')
+    await subscription.ready
+    const published = await broker.publish([1, 2, 3].map((i) => ({ topic: 'c', type: 'n' as const, payload: { i } })))
+    const [first] = await take(subscription, 1)
+    await until(() => broker.stats().delivered === 3, 5_000, 'the three events handed to the iterator')
+    await broker.close()
+    expect((await take(subscription, 2)).map((e) => e.id)).toEqual([published[1]?.id, published[2]?.id])
+    const pending = subscription.next()
+    await expect(pending).rejects.toBeInstanceOf(BrokerClosedError)
+    await expect(pending).rejects.toMatchObject({ code: 'BROKER_CLOSED' })
+    expect(first?.id).toBe(published[0]?.id)
+    expect(subscription.lastEventId).toBe(published[2]?.id)
+    expect(await subscription.next()).toEqual({ done: true, value: undefined })
+    expect(broker.stats().subscribers).toBe(0)
+  })
+
+  it('throws BrokerClosedError to a pull that is waiting when the broker closes', async () => {
+    const subscription = broker.subscribe('w')
+    await subscription.ready
+    const pending = subscription.next()
+    await until(() => broker.stats().subscribers === 1)
+    await broker.close()
+    await expect(pending).rejects.toBeInstanceOf(BrokerClosedError)
+  })
+
+  it('returns normally when its signal aborted before it is read again, even though the broker closed first', async () => {
+    const controller = new AbortController()
+    const subscription = broker.subscribe('q', { signal: controller.signal })
+    await subscription.ready
+    await broker.close()
+    controller.abort()
+    expect(await subscription.next()).toEqual({ done: true, value: undefined })
+  })
+
+  it('frees the connection of an iterator that is never read when its signal aborts', async () => {
+    const controller = new AbortController()
+    const subscription = broker.subscribe('never-read', { signal: controller.signal })
+    await subscription.ready
+    expect(broker.stats().subscribers).toBe(1)
+    controller.abort()
     expect(broker.stats()).toMatchObject({ subscribers: 0, topics: 0 })
   })
 

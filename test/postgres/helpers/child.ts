@@ -1,5 +1,6 @@
 /**
- * Fixture processes for the Postgres broker tests: `node --import tsx test/postgres/fixtures/NAME.ts`,
+ * Fixture processes for the Postgres broker tests (`node --import tsx test/postgres/fixtures/NAME.ts`)
+ * and other tests that run a server in a child process (`startScript`),
  * talking JSON lines (stdout to the parent, stdin to the child). Waiting is event-driven: a
  * promise resolves on the matching message and rejects early if the child exits first.
  */
@@ -30,7 +31,12 @@ export interface Fixture {
 
 /** Starts `test/postgres/fixtures/<name>.ts` with `env` added to this process's environment. */
 export function startFixture(name: string, env: Record<string, string>): Fixture {
-  const child = spawn(process.execPath, ['--import', 'tsx', `test/postgres/fixtures/${name}.ts`], {
+  return startScript(`test/postgres/fixtures/${name}.ts`, env)
+}
+
+/** Starts the TypeScript file at `script` (relative to the repository) with `env` added to this process's environment. */
+export function startScript(script: string, env: Record<string, string>): Fixture {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -65,11 +71,14 @@ export function startFixture(name: string, env: Record<string, string>): Fixture
       }
       const check = () => {
         const failure = messages.find((m) => m.kind === 'error')
-        if (failure) return finish(new Error(`fixture ${name} failed: ${String(failure.message)}`))
+        if (failure) return finish(new Error(`${script} failed: ${String(failure.message)}`))
         if (predicate(messages)) return finish()
-        if (exit) finish(new Error(`fixture ${name} exited (${exit.code ?? exit.signal}) before ${what}`))
+        if (exit) finish(new Error(`${script} exited (${exit.code ?? exit.signal}) before ${what}`))
       }
-      const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${name}: ${what}`)), timeoutMs)
+      const timer = setTimeout(
+        () => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${script}: ${what}`)),
+        timeoutMs,
+      )
       waiters.add(check)
       check()
     })
