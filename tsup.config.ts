@@ -8,6 +8,7 @@ export const entries = {
   postgres: 'adapters/postgres/index.ts',
   client: 'src/client/index.ts',
   react: 'src/react/index.ts',
+  ai: 'src/ai/index.ts',
   testing: 'src/testing/index.ts',
   'testing/vitest': 'src/testing/vitest.ts',
 }

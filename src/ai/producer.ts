@@ -5,7 +5,6 @@
  * marker at the end. The source is read to its end even when the caller stops reading.
  * @module
  */
-import { randomUUID } from 'node:crypto'
 import type { Broker } from '../broker.js'
 import type { EventStore } from '../store.js'
 import { piecesOf } from './chunk-pieces.js'
@@ -43,7 +42,7 @@ export async function claimAndProduce(
   makeStream: () => ReadableStream<string>,
   options: ProducerOptions,
 ): Promise<ReadableStream<string> | undefined> {
-  const producer = randomUUID()
+  const producer = crypto.randomUUID()
   await options.broker.publish({ topic, type: MARKER.start, payload: { producer } satisfies StartPayload })
   const [first] = (await options.store.readAfter([{ topic, after: startId }], 1)).get(topic) ?? []
   if (first?.type !== MARKER.start || (JSON.parse(first.data) as StartPayload).producer !== producer) return undefined
