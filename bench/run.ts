@@ -20,6 +20,7 @@ import { writeReport } from './lib/report.js'
 import type { BenchResults, ScenarioResult } from './lib/results.js'
 import { sizesFor } from './lib/sizes.js'
 import { checkTargets } from './lib/targets.js'
+import { aiStreamsScenario } from './scenarios/ai-streams.js'
 import { fanoutScenarios } from './scenarios/fanout.js'
 import { memoryScenario } from './scenarios/memory.js'
 import { publishScenarios } from './scenarios/publish.js'
@@ -70,6 +71,7 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['memory', () => memoryScenario(ctx, only)],
   ['replay', () => replayScenarios(ctx, only)],
   ['slow', () => slowScenario(ctx, only)],
+  ['ai-streams', () => aiStreamsScenario(ctx, only)],
 ]
 try {
   for (const [name, stage] of stages) {

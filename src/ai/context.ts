@@ -118,7 +118,7 @@ export function createResumableStreamContext(options: CreateResumableStreamConte
     if (!Number.isSafeInteger(skipCharacters) || skipCharacters < 0) {
       throw new RangeError(`skipCharacters must be a non-negative integer, got ${skipCharacters}`)
     }
-    return openReplay({ topic, startId: state.startId, lastAt: state.lastAt }, skipCharacters, replaying)
+    return openReplay({ topic, startId: state.startId, lastAt: state.lastAt, ended: state.ended }, skipCharacters, replaying)
   }
 
   const createOrResume = async (streamId: string, makeStream: () => ReadableStream<string>, skipCharacters?: number) => {

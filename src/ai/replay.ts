@@ -26,7 +26,7 @@ export interface ReplayOptions {
   producerTimeoutMs: number
 }
 
-/** Where a replay starts: the stream's topic, the id before its first event, when it was last heard of. */
+/** Where a replay starts: the stream's topic, the id before its first event, and its last event when opened. */
 export interface ReplayStart {
   /** The stream's topic. */
   topic: string
@@ -34,6 +34,8 @@ export interface ReplayStart {
   startId: string
   /** When the topic's last event was appended, in ms since the epoch. */
   lastAt: number
+  /** Whether that last event is a terminal marker (nothing to watch for). */
+  ended: boolean
 }
 
 /** Opens a replay of the stream, without its first `skipCharacters` characters; `null` if retention removed its start. */
@@ -54,7 +56,7 @@ export async function openReplay(
 
   let pending: Promise<IteratorResult<StoredEvent>> | undefined
   /** When to ask the store whether the producer is still alive (ms since the epoch); `Infinity` once the end is known. */
-  let checkAt = start.lastAt + options.producerTimeoutMs
+  let checkAt = start.ended ? Number.POSITIVE_INFINITY : start.lastAt + options.producerTimeoutMs
   let expectedIndex = 0
   let skip = skipCharacters
 
@@ -71,21 +73,20 @@ export async function openReplay(
     }
   }
 
+  const due = deadline(() => checkAt)
   /** The next event of the topic, or `undefined` when it is time to check on the producer. */
   const nextEvent = async (): Promise<IteratorResult<StoredEvent> | undefined> => {
     pending ??= events.next()
-    const waitMs = checkAt - Date.now()
-    if (waitMs === Number.POSITIVE_INFINITY) return take(await pending)
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const due = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.min(Math.max(0, waitMs), MAX_TIMER_MS))
-    })
-    const result = await Promise.race([pending, due]).finally(() => clearTimeout(timer))
+    const result = checkAt === Number.POSITIVE_INFINITY ? await pending : await Promise.race([pending, due.passed()])
     return result === undefined ? undefined : take(result)
   }
   const take = (result: IteratorResult<StoredEvent>) => {
     pending = undefined
     return result
+  }
+  const end = () => {
+    due.stop()
+    stop.abort()
   }
 
   return new ReadableStream<string>({
@@ -102,7 +103,7 @@ export async function openReplay(
           checkAt = Math.max(checkAt, Math.min(Date.now(), Date.parse(event.createdAt)) + options.producerTimeoutMs)
           if (TERMINAL.has(event.type)) {
             controller.close()
-            stop.abort()
+            end()
             return
           }
           if (event.type !== MARKER.chunk) continue
@@ -117,12 +118,40 @@ export async function openReplay(
           }
         }
       } catch (error) {
-        stop.abort()
+        end()
         throw error
       }
     },
-    cancel() {
-      stop.abort()
-    },
+    cancel: end,
   })
+}
+
+/**
+ * A moving deadline with one timer (not one per event): `passed()` resolves once `at()` is in the
+ * past, re-arming itself while `at()` keeps moving later. Unref'd: it never holds the process open.
+ */
+function deadline(at: () => number): { passed(): Promise<undefined>; stop(): void } {
+  let passed: Promise<undefined> | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return {
+    passed() {
+      passed ??= new Promise<undefined>((resolve) => {
+        const check = () => {
+          const waitMs = at() - Date.now()
+          if (waitMs > 0) {
+            timer = setTimeout(check, Math.min(waitMs, MAX_TIMER_MS))
+            timer.unref()
+            return
+          }
+          passed = undefined
+          resolve(undefined)
+        }
+        check()
+      })
+      return passed
+    },
+    stop() {
+      clearTimeout(timer)
+    },
+  }
 }
