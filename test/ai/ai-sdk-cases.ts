@@ -9,10 +9,12 @@ import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessa
 import { expect, it } from 'vitest'
 import { createResumableStreamContext } from '../../src/ai/index.js'
 import type { EventStore } from '../../src/index.js'
+import { until } from '../helpers/wait.js'
 import { startFixture, stopFixture } from '../postgres/helpers/child.js'
 import { chatServer } from './chat-server.js'
 import { deltasOf, tokenText, uninterruptedSse } from './fake-model.js'
 import { within } from './streams.js'
+import { TestChat } from './test-chat.js'
 
 /** How a child process opens the same store (see `fixtures/producer.ts`). */
 export type StoreSpec = { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema: string }
@@ -96,6 +98,35 @@ export function aiSdkCases(setup: AiSdkCasesSetup): void {
     const replay = await readText(await fetch(`${server.api}/${chatId}/stream`))
     expect(replay).toBe(uninterrupted)
     expect(deltasOf(replay)).toEqual(Array.from({ length: count }, (_, i) => tokenText(i)))
+  })
+
+  it('useChat’s Chat: stop() mid-answer is a disconnect; resumeStream() rebuilds the answer once, in that chat and after a reload', async () => {
+    const count = 300
+    const { server } = await open({ tokens: count, delayMs: 5 })
+    const chatId = `chat-${process.pid}-${++chats}`
+    const chat = new TestChat({ id: chatId, transport: new DefaultChatTransport({ api: server.api }) })
+    const sending = chat.sendMessage({ text: 'hello' })
+    await until(() => textOf(chat.lastMessage).length >= tokens(10).length, 10_000, 'the first tokens in the chat')
+    await chat.stop() // with resumable streams, a disconnect: the answer goes on being produced
+    await sending
+    const partial = textOf(chat.lastMessage)
+    expect(partial.length).toBeLessThan(tokens(count).length)
+    expect(tokens(count).startsWith(partial)).toBe(true)
+
+    await within(chat.resumeStream(), 20_000, 'the resume in the same chat')
+    expect(chat.messages.map((message) => message.role)).toEqual(['user', 'assistant'])
+    expect(chat.lastMessage?.id).toBe(`answer-${chatId}`)
+    expect(textOf(chat.lastMessage)).toBe(tokens(count)) // the replay replaced the partial message: no token twice
+    expect(chat.status).toBe('ready')
+
+    // A reload: a new chat with the persisted history (the user's message), resumed on mount.
+    const reloaded = new TestChat({
+      id: chatId,
+      messages: [chat.messages[0] as UIMessage],
+      transport: new DefaultChatTransport({ api: server.api }),
+    })
+    await within(reloaded.resumeStream(), 20_000, 'the resume after a reload')
+    expect(reloaded.messages).toEqual(chat.messages)
   })
 
   it('a reload after the answer finished: the resume replays it whole; a chat without a stream answers 204', async () => {
