@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest'
 import { type CreateResumableStreamContextOptions, createResumableStreamContext } from '../../src/ai/index.js'
 import { MARKER } from '../../src/ai/stream-log.js'
-import { type Broker, createBroker, type EventStore, InvalidTopicError } from '../../src/index.js'
+import { type Broker, BrokerClosedError, createBroker, type EventStore, InvalidTopicError } from '../../src/index.js'
 import { until } from '../helpers/wait.js'
 import { readAll, readAtLeast, source, within } from './streams.js'
 
@@ -206,6 +206,22 @@ export function contextCases(store: () => Promise<EventStore>): void {
     await until(() => broker.stats().subscribers === 0, 5_000, 'the resumer to unsubscribe')
     input.close()
     await broker.close()
+  })
+
+  it('a resumer whose broker closes (a graceful restart) errors with BrokerClosedError rather than ending as if complete', async () => {
+    let broker!: Broker
+    const { context } = await open((opened) => {
+      broker = createBroker(opened, { heartbeatMs: 0 })
+      return { broker }
+    })
+    const input = source()
+    await context.resumableStream('s', () => input.stream)
+    const resumed = (await context.resumeExistingStream('s'))!.getReader()
+    input.write('first')
+    expect(await readAtLeast(resumed, 5)).toBe('first')
+    await broker.close()
+    await expect(within(resumed.read(), 5_000, 'the resumer to notice the close')).rejects.toThrow(BrokerClosedError)
+    input.close()
   })
 
   it('after retention deleted a stream: resume answers null, hasExistingStream DONE, makeStream is not called', async () => {
