@@ -9,6 +9,7 @@ export const entries = {
   client: 'src/client/index.ts',
   react: 'src/react/index.ts',
   trpc: 'src/trpc/index.ts',
+  ai: 'src/ai/index.ts',
   testing: 'src/testing/index.ts',
   'testing/vitest': 'src/testing/vitest.ts',
 }

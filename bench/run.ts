@@ -21,6 +21,7 @@ import { writeReport } from './lib/report.js'
 import type { BenchResults, ScenarioResult } from './lib/results.js'
 import { sizesFor } from './lib/sizes.js'
 import { checkTargets } from './lib/targets.js'
+import { aiStreamsScenario } from './scenarios/ai-streams.js'
 import { fanoutScenarios } from './scenarios/fanout.js'
 import { manyTopicsScenarios } from './scenarios/many-topics.js'
 import { memoryScenario } from './scenarios/memory.js'
@@ -76,6 +77,7 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['slow', () => slowScenario(ctx, only)],
   ['many-topics', () => manyTopicsScenarios(ctx, only)],
   ['processes', () => processesScenario(ctx, only)],
+  ['ai-streams', () => aiStreamsScenario(ctx, only)],
 ]
 try {
   for (const [name, stage] of stages) {
