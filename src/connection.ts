@@ -66,8 +66,8 @@ export class Connection {
   endReason: EndReason | undefined
   /** Events written to the sink so far. */
   delivered = 0
-  /** Why events can no longer be delivered in order, when it ended with `'reset'`. */
-  resetError: CannotResumeError | undefined
+  /** What ended it, when that was an error: a {@link CannotResumeError} (`'reset'`), or the failed catch-up read (`'error'`). */
+  endError: unknown
   /** Called once when the connection ends (for whoever keeps timers for it). */
   whenEnded: ((connection: Connection) => void) | undefined
 
@@ -243,12 +243,8 @@ export class Connection {
       (pages) => this.afterRead(behind, pages),
       (error: unknown) => {
         this.reading = false
-        if (error instanceof CannotResumeError) {
-          this.resetError = error
-          this.end('reset')
-        } else {
-          this.end('error')
-        }
+        this.endError = error
+        this.end(error instanceof CannotResumeError ? 'reset' : 'error')
       },
     )
   }

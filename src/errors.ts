@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'CORRUPT_EVENT'
   | 'DATABASE_REPLACED'
   | 'LISTENER_NOT_RECEIVING'
+  | 'SLOW_CONSUMER'
 
 /** Base class of every error thrown by durable-sse; branch on `code`. */
 export class DurableSseError extends Error {
@@ -170,5 +171,19 @@ export class ListenerNotReceivingError extends DurableSseError {
       `LISTEN does not receive notifications: a transaction-mode pooler? give \`listen:\` a direct connection (channel ${JSON.stringify(channel)})`,
     )
     this.channel = channel
+  }
+}
+
+/**
+ * A `broker.subscribe()` iterator fell further behind than `queueLimit` with `onSlow: 'disconnect'`
+ * and was ended; subscribe again with `after: subscription.lastEventId` to go on exactly where it was.
+ */
+export class SlowConsumerError extends DurableSseError {
+  /** The topic, for a one-topic subscription. */
+  readonly topic: string | undefined
+
+  constructor(topic: string | undefined) {
+    super('SLOW_CONSUMER', 'the subscription fell behind (onSlow: disconnect); resume with after: subscription.lastEventId')
+    this.topic = topic
   }
 }

@@ -34,6 +34,7 @@ export {
   ListenerNotReceivingError,
   PayloadTooLargeError,
   PublishFailedError,
+  SlowConsumerError,
   type ResetReason,
   type TopicReset,
 } from './errors.js'

@@ -14,7 +14,7 @@
 import type { Batch } from './batch.js'
 import type { StartedConnection } from './connection-start.js'
 import { StreamCursor } from './cursor.js'
-import { BrokerClosedError } from './errors.js'
+import { BrokerClosedError, SlowConsumerError } from './errors.js'
 import { type StoredEvent, toStoredEvent } from './event.js'
 import type { Sink } from './sink.js'
 
@@ -115,8 +115,11 @@ export function createSubscription<Event extends StoredEvent>(
         connection.drained()
         if (sink.waiting.length === 0 && !sink.ended) await sink.next()
       }
-      if (connection.resetError) throw connection.resetError
-      if (connection.endReason === 'shutdown' && !signal?.aborted) throw new BrokerClosedError()
+      if (signal?.aborted) return
+      const reason = connection.endReason
+      if (reason === 'reset' || reason === 'error') throw connection.endError
+      if (reason === 'shutdown') throw new BrokerClosedError()
+      if (reason === 'slow') throw new SlowConsumerError(connection.positions.length > 1 ? undefined : connection.positions[0]?.topic)
     } finally {
       signal?.removeEventListener('abort', abort as () => void)
       connection.end('closed')

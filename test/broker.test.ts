@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Broker, BrokerClosedError, createBroker, type EventStore } from '../src/index.js'
+import { type Broker, BrokerClosedError, createBroker, type EventStore, SlowConsumerError } from '../src/index.js'
 import { storeKinds, type TestStore } from './helpers/stores.js'
 import { take, until } from './helpers/wait.js'
 
@@ -133,6 +133,40 @@ describe.each(storeKinds)('broker on $name store', (kind) => {
     await broker.close()
     controller.abort()
     expect(await subscription.next()).toEqual({ done: true, value: undefined })
+  })
+
+  it('throws SlowConsumerError to an iterator that fell behind with onSlow: disconnect; lastEventId resumes exactly', async () => {
+    const slow = createBroker<Events>(store, { pollIntervalMs: 60_000, queueLimit: 2, onSlow: 'disconnect' })
+    try {
+      const subscription = slow.subscribe('s')
+      await subscription.ready
+      const [first] = await slow.publish([{ topic: 's', type: 'n', payload: { i: 0 } }])
+      await take(subscription, 1)
+      const rest = await slow.publish(
+        Array.from({ length: 5 }, (_, i) => ({ topic: 's', type: 'n' as const, payload: { i: i + 1 } })),
+      )
+      await expect(take(subscription, 5)).rejects.toBeInstanceOf(SlowConsumerError)
+      expect(subscription.lastEventId).toBe(first?.id)
+      const resumed = slow.subscribe('s', { after: subscription.lastEventId })
+      expect((await take(resumed, 5)).map((event) => event.id)).toEqual(rest.map((event) => event.id))
+      await resumed.return?.()
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('throws the store error to an iterator whose catch-up read failed', async () => {
+    const [head] = await broker.publish([{ topic: 'f', type: 'n', payload: { i: 0 } }])
+    await broker.publish([{ topic: 'f', type: 'n', payload: { i: 1 } }])
+    const failure = new Error('the database went away')
+    const failing: EventStore = { ...store, readAfter: async () => Promise.reject(failure), onWake: undefined }
+    const broken = createBroker<Events>(failing, { pollIntervalMs: 60_000, onError: () => {} })
+    try {
+      const subscription = broken.subscribe('f', { after: head?.id })
+      await expect(subscription.next()).rejects.toBe(failure)
+    } finally {
+      await broken.close()
+    }
   })
 
   it('frees the connection of an iterator that is never read when its signal aborts', async () => {
