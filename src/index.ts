@@ -6,7 +6,15 @@
  */
 export type { Authorize, AuthorizeContext, AuthorizeResult } from './authorize.js'
 export { Batch } from './batch.js'
-export { Broker, type BrokerStats, createBroker, type HandlerOptions, type StreamOptions } from './broker.js'
+export {
+  Broker,
+  type BrokerStats,
+  createBroker,
+  type HandlerOptions,
+  type HandlerResult,
+  type RouteHandlerContext,
+  type StreamOptions,
+} from './broker.js'
 export {
   Connection,
   /** The 0.1 name of {@link Connection}: one SSE stream or iterator, now over one or more topics. */
