@@ -9,13 +9,25 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
 import express from 'express'
-import type { NextRequest } from 'next/server.js'
 import { expectTypeOf } from 'vitest'
 import { createBroker, memoryStore, type RouteHandlerContext } from '../../src/index.js'
 
 const broker = createBroker(memoryStore())
 
-/** What Next.js 16 generates for `app/api/projects/[id]/events/route.ts` and checks a `GET` export against. */
+/**
+ * Next.js's `NextRequest`: a web `Request` with more. Declared here rather than imported from
+ * `next/server`, whose global declarations (a read-only `process.env.NODE_ENV`, ...) would apply
+ * to the whole program.
+ */
+interface NextRequest extends Request {
+  /** The parsed URL. */
+  nextUrl: URL
+}
+
+/**
+ * What Next.js 16 generates for `app/api/projects/[id]/events/route.ts` and checks a `GET` export
+ * against at `next build` (`RouteHandlerConfig` in `.next/types/validator.ts`).
+ */
 type NextRouteHandler<Params> = (
   request: NextRequest,
   context: { params: Promise<Params> },
