@@ -3,8 +3,8 @@
  * real HTTP/2 client (`node:http2`'s client session over TLS, a certificate made for the test by
  * `openssl`): the stream, its headers (no `Connection`: HTTP/2 forbids it), resume, a cancelled
  * stream and a dead session released, streams of one session independent of each other,
- * backpressure through HTTP/2 flow control, shutdown, and `handler()` telling an HTTP/2 response
- * from a web context.
+ * backpressure through HTTP/2 flow control, shutdown, HTTP/1.1 clients on the same server
+ * (`allowHTTP1`), and `handler()` telling an HTTP/2 response from a web context.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -20,6 +20,7 @@ import {
   type Http2Session,
   type IncomingHttpHeaders,
 } from 'node:http2'
+import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
@@ -149,6 +150,7 @@ describe.each(storeKinds)('SSE over HTTP/2 on $name store', (kind) => {
         return context.req?.headers.authorization === 'Bearer token' ? true : 401
       },
     })
+    // With `allowHTTP1`, an HTTP/1.1 request arrives as node:http's IncomingMessage and ServerResponse.
     return (req: Http2ServerRequest, res: Http2ServerResponse) => {
       const [, route, topic] = req.url.split('?')[0]?.split('/') ?? []
       if (route === 'events') return void b.handle(req, res, { topic: decodeURIComponent(topic ?? '') })
@@ -175,7 +177,7 @@ describe.each(storeKinds)('SSE over HTTP/2 on $name store', (kind) => {
     made = await kind.make()
     store = made.store
     broker = createBroker<Events>(store, { pollIntervalMs: 60_000, retryMs: 50, queueLimit: 20 })
-    server = createSecureServer({ ...certificate }, routes(broker))
+    server = createSecureServer({ ...certificate, allowHTTP1: true }, routes(broker))
     server.on('session', (serverSession) => {
       serverSessions.add(serverSession)
       serverSession.once('close', () => serverSessions.delete(serverSession))
@@ -295,6 +297,25 @@ describe.each(storeKinds)('SSE over HTTP/2 on $name store', (kind) => {
     expect(headers.connection).toBeUndefined()
     expect(late.body()).toBe('retry: 50\n\n')
     expect(connectionHeaderWarnings).toEqual([])
+  })
+
+  it('serves HTTP/1.1 clients on the same server (allowHTTP1) as HTTP/1.1: Connection: keep-alive, closed when the stream ends', async () => {
+    const messages: EventSourceMessage[] = []
+    const parser = createParser({ onEvent: (message) => messages.push(message) })
+    const { port } = new URL(url)
+    const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const request = httpsRequest({ host: '127.0.0.1', servername: 'localhost', port, path: '/events/p1', ca: certificate.cert })
+      request.on('response', resolve).on('error', reject).end()
+    })
+    expect([response.httpVersion, response.statusCode, response.headers.connection]).toEqual(['1.1', 200, 'keep-alive'])
+    response.setEncoding('utf8').on('data', (chunk: string) => parser.feed(chunk))
+    const socketClosed = new Promise((resolve) => response.socket.once('close', resolve))
+    await until(() => messages.some((message) => message.event === 'connected'), 5_000, 'connected')
+    const event = await broker.publish(update('p1', 'running'))
+    await until(() => messages.length === 2, 5_000, 'the event')
+    expect(messages[1]?.id).toBe(event.id)
+    await broker.close()
+    await socketClosed // the server closes an HTTP/1.1 connection whose stream it ended
   })
 
   it('handler() tells an HTTP/2 response from a web context and writes to it; authorize sees the Http2ServerRequest', async () => {
