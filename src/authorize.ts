@@ -4,6 +4,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
 
 /** The answer of an `authorize` callback: `true` (or nothing) allows, `false` is a 403, `401`/`403` pick the status. */
 export type AuthorizeResult = boolean | 401 | 403 | undefined
@@ -16,8 +17,8 @@ export interface AuthorizeContext {
   topic: string
   /** The position the client resumes after, if any (an event id, or a multi-topic cursor). */
   lastEventId: string | undefined
-  /** The Node request (Node handlers). */
-  req?: IncomingMessage
+  /** The Node request (Node handlers): HTTP/1.x, or HTTP/2's compatibility API. */
+  req?: IncomingMessage | Http2ServerRequest
   /** The web request (web handlers). */
   request?: Request
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Authorize } from './authorize.js'
 import type { ConnectionLimits } from './connection.js'
 import { startConnection } from './connection-start.js'
@@ -36,10 +37,24 @@ export interface StreamOptions {
   authorize?: Authorize
 }
 
-/** Options of {@link Broker.handler}: how to find the topic (or topics) in what the framework passes. */
+/**
+ * What a web route handler is passed after the request. Next.js 15+ passes the route's dynamic
+ * segments as `params`, a Promise: `{ id: '42' }` for `app/api/projects/[id]/events/route.ts`
+ * (annotate `Params` for a catch-all segment, whose value is a `string[]`).
+ */
+export interface RouteHandlerContext<Params = Record<string, string>> {
+  /** The route's dynamic segments. */
+  params: Promise<Params>
+}
+
+/**
+ * Options of {@link Broker.handler}: how to find the topic (or topics) in what the framework
+ * passes. Unannotated callbacks get a web route handler's `(request, context)`; annotate them to
+ * get another framework's arguments, such as Node's `(req: IncomingMessage, res: ServerResponse)`.
+ */
 export interface HandlerOptions<Args extends unknown[]> {
-  /** The topic, from the handler's arguments; may be async. */
-  topic?: (...args: Args) => string | Promise<string>
+  /** The topic, from the handler's arguments; may be async. `undefined` (a missing route segment) answers 400. */
+  topic?: (...args: Args) => string | undefined | Promise<string | undefined>
   /** The topics, from the handler's arguments; may be async. */
   topics?: (...args: Args) => readonly string[] | Promise<readonly string[]>
   /** Access check; a refusal answers 401/403 before any stream starts. */
@@ -53,6 +68,19 @@ export interface Snapshot<State> {
   /** The position `state` reflects: subscribe (or `connect(url, { lastEventId })`) after it for exactly the events not in `state`. */
   lastEventId: string
 }
+
+/**
+ * What the function made by {@link Broker.handler} resolves to: nothing when its arguments are
+ * Node's (the stream was written to the response), a `Response` when they are a web request's,
+ * and either when they are not known.
+ */
+export type HandlerResult<Args extends unknown[]> = Args extends
+  | [IncomingMessage | Http2ServerRequest, ...unknown[]]
+  | [unknown, ServerResponse | Http2ServerResponse, ...unknown[]]
+  ? undefined
+  : Args extends [Request, ...unknown[]]
+    ? Response
+    : Response | undefined
 
 /** Counters of one broker. */
 export interface BrokerStats {
@@ -182,12 +210,16 @@ export class Broker<Events extends EventMap = EventMap> {
 
   /**
    * Serves the topic (or topics) as SSE on a Node response (node:http, Express, Koa's
-   * `ctx.req`/`ctx.res` with `ctx.respond = false`, Fastify's `reply.raw`). Resolves when the
-   * stream ends.
+   * `ctx.req`/`ctx.res` with `ctx.respond = false`, Fastify's `reply.raw`), HTTP/1.x or HTTP/2's
+   * compatibility API (`http2.createSecureServer((req, res) => ...)`). Resolves when the stream ends.
    * @example
    * app.get('/api/projects/:id/events', (req, res) => broker.handle(req, res, { topic: req.params.id }))
    */
-  async handle(req: IncomingMessage, res: ServerResponse, options: StreamOptions): Promise<void> {
+  async handle(
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
+    options: StreamOptions,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const lastEventId = lastEventIdOf(req.headers['last-event-id'], url.searchParams)
     const start = await this.streams.start({ topics: requested(options), lastEventId, authorize: options.authorize, req })
@@ -211,15 +243,18 @@ export class Broker<Events extends EventMap = EventMap> {
   }
 
   /**
-   * One handler for either world: called as `(req, res)` it serves a Node response; called as
-   * `(request, context)` it returns a web `Response`. `topic` (or `topics`) receives what the
-   * framework passed.
+   * One handler for either world: called as `(req, res)` it serves a Node response (HTTP/1.x or
+   * HTTP/2); called as `(request, context)` it returns a web `Response`. `topic` (or `topics`)
+   * receives what the framework passed: typed as a web route handler's `(request, context)`
+   * unless annotated.
    * @example
-   * const events = broker.handler({ topic: (req) => req.params.id })
-   * app.get('/api/projects/:id/events', events) // Express
    * export const GET = broker.handler({ topic: async (_request, { params }) => (await params).id }) // Next.js
+   * const events = broker.handler({ topic: (req: express.Request) => req.params.id })
+   * app.get('/api/projects/:id/events', events) // Express
    */
-  handler<Args extends unknown[]>(options: HandlerOptions<Args>): (...args: Args) => Promise<Response | undefined> {
+  handler<Args extends unknown[] = [request: Request, context: RouteHandlerContext]>(
+    options: HandlerOptions<Args>,
+  ): (...args: Args) => Promise<HandlerResult<Args>> {
     return async (...args: Args) => {
       const [first, second] = args as unknown as [unknown, unknown]
       const stream: StreamOptions = {
@@ -227,11 +262,11 @@ export class Broker<Events extends EventMap = EventMap> {
         topics: await options.topics?.(...args),
         authorize: options.authorize,
       }
-      if (isServerResponse(second)) {
-        await this.handle(first as IncomingMessage, second, stream)
-        return undefined
+      if (isNodeResponse(second)) {
+        await this.handle(first as IncomingMessage | Http2ServerRequest, second, stream)
+        return undefined as HandlerResult<Args>
       }
-      return this.response(first as Request, stream)
+      return (await this.response(first as Request, stream)) as HandlerResult<Args>
     }
   }
 
@@ -270,8 +305,8 @@ export class Broker<Events extends EventMap = EventMap> {
   }
 }
 
-/** Whether a handler's second argument is a Node response (rather than a web handler's context). */
-function isServerResponse(value: unknown): value is ServerResponse {
+/** Whether a handler's second argument is a Node response, HTTP/1.x or HTTP/2 (rather than a web handler's context). */
+function isNodeResponse(value: unknown): value is ServerResponse | Http2ServerResponse {
   return typeof (value as ServerResponse | undefined)?.writeHead === 'function'
 }
 

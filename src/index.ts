@@ -11,6 +11,8 @@ export {
   type BrokerStats,
   createBroker,
   type HandlerOptions,
+  type HandlerResult,
+  type RouteHandlerContext,
   type Snapshot,
   type StreamOptions,
 } from './broker.js'
@@ -34,8 +36,8 @@ export {
   ListenerNotReceivingError,
   PayloadTooLargeError,
   PublishFailedError,
-  SlowConsumerError,
   type ResetReason,
+  SlowConsumerError,
   type TopicReset,
 } from './errors.js'
 export {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
 import { type Authorize, type AuthorizeContext, type AuthorizeResult, refusalOf } from './authorize.js'
 import type { Connection, ConnectionLimits } from './connection.js'
 import { startConnection } from './connection-start.js'
@@ -26,8 +27,8 @@ export interface StreamRequest {
   lastEventId: string | undefined
   /** Access check. */
   authorize: Authorize | undefined
-  /** The Node request (Node handlers). */
-  req?: IncomingMessage
+  /** The Node request (Node handlers): HTTP/1.x, or HTTP/2's compatibility API. */
+  req?: IncomingMessage | Http2ServerRequest
   /** The web request (web handlers). */
   request?: Request
 }

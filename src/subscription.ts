@@ -119,7 +119,8 @@ export function createSubscription<Event extends StoredEvent>(
       const reason = connection.endReason
       if (reason === 'reset' || reason === 'error') throw connection.endError
       if (reason === 'shutdown') throw new BrokerClosedError()
-      if (reason === 'slow') throw new SlowConsumerError(connection.positions.length > 1 ? undefined : connection.positions[0]?.topic)
+      if (reason === 'slow')
+        throw new SlowConsumerError(connection.positions.length > 1 ? undefined : connection.positions[0]?.topic)
     } finally {
       signal?.removeEventListener('abort', abort as () => void)
       connection.end('closed')

@@ -1,7 +1,7 @@
 /**
  * Next.js runs `register()` once when the server starts, before it serves a request: the place to
- * create the tables (app and events) and to end the streams on shutdown. In a real deployment, run
- * migrations in your deploy step.
+ * end the streams on shutdown. It opens nothing: the database is opened and migrated on the first
+ * request (`lib/app.ts`). In a real deployment, run migrations in your deploy step.
  *
  * Shutdown: on SIGTERM or SIGINT, `next start` closes its HTTP server and exits once every
  * connection has ended, so an open SSE stream would keep it alive for good. `broker.close()` on
@@ -12,16 +12,12 @@
  * @module
  */
 
-/** Creates the tables and, inside Next.js's Node.js runtime, wires `broker.close()` to SIGTERM and SIGINT. */
+/** Inside Next.js's Node.js runtime, wires `broker.close()` to SIGTERM and SIGINT. */
 export async function register(): Promise<void> {
-  if (process.env.NEXT_RUNTIME === undefined || process.env.NEXT_RUNTIME === 'nodejs') {
-    const { app } = await import('./lib/app.js')
-    await app.ready()
-    // Next.js sets NEXT_RUNTIME; a test harness that calls register() keeps its own signal handling.
-    if (process.env.NEXT_RUNTIME === 'nodejs') {
-      const closeStreams = () => void app.broker.close()
-      process.once('SIGTERM', closeStreams)
-      process.once('SIGINT', closeStreams)
-    }
+  if (process.env.NEXT_RUNTIME === 'nodejs') {
+    const { closeStreams } = await import('./lib/app.js')
+    const onSignal = () => void closeStreams()
+    process.once('SIGTERM', onSignal)
+    process.once('SIGINT', onSignal)
   }
 }

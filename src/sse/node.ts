@@ -12,6 +12,7 @@
  * @module
  */
 import { type IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { Batch, Envelope } from '../batch.js'
 import type { Connection } from '../connection.js'
@@ -20,8 +21,37 @@ import type { EndReason, Sink } from '../sink.js'
 import { sseHeaders } from './headers.js'
 import type { OpenStream, StreamStart } from './stream-start.js'
 
-/** A response that a compression middleware wrapped: it buffers until `flush()`. */
-type FlushableResponse = ServerResponse & { flush?: () => void }
+/** A Node request: HTTP/1.x (`IncomingMessage`), or HTTP/2's compatibility API (`Http2ServerRequest`). */
+type NodeRequest = IncomingMessage | Http2ServerRequest
+
+/**
+ * What this transport uses of a Node response: the members `ServerResponse` and HTTP/2's
+ * `Http2ServerResponse` share (the latter has no `destroyed`: its `close` event tells instead, and
+ * its `flushHeaders` is missing from Node's types), and the `flush()` of a compression middleware
+ * that buffers.
+ */
+interface NodeResponse {
+  /** Whether the response was destroyed (`ServerResponse` only). */
+  readonly destroyed?: boolean
+  /** Whether `end()` was called. */
+  readonly writableEnded: boolean
+  /** The connection's socket (HTTP/2: the session's). */
+  readonly socket: Socket | null
+  /** A compression middleware's flush. */
+  flush?: () => void
+  /** Sets the status and headers. */
+  writeHead(status: number, headers: Record<string, string>): unknown
+  /** Sends the headers now (`ServerResponse`; HTTP/2 sends them at `writeHead`). */
+  flushHeaders?(): void
+  /** Writes bytes; false when the transport must drain first. */
+  write(chunk: Uint8Array): boolean
+  /** Ends the response. */
+  end(chunk?: Uint8Array | string): unknown
+  /** `close`: the client went away or the response ended; `error`: the transport failed. */
+  on(event: 'close' | 'error', listener: () => void): unknown
+  /** `drain`: writable again; `finish`: the last bytes are handed to the transport. */
+  once(event: 'drain' | 'finish', listener: () => void): unknown
+}
 
 const encoder = new TextEncoder()
 
@@ -55,8 +85,8 @@ const chunkEnvelope: Envelope = (length) => [`${length.toString(16)}\r\n`, '\r\n
 const plainWrite = ServerResponse.prototype.write
 
 /** Whether `res` is a plain HTTP/1.1 chunked response we may write pre-framed chunks to directly. */
-function directSocket(req: IncomingMessage, res: FlushableResponse): Socket | undefined {
-  const socket = res.socket as Socket | null
+function directSocket(req: NodeRequest, res: NodeResponse): Socket | undefined {
+  const { socket } = res
   const chunked = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true
   const wrapped = res.write !== plainWrite || typeof res.flush === 'function'
   return req.httpVersionMajor === 1 && chunked && !wrapped && socket?.writable ? socket : undefined
@@ -68,14 +98,14 @@ class NodeSink implements Sink {
   socket: Socket | undefined
   /** Ends the connection when the client goes away (listens on the response's `close` and `error`). */
   readonly gone = () => this.connection.end('closed')
-  private readonly res: FlushableResponse
+  private readonly res: NodeResponse
   private readonly connection: Connection
   private readonly retryMs: number
   private readonly http1: boolean
   private readonly done: () => void
   private onDrain: (() => void) | undefined
 
-  constructor(res: FlushableResponse, connection: Connection, start: { retryMs: number; http1: boolean }, done: () => void) {
+  constructor(res: NodeResponse, connection: Connection, start: { retryMs: number; http1: boolean }, done: () => void) {
     this.res = res
     this.connection = connection
     this.retryMs = start.retryMs
@@ -136,13 +166,13 @@ class NodeSink implements Sink {
  * (`socket.destroySoon()`). Node runs its own `finish` listener first: by then the socket is
  * detached from `res`, and without this it would wait, idle, for the client's next request.
  */
-function closeConnectionWhenFinished(res: ServerResponse): void {
+function closeConnectionWhenFinished(res: NodeResponse): void {
   const socket = res.socket
   if (socket) res.once('finish', () => socket.destroySoon())
 }
 
 /** Writes `start` to `res`: a refusal, a "retry later", or the whole stream; resolves when it ends. */
-export function writeNodeStream(req: IncomingMessage, res: FlushableResponse, start: StreamStart): Promise<void> {
+export function writeNodeStream(req: NodeRequest, res: NodeResponse, start: StreamStart): Promise<void> {
   if (start.kind === 'refuse') {
     res.writeHead(start.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
     res.end(start.body)
@@ -159,7 +189,7 @@ export function writeNodeStream(req: IncomingMessage, res: FlushableResponse, st
 }
 
 /** Starts the stream. Kept free of closures: an idle stream holds only its connection and sink. */
-function startStream(req: IncomingMessage, res: FlushableResponse, start: OpenStream, done: () => void): void {
+function startStream(req: NodeRequest, res: NodeResponse, start: OpenStream, done: () => void): void {
   const { connection } = start
   const http1 = req.httpVersionMajor < 2
   const sink = new NodeSink(res, connection, { retryMs: start.retryMs, http1 }, done)
@@ -171,7 +201,7 @@ function startStream(req: IncomingMessage, res: FlushableResponse, start: OpenSt
     return
   }
   res.writeHead(200, sseHeaders(http1))
-  res.flushHeaders()
+  res.flushHeaders?.()
   sink.socket = directSocket(req, res)
   connection.bind(sink, !sink.writePrelude(encodeFrames(start.prelude)))
 }

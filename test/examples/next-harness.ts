@@ -10,7 +10,7 @@ import { matchRoute } from '../../examples/shared/routes.js'
 import { closeServer, listen, type RunningExample, running, type StartOptions } from '../../examples/shared/serve.js'
 
 /**
- * Loads the route modules (their app opens `$EXAMPLE_DB`, read once, on first import), runs
+ * Loads the route modules (their app opens `$EXAMPLE_DB`, read once, on the first request), runs
  * `register()`, and returns a Node request listener that routes to them as Next.js would.
  */
 export async function nextRoutesListener(): Promise<RequestListener> {
@@ -23,7 +23,7 @@ export async function nextRoutesListener(): Promise<RequestListener> {
   return getRequestListener(async (request) => {
     const route = matchRoute(request.method, new URL(request.url).pathname)
     if (route?.name === 'events') {
-      return (await events.GET(request, { params: Promise.resolve({ id: route.projectId }) })) as Response
+      return events.GET(request, { params: Promise.resolve({ id: route.projectId }) })
     }
     if (route?.name === 'status' && route.collection === 'sessions') {
       return sessions.POST(request, { params: Promise.resolve({ id: route.projectId, sessionId: route.itemId }) })
@@ -39,6 +39,6 @@ export async function nextRoutesListener(): Promise<RequestListener> {
 export async function startNextRoutes({ port, dbFile }: Required<StartOptions>): Promise<RunningExample> {
   process.env.EXAMPLE_DB = dbFile
   const server = createServer(await nextRoutesListener())
-  const { app } = await import('../../examples/next/lib/app.js')
-  return running(app, await listen(server, port), () => closeServer(server))
+  const { nextApp } = await import('../../examples/next/lib/app.js')
+  return running(await nextApp(), await listen(server, port), () => closeServer(server))
 }

@@ -2,7 +2,7 @@
  * The Next.js example's `GET` route handler called the way Next.js calls it: a real `Request` and
  * a `{ params: Promise }` context; the SSE body is read from the returned web stream.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,9 +11,10 @@ import { until } from '../helpers/wait.js'
 import { readWebStream } from './web-stream-reader.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'durable-sse-next-'))
-process.env.EXAMPLE_DB = join(dir, 'app.db')
+const dbFile = join(dir, 'app.db')
+process.env.EXAMPLE_DB = dbFile
 const { register } = await import('../../examples/next/instrumentation.js')
-const { app } = await import('../../examples/next/lib/app.js')
+const { nextApp } = await import('../../examples/next/lib/app.js')
 const route = await import('../../examples/next/app/api/projects/[id]/events/route.js')
 const sessions = await import('../../examples/next/app/api/projects/[id]/sessions/[sessionId]/status/route.js')
 const workspaces = await import('../../examples/next/app/api/projects/[id]/workspaces/[workspaceId]/status/route.js')
@@ -22,9 +23,7 @@ const BASE = 'http://localhost:3000/api/projects'
 
 /** Calls the GET handler for project `id`, as Next.js does. */
 async function get(id: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-  const response = await route.GET(new Request(`${BASE}/${id}/events`, { headers, signal }), { params: Promise.resolve({ id }) })
-  if (!response) throw new Error('a web call of the handler must return a Response')
-  return response
+  return route.GET(new Request(`${BASE}/${id}/events`, { headers, signal }), { params: Promise.resolve({ id }) })
 }
 
 /** Calls a status POST handler as alice and returns the stored event. */
@@ -45,7 +44,7 @@ async function post(kind: 'sessions' | 'workspaces', id: string, status: string)
 describe('next example: route handlers called directly', () => {
   beforeAll(() => register())
   afterAll(async () => {
-    await app.close()
+    await (await nextApp()).close()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -53,6 +52,13 @@ describe('next example: route handlers called directly', () => {
     expect(route.dynamic).toBe('force-dynamic')
     expect(route.runtime).toBe('nodejs')
     expect(typeof route.GET).toBe('function')
+  })
+
+  it('opens no database when imported and registered (as next build does), only on the first request', async () => {
+    expect(existsSync(dbFile)).toBe(false)
+    const response = await get('p1', {})
+    expect(response.status).toBe(401)
+    expect(existsSync(dbFile)).toBe(true)
   })
 
   it("streams the services' events from the returned web stream, and ends it when the request aborts", async () => {
@@ -72,10 +78,10 @@ describe('next example: route handlers called directly', () => {
       { type: 'workspace_updated', id: workspace.id, data: workspace },
     ])
 
-    expect(app.broker.stats().subscribers).toBe(1)
+    expect((await nextApp()).broker.stats().subscribers).toBe(1)
     controller.abort()
     await stream.ended
-    await until(() => app.broker.stats().subscribers === 0, 5_000, 'the subscriber to be released')
+    await until(async () => (await nextApp()).broker.stats().subscribers === 0, 5_000, 'the subscriber to be released')
   })
 
   it('resumes after the Last-Event-ID header', async () => {

@@ -1,13 +1,14 @@
 /**
  * `GET /api/projects/:id/events`: the project's event stream, as a Next.js App Router route
- * handler. `broker.handler` returns a web `Response` whose body is the SSE stream; Next.js passes
- * `params` as a Promise (Next 15+). The route is dynamic (never cached or prerendered) and runs on
- * Node.js (better-sqlite3; long-lived streams).
+ * handler. The handler is `broker.handler({ topic: async (_request, { params }) => ... })`
+ * (`lib/app.ts`): it returns a web `Response` whose body is the SSE stream, and Next.js passes
+ * `params` as a Promise (Next 15+). The app is made on the first request, not when `next build`
+ * imports this module. The route is dynamic (never cached or prerendered) and runs on Node.js
+ * (better-sqlite3; long-lived streams).
  * @module
  */
-import { authorizeProject } from '../../../../../../shared/auth.js'
-import { topicOf } from '../../../../../../shared/events.js'
-import { app } from '../../../../../lib/app.js'
+import type { RouteHandlerContext } from '../../../../../../../src/index.js'
+import { nextApp } from '../../../../../lib/app.js'
 
 /** Never cache or prerender the stream. */
 export const dynamic = 'force-dynamic'
@@ -15,7 +16,6 @@ export const dynamic = 'force-dynamic'
 export const runtime = 'nodejs'
 
 /** Streams the project's events to a signed-in member (401/403 otherwise). */
-export const GET = app.broker.handler({
-  topic: async (_request: Request, { params }: { params: Promise<{ id: string }> }) => topicOf((await params).id),
-  authorize: authorizeProject,
-})
+export async function GET(request: Request, context: RouteHandlerContext): Promise<Response> {
+  return (await nextApp()).events(request, context)
+}

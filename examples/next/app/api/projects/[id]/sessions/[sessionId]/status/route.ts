@@ -5,7 +5,7 @@
  */
 import { webCredentials } from '../../../../../../../../shared/auth.js'
 import { updateStatus } from '../../../../../../../../shared/status-update.js'
-import { app } from '../../../../../../../lib/app.js'
+import { nextApp } from '../../../../../../../lib/app.js'
 
 /** Runs on Node.js (better-sqlite3). */
 export const runtime = 'nodejs'
@@ -16,7 +16,7 @@ export async function POST(
   { params }: { params: Promise<{ id: string; sessionId: string }> },
 ): Promise<Response> {
   const { id, sessionId } = await params
-  const reply = await updateStatus(app, {
+  const reply = await updateStatus(await nextApp(), {
     projectId: id,
     collection: 'sessions',
     itemId: sessionId,
