@@ -6,7 +6,7 @@
  * @module
  */
 import { TRPCError } from '@trpc/server'
-import { BrokerClosedError, CannotResumeError, InvalidEventIdError, InvalidTopicError } from '../errors.js'
+import { BrokerClosedError, CannotResumeError, InvalidEventIdError, InvalidTopicError, SlowConsumerError } from '../errors.js'
 
 /** The tRPC code a subscription ends with when its `lastEventId` cannot be resumed from. */
 export const CANNOT_RESUME_TRPC_CODE = 'PRECONDITION_FAILED'
@@ -26,15 +26,15 @@ export function restartingError(cause?: unknown): TRPCError {
 
 /**
  * Maps an error of `broker.subscribe()` to what tRPC should tell the client: a cannot-resume ends
- * the subscription with {@link CANNOT_RESUME_TRPC_CODE} (not retried), a closed broker asks for a
- * retry, a malformed topic or id is a `BAD_REQUEST`; anything else (a database fault) stays as it
+ * the subscription with {@link CANNOT_RESUME_TRPC_CODE} (not retried), a closed broker or a slow
+ * consumer cut off asks for a retry, a malformed topic or id is a `BAD_REQUEST`; anything else (a database fault) stays as it
  * is, which tRPC sends as a retryable `INTERNAL_SERVER_ERROR`.
  */
 export function toTrpcError(error: unknown): unknown {
   if (error instanceof CannotResumeError) {
     return new TRPCError({ code: CANNOT_RESUME_TRPC_CODE, message: error.message, cause: error })
   }
-  if (error instanceof BrokerClosedError) return restartingError(error)
+  if (error instanceof BrokerClosedError || error instanceof SlowConsumerError) return restartingError(error)
   if (error instanceof InvalidEventIdError || error instanceof InvalidTopicError) {
     return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error })
   }

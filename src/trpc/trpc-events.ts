@@ -7,7 +7,7 @@ import { type TrackedEnvelope, tracked } from '@trpc/server'
 import type { Broker } from '../broker.js'
 import type { EventMap, EventOf } from '../event.js'
 import type { Subscription } from '../subscription.js'
-import { restartingError, toTrpcError } from './trpc-errors.js'
+import { toTrpcError } from './trpc-errors.js'
 
 /** Options of {@link trpcEvents}. */
 export interface TrpcEventsOptions {
@@ -49,12 +49,11 @@ async function* tracking<Event>(
   subscription: Subscription<Event>,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<TrackedEnvelope<Event>, void, undefined> {
+  // The iterator returns only when its consumer ended it (the signal: the client went away); every
+  // other end throws, and so never reaches tRPC as "complete".
   try {
     for await (const event of subscription) yield tracked(subscription.lastEventId as string, event)
   } catch (error) {
     throw toTrpcError(error)
   }
-  // Returning would tell tRPC the subscription is complete, and the client would not come back: the
-  // broker ended the stream early (a slow consumer with `onSlow: 'disconnect'`, a failed catch-up read).
-  if (!signal?.aborted) throw restartingError()
 }
