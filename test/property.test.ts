@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createBroker, memoryStore, type StoredEvent, type Subscription } from '../src/index.js'
-import { withReadLatency } from './helpers/read-latency.js'
+import type { StoredEvent, Subscription } from '../src/index.js'
+import { checkInterleavings } from './helpers/interleavings.js'
 import { take } from './helpers/wait.js'
 
 const topics = ['a', 'b'] as const
@@ -37,65 +37,57 @@ interface Tracked {
 
 describe('exactly once, in order, under random interleavings', () => {
   it('every subscriber gets its topic from its start point, contiguous, no duplicates', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(command, { minLength: 1, maxLength: 40 }),
-        fc.array(fc.nat({ max: 4 }), { minLength: 1 }),
-        async (commands, turns) => {
-          // Tiny queue and pages, so slow readers overflow and catch up from the store.
-          const store = withReadLatency(memoryStore(), turns)
-          const broker = createBroker(store, { queueLimit: 3, batchSize: 2, pollIntervalMs: 60_000 })
-          const log: Record<Topic, StoredEvent[]> = { a: [], b: [] }
-          const heads = await store.heads(topics)
-          /** The id to resume after for a subscriber whose first event is `log[topic][start]`. */
-          const idBefore = (topic: Topic, start: number) => (start === 0 ? heads.get(topic) : log[topic][start - 1]?.id)
-          const subs: Tracked[] = []
-          const subscribe = async (topic: Topic, start: number) => {
-            const iterator = broker.subscribe(topic, { after: idBefore(topic, start) })
-            await iterator.ready
-            subs.push({ topic, start, received: [], iterator, open: true })
-          }
-          const readUpTo = async (sub: Tracked, count: number) => {
-            const available = log[sub.topic].length - sub.start - sub.received.length
-            const n = Math.min(count, available)
-            if (n > 0) sub.received.push(...(await take(sub.iterator, n, 2_000)))
-          }
-          try {
-            for (const step of commands) {
-              const sub = subs.length > 0 ? subs[('sub' in step ? step.sub : 0) % subs.length] : undefined
-              if (step.kind === 'publish') {
-                const events = Array.from({ length: step.count }, (_, i) => ({ topic: step.topic, type: 'n', payload: { i } }))
-                log[step.topic].push(...(await broker.publish(events)))
-              } else if (step.kind === 'subscribe') {
-                // Without `from`: live from the head. With it: resume after that point of the log.
-                if (step.from === null) {
-                  const iterator = broker.subscribe(step.topic)
-                  await iterator.ready
-                  subs.push({ topic: step.topic, start: log[step.topic].length, received: [], iterator, open: true })
-                } else {
-                  await subscribe(step.topic, Math.min(step.from, log[step.topic].length))
-                }
-              } else if (step.kind === 'read' && sub?.open) {
-                await readUpTo(sub, step.count)
-              } else if (step.kind === 'disconnect' && sub?.open) {
-                sub.open = false
-                await sub.iterator.return?.()
-              } else if (step.kind === 'resume' && sub && !sub.open) {
-                await subscribe(sub.topic, sub.start + sub.received.length)
-              }
+    // Tiny queue and pages, so slow readers overflow and catch up from the store.
+    await checkInterleavings(
+      command,
+      { queueLimit: 3, batchSize: 2, pollIntervalMs: 60_000 },
+      500,
+      async (commands, broker, store) => {
+        const log: Record<Topic, StoredEvent[]> = { a: [], b: [] }
+        const heads = await store.heads(topics)
+        /** The id to resume after for a subscriber whose first event is `log[topic][start]`. */
+        const idBefore = (topic: Topic, start: number) => (start === 0 ? heads.get(topic) : log[topic][start - 1]?.id)
+        const subs: Tracked[] = []
+        const subscribe = async (topic: Topic, start: number) => {
+          const iterator = broker.subscribe(topic, { after: idBefore(topic, start) })
+          await iterator.ready
+          subs.push({ topic, start, received: [], iterator, open: true })
+        }
+        const readUpTo = async (sub: Tracked, count: number) => {
+          const available = log[sub.topic].length - sub.start - sub.received.length
+          const n = Math.min(count, available)
+          if (n > 0) sub.received.push(...(await take(sub.iterator, n, 2_000)))
+        }
+        for (const step of commands) {
+          const sub = subs.length > 0 ? subs[('sub' in step ? step.sub : 0) % subs.length] : undefined
+          if (step.kind === 'publish') {
+            const events = Array.from({ length: step.count }, (_, i) => ({ topic: step.topic, type: 'n', payload: { i } }))
+            log[step.topic].push(...(await broker.publish(events)))
+          } else if (step.kind === 'subscribe') {
+            // Without `from`: live from the head. With it: resume after that point of the log.
+            if (step.from === null) {
+              const iterator = broker.subscribe(step.topic)
+              await iterator.ready
+              subs.push({ topic: step.topic, start: log[step.topic].length, received: [], iterator, open: true })
+            } else {
+              await subscribe(step.topic, Math.min(step.from, log[step.topic].length))
             }
-            for (const sub of subs) {
-              if (sub.open) await readUpTo(sub, Number.POSITIVE_INFINITY)
-              const expected = log[sub.topic].slice(sub.start, sub.start + sub.received.length)
-              expect(sub.received.map((e) => e.id)).toEqual(expected.map((e) => e.id))
-              if (sub.open) expect(sub.received.length).toBe(log[sub.topic].length - sub.start)
-            }
-          } finally {
-            await broker.close()
+          } else if (step.kind === 'read' && sub?.open) {
+            await readUpTo(sub, step.count)
+          } else if (step.kind === 'disconnect' && sub?.open) {
+            sub.open = false
+            await sub.iterator.return?.()
+          } else if (step.kind === 'resume' && sub && !sub.open) {
+            await subscribe(sub.topic, sub.start + sub.received.length)
           }
-        },
-      ),
-      { numRuns: 500, interruptAfterTimeLimit: 20_000 },
+        }
+        for (const sub of subs) {
+          if (sub.open) await readUpTo(sub, Number.POSITIVE_INFINITY)
+          const expected = log[sub.topic].slice(sub.start, sub.start + sub.received.length)
+          expect(sub.received.map((e) => e.id)).toEqual(expected.map((e) => e.id))
+          if (sub.open) expect(sub.received.length).toBe(log[sub.topic].length - sub.start)
+        }
+      },
     )
   })
 })

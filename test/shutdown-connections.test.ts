@@ -49,6 +49,20 @@ async function openClients(url: string) {
   return clients
 }
 
+/** A broker on a memory store (`retry: 50` unless `options` say otherwise), `make`'s server for it listening, both closed after the test. */
+async function serve(make: (broker: Broker) => Server, options: BrokerOptions = {}) {
+  const broker = createBroker(memoryStore(), { pollIntervalMs: 60_000, retryMs: 50, ...options })
+  const server = make(broker)
+  const requests = watchRequests(server)
+  const url = await listening(server)
+  cleanups.push(
+    () => broker.close(),
+    () => new Promise((resolve) => server.close(resolve)),
+    () => server.closeAllConnections(),
+  )
+  return { broker, server, requests, url }
+}
+
 const nodeServers: Record<string, (broker: Broker) => Server> = {
   'node:http': (broker) => createServer((req, res) => void broker.handle(req, res, { topic: 'p' })),
   'Express 5': (broker) => {
@@ -59,21 +73,8 @@ const nodeServers: Record<string, (broker: Broker) => Server> = {
 }
 
 describe.each(Object.entries(nodeServers))('Node responses (%s)', (_name, make) => {
-  const serve = async (options: BrokerOptions) => {
-    const broker = createBroker(memoryStore(), { pollIntervalMs: 60_000, retryMs: 50, ...options })
-    const server = make(broker)
-    const requests = watchRequests(server)
-    const url = await listening(server)
-    cleanups.push(
-      () => broker.close(),
-      () => new Promise((resolve) => server.close(resolve)),
-      () => server.closeAllConnections(),
-    )
-    return { broker, server, requests, url }
-  }
-
   it('after broker.close() every browser comes back on a new connection, twice: the ended stream and the "retry later" answer both close theirs', async () => {
-    const { broker, requests, url } = await serve({})
+    const { broker, requests, url } = await serve(make)
     await openClients(url)
     const before = requests.length
     await broker.close()
@@ -84,7 +85,7 @@ describe.each(Object.entries(nodeServers))('Node responses (%s)', (_name, make) 
   })
 
   it('a stream ended by maxStreamMs closes its connection too; the resumed stream comes on a new one', async () => {
-    const { requests, url } = await serve({ maxStreamMs: 100 })
+    const { requests, url } = await serve(make, { maxStreamMs: 100 })
     const clients = await openClients(url)
     await Promise.all(
       clients.map((client) => client.until((received) => received.filter((m) => m.type === 'connected').length >= 2)),
@@ -94,7 +95,7 @@ describe.each(Object.entries(nodeServers))('Node responses (%s)', (_name, make) 
   })
 
   it('with `await broker.close(); server.close()`, the order the README gives, the server closes before any browser comes back', async () => {
-    const { broker, server, requests, url } = await serve({ retryMs: 2_000 })
+    const { broker, server, requests, url } = await serve(make, { retryMs: 2_000 })
     await openClients(url)
     const before = requests.length
     await broker.close()
@@ -137,21 +138,10 @@ describe('Node responses over HTTP/2', () => {
 })
 
 describe('web responses on a Node server (@hono/node-server, as under Next.js)', () => {
-  const serve = async (retryMs: number) => {
-    const broker = createBroker(memoryStore(), { pollIntervalMs: 60_000, retryMs })
-    const server = createServer(getRequestListener((request) => broker.response(request, { topic: 'p' })))
-    const requests = watchRequests(server)
-    const url = await listening(server)
-    cleanups.push(
-      () => broker.close(),
-      () => new Promise((resolve) => server.close(resolve)),
-      () => server.closeAllConnections(),
-    )
-    return { broker, server, requests, url }
-  }
+  const webServer = (broker: Broker) => createServer(getRequestListener((request) => broker.response(request, { topic: 'p' })))
 
   it('a server that only calls server.close() after broker.close() (as `next start` does) closes once every browser came back once over its old socket and got "retry later" with Connection: close', async () => {
-    const { broker, server, requests, url } = await serve(200)
+    const { broker, server, requests, url } = await serve(webServer, { retryMs: 200 })
     await openClients(url)
     const before = requests.length
     let closed = false
@@ -166,7 +156,7 @@ describe('web responses on a Node server (@hono/node-server, as under Next.js)',
   })
 
   it('closeServer (close, then drop connections as they go idle: the README recipe) closes before any browser comes back', async () => {
-    const { broker, server, requests, url } = await serve(2_000)
+    const { broker, server, requests, url } = await serve(webServer, { retryMs: 2_000 })
     const clients = await openClients(url)
     const before = requests.length
     await broker.close()

@@ -12,7 +12,7 @@ import pg from 'pg'
 import { expect, it } from 'vitest'
 import { type PostgresStore, postgresStore } from '../../adapters/postgres/index.js'
 import { createBroker, PublishFailedError, type StoredEvent } from '../../src/index.js'
-import { describePostgres, type PostgresTestDatabase, seqOf, uniqueTopic, waitingForLock } from '../helpers/postgres.js'
+import { describePostgres, lockWaiter, type PostgresTestDatabase, seqOf, uniqueTopic } from '../helpers/postgres.js'
 import { until } from '../helpers/wait.js'
 import { heldTransaction } from '../postgres/helpers/transaction.js'
 
@@ -101,20 +101,7 @@ describePostgres('postgres store: a checked-out connection dies', (database) => 
         () => undefined,
         (error: unknown) => error,
       )
-      let pid: number | undefined
-      await until(
-        async () => {
-          const rows = await database.query<{ pid: number }>(
-            `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-            [applicationName],
-          )
-          pid = rows[0]?.pid
-          return pid !== undefined
-        },
-        10_000,
-        'the publish to wait for the lock',
-      )
-      await waitingForLock(database, pid as number)
+      const pid = await lockWaiter(database, applicationName) // the publish, waiting for the topic's lock
       await database.query('SELECT pg_terminate_backend($1)', [pid])
 
       const error = await failed

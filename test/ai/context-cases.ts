@@ -27,6 +27,15 @@ export function contextCases(store: () => Promise<EventStore>): void {
     const errors: unknown[] = []
     return { context, store: opened, keyPrefix, errors }
   }
+  /** A context on a broker of the test's own (no heartbeats), to watch its subscribers or close it. */
+  const openWithBroker = async () => {
+    let broker!: Broker
+    const opened = await open((given) => {
+      broker = createBroker(given, { heartbeatMs: 0 })
+      return { broker }
+    })
+    return { ...opened, broker }
+  }
   const never = () => {
     throw new Error('makeStream must not be called')
   }
@@ -193,11 +202,7 @@ export function contextCases(store: () => Promise<EventStore>): void {
   })
 
   it('a resumer that cancels ends its subscription', async () => {
-    let broker!: Broker
-    const { context } = await open((opened) => {
-      broker = createBroker(opened, { heartbeatMs: 0 })
-      return { broker }
-    })
+    const { context, broker } = await openWithBroker()
     const input = source()
     await context.resumableStream('s', () => input.stream)
     const resumed = await context.resumeExistingStream('s')
@@ -209,11 +214,7 @@ export function contextCases(store: () => Promise<EventStore>): void {
   })
 
   it('a resumer whose broker closes (a graceful restart) errors with BrokerClosedError rather than ending as if complete', async () => {
-    let broker!: Broker
-    const { context } = await open((opened) => {
-      broker = createBroker(opened, { heartbeatMs: 0 })
-      return { broker }
-    })
+    const { context, broker } = await openWithBroker()
     const input = source()
     await context.resumableStream('s', () => input.stream)
     const resumed = (await context.resumeExistingStream('s'))!.getReader()

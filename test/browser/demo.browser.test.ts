@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SqliteEventStore, sqliteStore } from '../../adapters/sqlite/index.js'
 import { type Demo, startDemo } from '../../examples/demo/app.js'
@@ -16,18 +16,8 @@ import { DEFAULT_PROJECT, DEMO_USER, type DemoEvents, topicOf, userTopicOf } fro
 import { type DemoServices, demoServices } from '../../examples/demo/services.js'
 import { createBroker, type StoredEvent } from '../../src/index.js'
 import { until } from '../helpers/wait.js'
+import { launchChromium } from './support/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const SCREENSHOT = join(process.cwd(), 'test', 'artifacts', 'demo.png')
 const WAIT = { timeout: 20_000 }
 
@@ -127,12 +117,7 @@ beforeAll(async () => {
   dbFile = join(dir, 'demo.db')
   port = 0
   await startServer()
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1200, height: 900 },
-  })
+  context = await launchChromium(dir, 'profile', { viewport: { width: 1200, height: 900 } })
   page = context.pages()[0] ?? (await context.newPage())
   page.on('pageerror', (error) => console.error('[page error]', error))
 })

@@ -6,20 +6,17 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Broker, createBroker, type EventStore, memoryStore } from '../../src/index.js'
-import { httpServer, type Running } from '../helpers/servers.js'
-import { tempDir } from '../helpers/stores.js'
 import { until } from '../helpers/wait.js'
-import type { Harness, Recorded } from './pages/client-page.js'
 import { launchChromium, openPage } from './support/chromium.js'
-import { buildPages, servePage } from './support/pages.js'
+import { recordOf, startStream } from './support/harness.js'
+import { type PagesServer, servePages } from './support/pages.js'
 
 type Events = { tick: { n: number } }
 
 const WAIT = 20_000
-let temp: ReturnType<typeof tempDir>
 let store: EventStore
 let broker: Broker<Events>
-let server: Running
+let server: PagesServer
 let context: BrowserContext
 /** The Authorization header of every stream request that reached `authorize`, in order. */
 const authorized: (string | undefined)[] = []
@@ -27,12 +24,9 @@ let streamRequests = 0
 let accepting = true
 
 beforeAll(async () => {
-  temp = tempDir()
-  await buildPages(temp.dir)
   store = memoryStore()
   broker = createBroker<Events>(store, { retryMs: 100, heartbeatMs: 0, onError: () => {} })
-  server = await httpServer((req, res) => {
-    if (servePage(temp.dir, req, res)) return
+  server = await servePages((req, res) => {
     if (!req.url?.startsWith('/api/events/secure')) return res.writeHead(404).end()
     streamRequests++
     return broker.handle(req, res, {
@@ -43,7 +37,7 @@ beforeAll(async () => {
       },
     })
   })
-  context = await launchChromium(temp.dir)
+  context = await launchChromium(server.dir)
 }, 60_000)
 
 afterAll(async () => {
@@ -51,22 +45,14 @@ afterAll(async () => {
   await broker?.close()
   await server?.close()
   await store?.close()
-  temp?.remove()
 })
 
-const recordOf = (page: Page): Promise<Recorded> =>
-  page.evaluate(() => (window as unknown as { harness: Harness }).harness.record)
 const opens = async (page: Page) => (await recordOf(page)).statuses.filter((status) => status === 'open').length
 
 describe('headers in Chromium', () => {
   it('reach authorize on the first connection and every reconnect; a 401 ends with UnauthorizedError and no retries', async () => {
     const page = await openPage(context, `${server.url}/`)
-    await page.evaluate(() =>
-      (window as unknown as { harness: Harness }).harness.start('/api/events/secure', {
-        headers: { Authorization: 'Bearer t0ken' },
-        backoffMs: 20,
-      }),
-    )
+    await startStream(page, '/api/events/secure', { headers: { Authorization: 'Bearer t0ken' }, backoffMs: 20 })
     await until(async () => (await opens(page)) === 1, WAIT, 'open')
     for (const expected of [2, 3]) {
       server.server.closeAllConnections()

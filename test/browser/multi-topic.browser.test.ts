@@ -5,58 +5,33 @@
  * events published into its SQLite file meanwhile, and its restart on the same port and file, the
  * page gets every event once, in each topic's order, without a reset.
  */
-import type { ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type SqliteEventStore, sqliteStore } from '../../adapters/sqlite/index.js'
-import { type Broker, createBroker } from '../../src/index.js'
-import { tempDir } from '../helpers/stores.js'
 import { until } from '../helpers/wait.js'
-import type { Harness, HarnessOptions, Recorded } from './pages/client-page.js'
-import { killApp, startApp } from './support/app-process.js'
+import { type CrashableApp, startCrashableApp } from './support/app-process.js'
 import { launchChromium, openPage } from './support/chromium.js'
-import { freePort } from './support/nginx.js'
-import { buildPages } from './support/pages.js'
+import { ping, recordOf, startStream } from './support/harness.js'
 
 type Events = { tick: { n: number } }
 
 const WAIT = 30_000
 const TOPICS = Array.from({ length: 10 }, (_, i) => `topic-${i}`)
-let temp: ReturnType<typeof tempDir>
-let dbFile: string
-let port: number
-let app: ChildProcess | undefined
-/** The test's own handle on the app's SQLite file: it publishes whether the app is up or not. */
-let store: SqliteEventStore
-let broker: Broker<Events>
+let app: CrashableApp<Events>
 /** Events published so far, per topic (each topic's ticks are numbered 1, 2, 3, ...). */
 const published = new Map(TOPICS.map((topic) => [topic, 0]))
 const total = () => [...published.values()].reduce((sum, n) => sum + n, 0)
 
 beforeAll(async () => {
-  temp = tempDir()
-  dbFile = join(temp.dir, 'events.db')
-  await buildPages(temp.dir)
-  store = sqliteStore({ filename: dbFile })
-  await store.migrate()
-  broker = createBroker<Events>(store)
-  port = await freePort()
-  app = await startApp(port, dbFile, temp.dir)
+  app = await startCrashableApp<Events>()
 }, 60_000)
 
-afterAll(async () => {
-  if (app) await killApp(app)
-  await broker?.close()
-  await store?.close()
-  temp?.remove()
-})
+afterAll(() => app?.close())
 
 /** Publishes `rounds` ticks to every topic, the topics interleaved, one publish call per round. */
 async function publishRounds(rounds: number): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 ? [...TOPICS].reverse() : TOPICS
-    await broker.publish(
+    await app.broker.publish(
       order.map((topic) => {
         const n = (published.get(topic) as number) + 1
         published.set(topic, n)
@@ -66,29 +41,7 @@ async function publishRounds(rounds: number): Promise<void> {
   }
 }
 
-const recordOf = (page: Page): Promise<Recorded> =>
-  page.evaluate(() => (window as unknown as { harness: Harness }).harness.record)
 const statusOf = async (page: Page) => (await recordOf(page)).statuses.at(-1)
-
-/** Starts a `connect()` on `path` in `page`. */
-function start(page: Page, path: string, options: HarnessOptions = {}): Promise<void> {
-  return page.evaluate(({ path, options }) => (window as unknown as { harness: Harness }).harness.start(path, options), {
-    path,
-    options,
-  })
-}
-
-/** A `fetch` of `/api/ping` from the page: `pong`, or `timeout` when it got no answer within `timeoutMs`. */
-function ping(page: Page, timeoutMs: number): Promise<string> {
-  return page.evaluate(
-    (timeoutMs) =>
-      fetch('/api/ping', { signal: AbortSignal.timeout(timeoutMs) }).then(
-        (response) => response.text(),
-        () => 'timeout',
-      ),
-    timeoutMs,
-  )
-}
 
 const range = (to: number) => Array.from({ length: to }, (_, i) => i + 1)
 
@@ -96,10 +49,10 @@ describe('one EventSource over ten topics in Chromium, over HTTP/1.1', () => {
   it('keeps the page’s other requests flowing, and across an app crash gets every event once, in each topic’s order', {
     timeout: 120_000,
   }, async () => {
-    const context = await launchChromium(temp.dir, 'multi')
+    const context = await launchChromium(app.dir, 'multi')
     try {
-      const page = await openPage(context, `http://127.0.0.1:${port}/`)
-      await start(page, `/api/events?topics=${TOPICS.join(',')}`, { backoffMs: 250, maxBackoffMs: 1_000 })
+      const page = await openPage(context, `http://127.0.0.1:${app.port}/`)
+      await startStream(page, `/api/events?topics=${TOPICS.join(',')}`, { backoffMs: 250, maxBackoffMs: 1_000 })
       await until(async () => (await statusOf(page)) === 'open', WAIT, 'the stream open')
       // Generous: a ping answers in milliseconds when a connection is free.
       expect(await ping(page, 5_000)).toBe('pong')
@@ -108,11 +61,10 @@ describe('one EventSource over ten topics in Chromium, over HTTP/1.1', () => {
       await until(async () => (await recordOf(page)).events.length === total(), WAIT, 'the first ticks')
       expect(await ping(page, 5_000)).toBe('pong')
 
-      await killApp(app as ChildProcess)
-      app = undefined
+      await app.kill()
       await until(async () => (await statusOf(page)) === 'reconnecting', WAIT, 'reconnecting')
       await publishRounds(2) // while the app is down: the page resumes after them
-      app = await startApp(port, dbFile, temp.dir)
+      await app.start()
       await until(async () => (await statusOf(page)) === 'open', WAIT, 'open again')
       await publishRounds(2)
       await until(async () => (await recordOf(page)).events.length >= total(), WAIT, 'every tick')
@@ -137,10 +89,10 @@ describe('one EventSource over ten topics in Chromium, over HTTP/1.1', () => {
   })
 
   it('whereas seven one-topic streams on the same origin stall its other requests', { timeout: 60_000 }, async () => {
-    const context = await launchChromium(temp.dir, 'one-topic-each')
+    const context = await launchChromium(app.dir, 'one-topic-each')
     try {
-      const page = await openPage(context, `http://127.0.0.1:${port}/`)
-      for (const topic of TOPICS.slice(0, 7)) await start(page, `/api/events/${topic}`)
+      const page = await openPage(context, `http://127.0.0.1:${app.port}/`)
+      for (const topic of TOPICS.slice(0, 7)) await startStream(page, `/api/events/${topic}`)
       // Six open (the browser's limit per origin); the seventh, and anything after it, waits.
       const opens = async () => (await recordOf(page)).statuses.filter((status) => status === 'open').length
       await until(async () => (await opens()) === 6, WAIT, 'six streams open')

@@ -4,72 +4,40 @@
  * native EventSource and over the fetch transport end with every event once, in order, without a
  * reload: the native EventSource gives up on the 502, and the client opens a new one itself.
  */
-import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type SqliteEventStore, sqliteStore } from '../../adapters/sqlite/index.js'
-import { type Broker, createBroker } from '../../src/index.js'
-import { tempDir } from '../helpers/stores.js'
 import { until } from '../helpers/wait.js'
-import type { Harness, HarnessOptions, Recorded } from './pages/client-page.js'
-import { killApp as killAppProcess, startApp as startAppProcess } from './support/app-process.js'
+import type { HarnessOptions, Recorded } from './pages/client-page.js'
+import { type CrashableApp, startCrashableApp } from './support/app-process.js'
 import { launchChromium, openPage } from './support/chromium.js'
-import { freePort, type Nginx, startNginx } from './support/nginx.js'
-import { buildPages } from './support/pages.js'
+import { recordOf, startStream } from './support/harness.js'
+import { type Nginx, startNginx } from './support/nginx.js'
 
 type Events = { tick: { n: number } }
 
 const WAIT = 30_000
-let temp: ReturnType<typeof tempDir>
-let dbFile: string
-let appPort: number
-let app: ChildProcess | undefined
+let app: CrashableApp<Events>
 let nginx: Nginx
 let context: BrowserContext
-/** The test's own handle on the app's SQLite file: it publishes whether the app is up or not. */
-let store: SqliteEventStore
-let broker: Broker<Events>
 let published = 0
 
-async function startApp(): Promise<void> {
-  app = await startAppProcess(appPort, dbFile, temp.dir)
-}
-
-async function killApp(): Promise<void> {
-  const child = app as ChildProcess
-  app = undefined
-  await killAppProcess(child)
-}
-
 async function publishTicks(count: number): Promise<void> {
-  for (let i = 0; i < count; i++) await broker.publish({ topic: 'ticks', type: 'tick', payload: { n: ++published } })
+  for (let i = 0; i < count; i++) await app.broker.publish({ topic: 'ticks', type: 'tick', payload: { n: ++published } })
 }
 
 beforeAll(async () => {
-  temp = tempDir()
-  dbFile = join(temp.dir, 'events.db')
-  await buildPages(temp.dir)
-  store = sqliteStore({ filename: dbFile })
-  await store.migrate()
-  broker = createBroker<Events>(store)
-  appPort = await freePort()
-  await startApp()
-  nginx = await startNginx(join(temp.dir, 'nginx'), appPort)
-  context = await launchChromium(temp.dir)
+  app = await startCrashableApp<Events>()
+  nginx = await startNginx(join(app.dir, 'nginx'), app.port)
+  context = await launchChromium(app.dir)
 }, 60_000)
 
 afterAll(async () => {
   await context?.close()
   await nginx?.stop()
-  if (app) await killApp()
-  await broker?.close()
-  await store?.close()
-  temp?.remove()
+  await app?.close()
 })
 
-const recordOf = (page: Page): Promise<Recorded> =>
-  page.evaluate(() => (window as unknown as { harness: Harness }).harness.record)
 const loadedChunks = (page: Page) =>
   page.evaluate(() =>
     performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname.split('/').pop() ?? ''),
@@ -78,10 +46,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 async function startPage(options: HarnessOptions): Promise<Page> {
   const page = await openPage(context, `${nginx.url}/`)
-  await page.evaluate(
-    (options) => (window as unknown as { harness: Harness }).harness.start('/api/events/ticks', options),
-    options,
-  )
+  await startStream(page, '/api/events/ticks', options)
   return page
 }
 
@@ -100,7 +65,7 @@ describe('behind nginx, across an app crash', () => {
     await publishTicks(3)
     await until(async () => (await Promise.all(all.map(recordOf))).every((r) => r.events.length === 3), WAIT, 'three ticks')
 
-    await killApp()
+    await app.kill()
     await until(async () => (await statusesNow()).every((status) => status === 'reconnecting'), WAIT, 'reconnecting')
     await publishTicks(3)
     expect((await fetch(`${nginx.url}/api/events/ticks`)).status).toBe(502)
@@ -109,7 +74,7 @@ describe('behind nginx, across an app crash', () => {
     await new Promise((resolve) => setTimeout(resolve, 4_000)) // the outage under test: 4 s of 502s
     expect((await fetch(`${nginx.url}/api/events/ticks`)).status).toBe(502)
 
-    await startApp()
+    await app.start()
     await until(async () => (await statusesNow()).every((status) => status === 'open'), WAIT, 'open again')
     await publishTicks(2)
     await until(async () => (await Promise.all(all.map(recordOf))).every((r) => r.events.length >= published), WAIT, 'every tick')

@@ -7,30 +7,25 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Broker, createBroker, type EventStore, memoryStore } from '../../src/index.js'
-import { httpServer, type Running } from '../helpers/servers.js'
-import { tempDir } from '../helpers/stores.js'
 import { until } from '../helpers/wait.js'
-import type { Harness, HarnessOptions, Recorded } from './pages/client-page.js'
+import type { HarnessOptions, Recorded } from './pages/client-page.js'
 import { launchChromium, openPage } from './support/chromium.js'
-import { buildPages, servePage } from './support/pages.js'
+import { ping, recordOf, startStream } from './support/harness.js'
+import { type PagesServer, servePages } from './support/pages.js'
 
 type Events = { tick: { n: number } }
 
-let temp: ReturnType<typeof tempDir>
 let store: EventStore
 let broker: Broker<Events>
-let server: Running
+let server: PagesServer
 let published = 0
 
 const WAIT = 20_000
 
 beforeAll(async () => {
-  temp = tempDir()
-  await buildPages(temp.dir)
   store = memoryStore()
   broker = createBroker<Events>(store, { retryMs: 200, heartbeatMs: 0, onError: () => {} })
-  server = await httpServer((req, res) => {
-    if (servePage(temp.dir, req, res)) return
+  server = await servePages((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     if (path === '/api/ping') return res.writeHead(200, { 'Content-Type': 'text/plain' }).end('pong')
     const topic = /^\/api\/events\/([^/]+)$/.exec(path)?.[1]
@@ -43,24 +38,14 @@ afterAll(async () => {
   await broker?.close()
   await server?.close()
   await store?.close()
-  temp?.remove()
 })
 
-const recordOf = (page: Page): Promise<Recorded> =>
-  page.evaluate(() => (window as unknown as { harness: Harness }).harness.record)
 const statusOf = async (page: Page) => (await recordOf(page)).statuses.at(-1)
 
 async function startPages(context: BrowserContext, count: number, options: HarnessOptions): Promise<Page[]> {
   const pages: Page[] = []
   for (let i = 0; i < count; i++) pages.push(await openPage(context, `${server.url}/`))
-  await Promise.all(
-    pages.map((page) =>
-      page.evaluate(
-        (options) => (window as unknown as { harness: Harness }).harness.start('/api/events/ticks', options),
-        options,
-      ),
-    ),
-  )
+  await Promise.all(pages.map((page) => startStream(page, '/api/events/ticks', options)))
   return pages
 }
 
@@ -73,18 +58,7 @@ async function publishTicks(count: number, gapMs = 0): Promise<void> {
 
 /** Pings from every page at once; resolves with what each got, or `timeout`. */
 function pingAll(pages: Page[], timeoutMs: number): Promise<string[]> {
-  return Promise.all(
-    pages.map((page) =>
-      page.evaluate(
-        (timeoutMs) =>
-          fetch('/api/ping', { signal: AbortSignal.timeout(timeoutMs) }).then(
-            (response) => response.text(),
-            () => 'timeout',
-          ),
-        timeoutMs,
-      ),
-    ),
-  )
+  return Promise.all(pages.map((page) => ping(page, timeoutMs)))
 }
 
 const ticks = (record: Recorded) => record.events.map((event) => event.n)
@@ -94,7 +68,7 @@ describe('shared: true in Chromium', () => {
   it('eight pages hold one stream, get every event once, survive the leader closing, and keep their other requests flowing', {
     timeout: 120_000,
   }, async () => {
-    const context = await launchChromium(temp.dir, 'shared')
+    const context = await launchChromium(server.dir, 'shared')
     try {
       // Which page asked for the stream: the leader.
       const streamsBy = new Map<Page, number>()
@@ -171,7 +145,7 @@ describe('shared: true in Chromium', () => {
 
   it('without shared, the same eight pages exhaust the six connections per origin', { timeout: 60_000 }, async () => {
     await until(() => broker.stats().subscribers === 0, WAIT, 'the previous streams closed')
-    const context = await launchChromium(temp.dir, 'unshared')
+    const context = await launchChromium(server.dir, 'unshared')
     try {
       const pages = await startPages(context, 8, {})
       await until(() => broker.stats().subscribers === 6, WAIT, 'six streams')

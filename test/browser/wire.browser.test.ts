@@ -7,14 +7,11 @@ import { createParser } from 'eventsource-parser'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chunksOf, WIRE_CASES } from '../client/wire-cases.js'
-import { httpServer, type Running } from '../helpers/servers.js'
-import { tempDir } from '../helpers/stores.js'
 import type { WireHarness } from './pages/wire-page.js'
 import { launchChromium, openPage } from './support/chromium.js'
-import { buildPages, servePage } from './support/pages.js'
+import { type PagesServer, servePages } from './support/pages.js'
 
-let temp: ReturnType<typeof tempDir>
-let server: Running
+let server: PagesServer
 let context: BrowserContext
 let page: Page
 
@@ -25,10 +22,7 @@ for (const wire of WIRE_CASES) {
 }
 
 beforeAll(async () => {
-  temp = tempDir()
-  await buildPages(temp.dir)
-  server = await httpServer(async (req, res) => {
-    if (servePage(temp.dir, req, res)) return
+  server = await servePages(async (req, res) => {
     const index = /^\/wire\/(\d+)$/.exec(req.url ?? '')?.[1]
     const wire = index === undefined ? undefined : WIRE_CASES[Number(index)]
     if (!wire) return res.writeHead(404).end()
@@ -39,14 +33,13 @@ beforeAll(async () => {
     }
     res.end()
   })
-  context = await launchChromium(temp.dir)
+  context = await launchChromium(server.dir)
   page = await openPage(context, `${server.url}/wire.html`)
 }, 60_000)
 
 afterAll(async () => {
   await context?.close()
   await server?.close()
-  temp?.remove()
 })
 
 describe('in Chromium, the fetch transport and the native EventSource', () => {

@@ -9,11 +9,11 @@ import { createParser } from 'eventsource-parser'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readEventStream } from '../../src/client/event-stream.js'
-import { openFetchLink } from '../../src/client/fetch-link.js'
 import { connect } from '../../src/client/index.js'
 import type { Frame } from '../../src/client/link.js'
 import { httpServer, type Running } from '../helpers/servers.js'
 import { until } from '../helpers/wait.js'
+import { readOnceOverFetch } from './read-once.js'
 import { chunksOf, WIRE_CASES } from './wire-cases.js'
 
 interface Parsed {
@@ -164,34 +164,7 @@ describe('the fetch transport over real HTTP', () => {
   afterAll(() => server.close())
 
   it.each(WIRE_CASES.map((wire, index) => [wire.name, index] as const))('%s', async (_name, index) => {
-    const frames: Frame[] = []
-    let ended = false
-    const link = openFetchLink(
-      {
-        url: `${server.url}/case/${index}`,
-        withCredentials: false,
-        EventSource: undefined,
-        headers: undefined,
-        fetch,
-        backoffMs: 60_000,
-        maxBackoffMs: 60_000,
-      },
-      {
-        lastEventId: () => undefined,
-        frame: (frame) => frames.push(frame),
-        reconnecting: () => {
-          ended = true
-        },
-        failed: (error) => {
-          throw error
-        },
-        stopped: (error) => {
-          throw error ?? new Error('stopped')
-        },
-      },
-    )
-    await until(() => ended, 10_000, 'the end of the stream')
-    link.close()
+    const frames = await readOnceOverFetch(`${server.url}/case/${index}`)
     expect(frames).toEqual(reference(concat(chunksOf(WIRE_CASES[index] as (typeof WIRE_CASES)[number]))).frames)
   })
 

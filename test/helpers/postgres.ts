@@ -153,6 +153,24 @@ export async function backendPid(database: PostgresTestDatabase, applicationName
   return pid as number
 }
 
+/** The pid of a backend named `applicationName` once it waits for a lock (a statement queued behind another's). */
+export async function lockWaiter(database: PostgresTestDatabase, applicationName: string): Promise<number> {
+  let pid: number | undefined
+  await until(
+    async () => {
+      const rows = await database.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [applicationName],
+      )
+      pid = rows[0]?.pid
+      return pid !== undefined
+    },
+    10_000,
+    `a backend named ${applicationName} to wait for a lock`,
+  )
+  return pid as number
+}
+
 /** The position in an `epoch.seq` id (`NaN` when malformed). */
 export function seqOf(id: string | undefined): number {
   return parseEventId(id ?? '')?.seq ?? Number.NaN

@@ -4,7 +4,7 @@
  * drawn), publishers of other topics never waited, and subscribers never see the phantom.
  */
 import { expect, it } from 'vitest'
-import { describePostgres, seqOf, uniqueTopic, waitingForLock } from '../helpers/postgres.js'
+import { describePostgres, lockWaiter, seqOf, uniqueTopic } from '../helpers/postgres.js'
 import { until } from '../helpers/wait.js'
 import { pgBroker } from './helpers/broker.js'
 import { startFixture, stopFixture } from './helpers/child.js'
@@ -26,20 +26,7 @@ describePostgres('broker: a publisher process killed mid-transaction', (database
     expect(seqOf(holding.id as string)).toBe(1)
 
     const queued = publisher.publish({ topic, type: 'step', payload: { name: 'survivor' } })
-    let queuedBackend: number | undefined
-    await until(
-      async () => {
-        const rows = await database.query<{ pid: number }>(
-          `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-          [name],
-        )
-        queuedBackend = rows[0]?.pid
-        return queuedBackend !== undefined
-      },
-      10_000,
-      'the second publisher to queue for the topic',
-    )
-    await waitingForLock(database, queuedBackend as number)
+    await lockWaiter(database, name) // the second publisher, queued for the topic
     // Other topics never wait for the held one.
     await subscriberBroker.publish({ topic: other, type: 'step', payload: { name: 'unblocked' } })
     await others.until((events) => events.length === 1, 'the other topic')

@@ -5,27 +5,16 @@
  */
 import { type FormEvent, useState } from 'react'
 import { MAX_NOTIFICATION_LENGTH, type Notification } from '../events.js'
-import { post } from './post.js'
+import { PublishNote, usePublishing } from './publish-note.js'
 
 /** Lists the notifications (`null` while they load) and sends new ones. */
 export function NotificationsPanel({ userId, notifications }: { userId: string; notifications: Notification[] | null }) {
   const [text, setText] = useState('Your preview is ready')
-  const [note, setNote] = useState('')
-  const [sentId, setSentId] = useState<string>()
-  const [busy, setBusy] = useState(false)
+  const publishing = usePublishing()
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
-    try {
-      const id = await post('/api/me/notifications', { text })
-      setSentId(id)
-      setNote(`Published event ${id} to your topic.`)
-    } catch (error) {
-      setNote(`Failed: ${(error as Error).message}`)
-    } finally {
-      setBusy(false)
-    }
+    await publishing.publish('/api/me/notifications', { text }, (id) => `Published event ${id} to your topic.`)
   }
 
   return (
@@ -42,12 +31,7 @@ export function NotificationsPanel({ userId, notifications }: { userId: string; 
             required
           />
         </div>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Sending…' : 'Notify me'}
-        </button>
-        <p className="form-note" aria-live="polite" data-testid="notification-note" data-published-id={sentId}>
-          {note}
-        </p>
+        <PublishNote publishing={publishing} label="Notify me" busyLabel="Sending…" noteTestId="notification-note" />
       </form>
       {notifications === null ? (
         <p className="empty">Loading notifications…</p>

@@ -6,29 +6,22 @@
 import { type FormEvent, useState } from 'react'
 import { SESSION_STATUSES, WORKSPACE_STATUSES } from '../../shared/events.js'
 import type { ProjectState } from '../events.js'
-import { post } from './post.js'
+import { PublishNote, usePublishing } from './publish-note.js'
 
 /** Picks a session or workspace and a status, and POSTs it. */
 export function PublishForm({ projectId, state }: { projectId: string; state: ProjectState | null }) {
   const [target, setTarget] = useState('sessions/session-1')
   const [status, setStatus] = useState<string>('running')
-  const [note, setNote] = useState('')
-  const [publishedId, setPublishedId] = useState<string>()
-  const [busy, setBusy] = useState(false)
+  const publishing = usePublishing()
   const statuses: readonly string[] = target.startsWith('sessions/') ? SESSION_STATUSES : WORKSPACE_STATUSES
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
-    try {
-      const id = await post(`/api/projects/${encodeURIComponent(projectId)}/${target}/status`, { status })
-      setPublishedId(id)
-      setNote(`Published event ${id}: watch it arrive in the list.`)
-    } catch (error) {
-      setNote(`Failed: ${(error as Error).message}`)
-    } finally {
-      setBusy(false)
-    }
+    await publishing.publish(
+      `/api/projects/${encodeURIComponent(projectId)}/${target}/status`,
+      { status },
+      (id) => `Published event ${id}: watch it arrive in the list.`,
+    )
   }
 
   const pick = (next: string) => {
@@ -67,12 +60,7 @@ export function PublishForm({ projectId, state }: { projectId: string; state: Pr
           ))}
         </select>
       </div>
-      <button type="submit" disabled={busy}>
-        {busy ? 'Publishing…' : 'Publish'}
-      </button>
-      <p className="form-note" aria-live="polite" data-testid="form-note" data-published-id={publishedId}>
-        {note}
-      </p>
+      <PublishNote publishing={publishing} label="Publish" busyLabel="Publishing…" noteTestId="form-note" />
     </form>
   )
 }

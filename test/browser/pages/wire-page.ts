@@ -2,7 +2,7 @@
  * The wire-parity page: reads one event stream with the browser's own `EventSource` and with the
  * client's fetch transport, and returns what each dispatched (type, data, last event id).
  */
-import { openFetchLink } from '../../../src/client/fetch-link.js'
+import { readOnceOverFetch } from '../../client/read-once.js'
 
 /** One dispatched message, as an `EventSource` listener sees it. */
 export interface Dispatched {
@@ -31,34 +31,12 @@ const harness: WireHarness = {
         resolve(seen)
       })
     }),
-  transport: (path) =>
-    new Promise((resolve, reject) => {
-      const seen: Dispatched[] = []
-      let lastEventId = ''
-      const link = openFetchLink(
-        {
-          url: path,
-          withCredentials: false,
-          EventSource: undefined,
-          headers: undefined,
-          fetch,
-          backoffMs: 60_000,
-          maxBackoffMs: 60_000,
-        },
-        {
-          lastEventId: () => lastEventId || undefined,
-          frame: (frame) => {
-            if (frame.id !== undefined) lastEventId = frame.id
-            seen.push({ type: frame.type, data: frame.data as string, lastEventId })
-          },
-          reconnecting: () => {
-            link.close()
-            resolve(seen)
-          },
-          failed: reject,
-          stopped: reject,
-        },
-      )
-    }),
+  transport: async (path) => {
+    let lastEventId = ''
+    return (await readOnceOverFetch(path)).map((frame) => {
+      if (frame.id !== undefined) lastEventId = frame.id
+      return { type: frame.type, data: frame.data as string, lastEventId }
+    })
+  },
 }
 ;(window as unknown as { harness: WireHarness }).harness = harness

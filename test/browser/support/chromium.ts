@@ -1,6 +1,6 @@
-/** Headless Chromium for the client's browser tests, launched as the demo test launches it. */
+/** Headless Chromium for the browser tests (the client's, the demo's, the Next example's), launched one way. */
 import { join } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARGS = [
@@ -14,9 +14,12 @@ const ARGS = [
   '--disable-sync',
 ]
 
+/** How a profile's pages are shown (the window size of a screenshot). */
+export type ChromiumView = Pick<BrowserContextOptions, 'viewport'>
+
 /** A fresh persistent profile under `dir`: one browser, whose pages share connections, locks and channels. */
-export function launchChromium(dir: string, name = 'profile'): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(join(dir, name), { executablePath: CHROMIUM, headless: true, args: ARGS })
+export function launchChromium(dir: string, name = 'profile', view: ChromiumView = {}): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(join(dir, name), { executablePath: CHROMIUM, headless: true, args: ARGS, ...view })
 }
 
 /** Opens `url` in a new page of `context`, logging the page's uncaught errors. */
