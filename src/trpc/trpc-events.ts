@@ -41,14 +41,11 @@ export async function trpcEvents<Events extends EventMap>(
   await subscription.ready.catch((error: unknown) => {
     throw toTrpcError(error)
   })
-  return tracking(subscription, signal)
+  return tracking(subscription)
 }
 
 /** Yields the subscription's events as `tracked(position, event)`, failing the way tRPC should tell the client. */
-async function* tracking<Event>(
-  subscription: Subscription<Event>,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<TrackedEnvelope<Event>, void, undefined> {
+async function* tracking<Event>(subscription: Subscription<Event>): AsyncGenerator<TrackedEnvelope<Event>, void, undefined> {
   // The iterator returns only when its consumer ended it (the signal: the client went away); every
   // other end throws, and so never reaches tRPC as "complete".
   try {
