@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: runs the benchmark scenarios of issues 7 and 11 (durable-sse beside the raw
- * ceilings and the peers; many topics; many app processes on one Postgres), writes
+ * `npm run bench`: runs the benchmark scenarios of issues 7, 11 and 12 (durable-sse beside the raw
+ * ceilings and the peers; many topics; many app processes on one Postgres; streams over several topics), writes
  * `bench/results/latest.json` and the generated part of BENCHMARKS.md. `--quick`, `--smoke` (CI,
  * results to `bench/results/smoke.tmp.json` only), `--only fanout,publish,...`, `--reps N`,
  * `--profile`, `--baseline <rev>`, `--report` (see `lib/args.ts`).
@@ -25,6 +25,7 @@ import { aiStreamsScenario } from './scenarios/ai-streams.js'
 import { fanoutScenarios } from './scenarios/fanout.js'
 import { manyTopicsScenarios } from './scenarios/many-topics.js'
 import { memoryScenario } from './scenarios/memory.js'
+import { multiTopicScenarios } from './scenarios/multi-topic.js'
 import { processesScenario } from './scenarios/processes.js'
 import { publishScenarios } from './scenarios/publish.js'
 import { replayScenarios } from './scenarios/replay.js'
@@ -73,6 +74,7 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['publish', () => publishScenarios(ctx, only)],
   ['xproc', () => xprocScenario(ctx, only)],
   ['memory', () => memoryScenario(ctx, only)],
+  ['multi-topic', () => multiTopicScenarios(ctx, only)],
   ['replay', () => replayScenarios(ctx, only)],
   ['slow', () => slowScenario(ctx, only)],
   ['many-topics', () => manyTopicsScenarios(ctx, only)],

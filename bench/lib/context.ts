@@ -41,12 +41,17 @@ export function variantsOf(ctx: RunContext, variants: readonly string[]): string
 /** Directory of `.cpuprofile` files. */
 export const PROFILE_DIR = fileURLToPath(new URL('../results/profiles/', import.meta.url))
 
-/** Node flags that make a process write a CPU profile named after `name` into its own directory. */
-export function profileFlags(name: string): string[] {
+/** An empty directory for the profiles named after `name`. */
+export function profileDir(name: string): string {
   const dir = join(PROFILE_DIR, name)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200']
+  return dir
+}
+
+/** Node flags that make a process write a CPU profile named after `name` into its own directory. */
+export function profileFlags(name: string): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${profileDir(name)}`, '--cpu-prof-interval=200']
 }
 
 /**

@@ -2,7 +2,7 @@
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`): the heaviest functions by self time,
  * and self time grouped by area (durable-sse, Node's http/net/streams, GC, ...). Frames of the
  * compiled bundles are mapped back to their TypeScript file and line through the bundles'
- * source maps. Idle time is left out of the percentages.
+ * source maps. Idle time (and a window profile's own inspector session) is left out of the percentages.
  * @module
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -50,6 +50,7 @@ interface CpuProfile {
 /** Which part of the stack a frame belongs to. */
 function areaOf(fn: string, url: string): string {
   if (fn === '(idle)') return 'idle'
+  if (fn === 'dispatch' && !url) return 'profiler' // the inspector session of a window profile (`profileStop`)
   if (fn === '(garbage collector)') return 'GC'
   if (!url && /^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString)$/.test(fn)) return 'socket write syscalls'
   if (fn === '(program)' || (!url && fn.startsWith('('))) return 'V8/native'
@@ -86,7 +87,7 @@ export function summarizeProfile(name: string, file: string, top = 15): ProfileS
     const { url, line: lineNumber } = original(node.callFrame.url, bundleLine, columnNumber)
     const fn = functionName || '(anonymous)'
     const area = areaOf(fn, url)
-    if (area === 'idle') continue
+    if (area === 'idle' || area === 'profiler') continue
     totalUs += us
     const where = url ? `${url.replace(/^.*\/(src|adapters|bench|node_modules)\//, '$1/')}:${lineNumber + 1}` : ''
     const key = `${fn}@${where}`

@@ -61,6 +61,12 @@ export interface ProcessesSize {
   seconds: number
 }
 
+/** The multi-topic scenario: its fan-out reuses the `fanout-2k` group's sizes, its memory table the `memory` scenario's. */
+export interface MultiTopicSize {
+  /** `ours` (one-topic streams) and the streams over several topics (`ours-10t`, `ours-10t-own`). */
+  variants: string[]
+}
+
 /** All sizes of one mode. */
 export interface Sizes {
   reps: number
@@ -88,11 +94,13 @@ export interface Sizes {
   }
   manyTopics: ManyTopicsSize
   processes: ProcessesSize
+  multiTopic: MultiTopicSize
 }
 
 const CORE = ['ours', 'raw-net', 'better-sse']
 const MEMORY = ['ours', 'raw-http', 'raw-net', 'better-sse']
 const SLOW = ['ours-stalled', 'ours-none', 'better-sse-stalled', 'better-sse-none']
+const MULTI_TOPIC: MultiTopicSize = { variants: ['ours', 'ours-10t', 'ours-10t-own'] }
 
 const FULL: Sizes = {
   reps: 3,
@@ -170,6 +178,7 @@ const FULL: Sizes = {
     pollIntervalMs: 1_000,
   },
   processes: { counts: [1, 2, 4, 8], subscribers: 1_000, loadgens: 2, rate: 500, seconds: 5 },
+  multiTopic: MULTI_TOPIC,
 }
 
 const QUICK: Sizes = {
@@ -237,6 +246,7 @@ const QUICK: Sizes = {
     pollIntervalMs: 1_000,
   },
   processes: { counts: [1, 2, 4], subscribers: 500, loadgens: 2, rate: 500, seconds: 2 },
+  multiTopic: MULTI_TOPIC,
 }
 
 const SMOKE: Sizes = {
@@ -300,6 +310,7 @@ const SMOKE: Sizes = {
     pollIntervalMs: 250,
   },
   processes: { counts: [1, 2], subscribers: 100, loadgens: 2, rate: 200, seconds: 0.5 },
+  multiTopic: MULTI_TOPIC,
 }
 
 /** The sizes of `mode`. */

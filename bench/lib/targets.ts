@@ -1,11 +1,12 @@
 /**
- * The targets of issues 7 and 11, checked against a run's medians. A target whose scenario did
+ * The targets of issues 7, 11 and 12, checked against a run's medians. A target whose scenario did
  * not run (or ran at reduced size where the size matters) is reported as not measured.
  * @module
  */
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
 import { scaleTargets } from './scale-targets.js'
 import { ratio } from './stats.js'
+import { streamTargets } from './stream-targets.js'
 import { check, fmt } from './target-check.js'
 
 function subscribersOf(scenarios: readonly ScenarioResult[], id: string): number | undefined {
@@ -167,6 +168,6 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       `${fmt(held)} queue-fulls (better-sse, uncapped: ${fmt(m('slow', 'heldPerStalled', 'better-sse-stalled'))})`,
     ),
   )
-  checks.push(...scaleTargets(results))
+  checks.push(...scaleTargets(results), ...streamTargets(results))
   return checks
 }

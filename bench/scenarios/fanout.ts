@@ -6,7 +6,7 @@
  */
 import { collectProfile, profileFlags, type RunContext, variantsOf } from '../lib/context.js'
 import { Fleet } from '../lib/fleet.js'
-import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
+import { type Comparison, ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import type { FanoutGroupSize } from '../lib/sizes.js'
 import { type Phase, type PhaseOutcome, runSseTrial } from '../lib/sse-trial.js'
 import { rotate } from '../lib/stats.js'
@@ -42,7 +42,10 @@ function declareMetrics(recorder: ScenarioRecorder, group: FanoutGroupSize): voi
     recorder.metric(`${phase.key}.p50`, `p50 publish→receive ${at}`, 'ms', 'lower')
     recorder.metric(`${phase.key}.p99`, `p99 publish→receive ${at}`, 'ms', 'lower')
     if (phase.key !== 'single') recorder.metric(`${phase.key}.cpuNs`, `server CPU per delivery ${at}`, 'ns', 'lower')
-    if (phase.key === 'capacity') recorder.metric(`${phase.key}.framesPerRead`, `events per socket read ${at}`, '', 'higher')
+    if (phase.key === 'capacity') {
+      recorder.metric(`${phase.key}.framesPerRead`, `events per socket read ${at}`, '', 'higher')
+      recorder.metric(`${phase.key}.bytesPerDelivery`, `bytes received per delivery ${at}`, 'B', 'lower')
+    }
   }
 }
 
@@ -56,26 +59,52 @@ function record(recorder: ScenarioRecorder, variant: string, group: FanoutGroupS
     recorder.add(variant, `${phase.key}.p99`, outcome.latency.p99)
     recorder.add(variant, `${phase.key}.cpuNs`, outcome.cpuNsPerDelivery)
     recorder.add(variant, `${phase.key}.framesPerRead`, outcome.framesPerRead)
+    recorder.add(variant, `${phase.key}.bytesPerDelivery`, outcome.report.bytes / Math.max(1, outcome.deliveries))
   })
 }
 
-/** Runs one fan-out group: every repetition runs every variant, in rotating order. */
-async function runGroup(ctx: RunContext, group: FanoutGroupSize): Promise<ScenarioResult> {
+/** A fan-out table: a group, how its table reads, and which variants `--profile` records. */
+export interface FanoutTable {
+  /** The group (its id is the scenario's). */
+  group: FanoutGroupSize
+  /** Table title. */
+  title: string
+  /** Ratio columns. */
+  comparisons: Comparison[]
+  /** Variants profiled with `--profile` (the heaviest phase, three times as long). */
+  profiled: string[]
+  /** Extra parameters shown with the table. */
+  params?: Record<string, unknown>
+}
+
+/** The table of a group of the fan-out scenario: ours beside the ceilings and the peer. */
+function tableOf(ctx: RunContext, group: FanoutGroupSize): FanoutTable {
+  const total = group.topics * group.perTopic
+  return {
+    group,
+    title:
+      group.topics === 1
+        ? `Fan-out: ${total.toLocaleString('en')} subscribers on one topic`
+        : `Fan-out: ${group.topics} topics × ${group.perTopic} subscribers`,
+    comparisons: FANOUT_COMPARISONS,
+    profiled: group.id === 'fanout-sweep-1k' || !ctx.args.profile ? [] : ['ours', 'raw-net', 'raw-http'],
+  }
+}
+
+/** Runs one fan-out table: every repetition runs every variant, in rotating order. */
+export async function runFanoutTable(ctx: RunContext, table: FanoutTable): Promise<ScenarioResult> {
+  const { group } = table
   const { payloadBytes } = ctx.sizes.fanout
   const topics = Array.from({ length: group.topics }, (_, i) => `t${i}`)
   const groups = topics.map((topic) => ({ topic, count: group.perTopic }))
-  const total = group.topics * group.perTopic
-  const title =
-    group.topics === 1
-      ? `Fan-out: ${total.toLocaleString('en')} subscribers on one topic`
-      : `Fan-out: ${group.topics} topics × ${group.perTopic} subscribers`
-  const recorder = new ScenarioRecorder(group.id, title, group.variants, FANOUT_COMPARISONS, {
-    subscribers: total,
+  const recorder = new ScenarioRecorder(group.id, table.title, group.variants, table.comparisons, {
+    subscribers: group.topics * group.perTopic,
     topics: group.topics,
     payloadBytes,
     loadgens: group.loadgens,
     phases: group.phases,
-    ...(ctx.baseline && { baselineCommit: ctx.baseline }),
+    ...table.params,
+    ...(ctx.baseline && group.variants.includes('ours-exp-baseline') && { baselineCommit: ctx.baseline }),
   })
   declareMetrics(recorder, group)
   const phases = phasesOf(group, topics, payloadBytes)
@@ -105,23 +134,21 @@ async function runGroup(ctx: RunContext, group: FanoutGroupSize): Promise<Scenar
         }
       }
     }
-    if (ctx.args.profile && group.id !== 'fanout-sweep-1k') {
-      // Profile the heaviest phase alone (three times as many events), ours beside the ceiling.
-      const last = phases[phases.length - 1] as Phase
-      const profiled = { ...last, count: last.count * 3, maxMs: last.maxMs * 3 }
-      for (const variant of ['ours', 'raw-net', 'raw-http']) {
-        const name = `${group.id}-${group.phases[group.phases.length - 1]?.key}-${variant}`
-        await runSseTrial({
-          name,
-          target: targetFor(variant, ctx.tmpDir),
-          fleet,
-          groups,
-          phases: [profiled],
-          warmup,
-          nodeFlags: profileFlags(name),
-        })
-        collectProfile(ctx, name)
-      }
+    // Profile the heaviest phase alone (three times as many events).
+    const last = phases[phases.length - 1] as Phase
+    const profiled = { ...last, count: last.count * 3, maxMs: last.maxMs * 3 }
+    for (const variant of table.profiled) {
+      const name = `${group.id}-${group.phases[group.phases.length - 1]?.key}-${variant}`
+      await runSseTrial({
+        name,
+        target: targetFor(variant, ctx.tmpDir),
+        fleet,
+        groups,
+        phases: [profiled],
+        warmup,
+        nodeFlags: profileFlags(name),
+      })
+      collectProfile(ctx, name)
     }
   } finally {
     await fleet.stop()
@@ -137,7 +164,7 @@ export async function fanoutScenarios(ctx: RunContext, selected: (id: string) =>
     ctx.log(
       `${group.id}: ${group.topics} × ${group.perTopic} subscribers, variants ${variantsOf(ctx, group.variants).join(', ')}`,
     )
-    results.push(await runGroup(ctx, { ...group, variants: variantsOf(ctx, group.variants) }))
+    results.push(await runFanoutTable(ctx, tableOf(ctx, { ...group, variants: variantsOf(ctx, group.variants) })))
   }
   return results
 }

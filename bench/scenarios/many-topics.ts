@@ -7,12 +7,13 @@
  * serving the run, `lib/db-cpu.ts`; SQLite runs inside the two processes) and the publisher's.
  * With `--baseline`, that commit's `src/` runs beside ours as `ours-exp-baseline`. One app process
  * per topic count and variant serves all its repetitions (opening 100,000 subscriptions takes a
- * while); the cells of a table run one after another.
+ * while); the cells of a table run one after another. `--profile` adds a CPU profile of the app
+ * process over one more cell at the largest topic count.
  * @module
  */
 import { join } from 'node:path'
 import { type Child, startChild } from '../lib/child.js'
-import { type RunContext, variantsOf } from '../lib/context.js'
+import { collectProfile, profileDir, type RunContext, variantsOf } from '../lib/context.js'
 import { measureCpu } from '../lib/cpu-window.js'
 import { BackendSampler, sumRoles } from '../lib/db-cpu.js'
 import { Fleet } from '../lib/fleet.js'
@@ -241,6 +242,25 @@ function comparisonsOf(variants: readonly string[], topics: readonly number[]): 
   return comparisons
 }
 
+/**
+ * With `--profile`: a CPU profile of the app process over one more cell at the first rate, twice
+ * as long (a window: opening the subscriptions would dominate a whole-process profile).
+ */
+async function profileCell(
+  ctx: RunContext,
+  column: string,
+  app: Child,
+  measure: (phase: ManyTopicsSize['rates'][number]) => Promise<unknown>,
+): Promise<void> {
+  const phase = ctx.sizes.manyTopics.rates[0] as ManyTopicsSize['rates'][number]
+  const name = `${column}-r${phase.rate}`
+  const path = join(profileDir(name), 'window.cpuprofile')
+  await app.request('profileStart')
+  await measure({ rate: phase.rate, seconds: phase.seconds * 2 })
+  await app.request('profileStop', { path }, 60_000)
+  collectProfile(ctx, name)
+}
+
 /** Runs one table: for each topic count and variant, one app process, the repetitions and the rates. */
 async function runTable(ctx: RunContext, table: Table, run: string): Promise<ScenarioResult> {
   const sizes = ctx.sizes.manyTopics
@@ -317,6 +337,12 @@ async function runTable(ctx: RunContext, table: Table, run: string): Promise<Sce
                 `  ${table.id} rep ${rep + 1} ${column} ${phase.rate}/s: p50 ${outcome.latency.p50} p99 ${outcome.latency.p99} ms, app ${Math.round(outcome.appCpuUs)} µs/event${db}${outcome.received < outcome.events ? `, lost ${outcome.events - outcome.received}` : ''}`,
               )
             }
+          }
+          if (ctx.args.profile && variant === 'ours' && n === topics[topics.length - 1]) {
+            const app = receiver
+            await profileCell(ctx, `${table.id}-${shortCount(n)}`, app.app, (phase) =>
+              measureCell(app, publisher, sampler, phase, prefix, n),
+            )
           }
         } catch (error) {
           recorder.notes.push(`${column} failed: ${(error as Error).message.split('\n')[0]}`)

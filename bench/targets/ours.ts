@@ -1,12 +1,22 @@
 /**
  * durable-sse under test: `broker.handle()` on `node:http`, publishing with `broker.publish()`
- * (group commit, then the poller fans out, as in production).
+ * (group commit, then the poller fans out, as in production). With `quietTopics`, each request is
+ * a stream over its topic and that many quiet ones (`{ topics: [...] }`).
  * @module
  */
 import { createServer } from 'node:http'
 import { loadOurs } from '../lib/ours.js'
 import { openStore } from '../lib/stores.js'
 import { type BenchEvent, listenOn, type SseTarget, type TargetConfig, topicOf } from './target.js'
+
+/** The topics option of the `stream`-th request for `topic`: one topic, or it and the quiet ones. */
+function streamTopics(config: TargetConfig): (topic: string, stream: number) => { topic: string } | { topics: string[] } {
+  const quiet = config.quietTopics
+  if (!quiet || quiet.count === 0) return (topic) => ({ topic })
+  const shared = Array.from({ length: quiet.count }, (_, j) => `quiet-${j}`)
+  if (!quiet.perStream) return (topic) => ({ topics: [topic, ...shared] })
+  return (topic, stream) => ({ topics: [topic, ...shared.map((name) => `${name}-${stream}`)] })
+}
 
 /** Starts durable-sse with the configured store. */
 export async function oursTarget(config: TargetConfig): Promise<SseTarget> {
@@ -19,8 +29,10 @@ export async function oursTarget(config: TargetConfig): Promise<SseTarget> {
     pollIntervalMs: config.pollIntervalMs,
     onError: () => failures++,
   })
+  const topicsOf = streamTopics(config)
+  let streams = 0
   const server = createServer((req, res) => {
-    broker.handle(req, res, { topic: topicOf(req.url) }).catch(() => failures++)
+    broker.handle(req, res, topicsOf(topicOf(req.url), streams++)).catch(() => failures++)
   })
   return {
     listen: () => listenOn(server),

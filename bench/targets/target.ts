@@ -34,6 +34,11 @@ export interface TargetConfig {
   pollIntervalMs?: number
   /** Ours from a patched copy named in `BENCH_EXP_SRC` (the `ours-exp` variants): its name, '' for plain `ours-exp`. */
   experimental?: string
+  /**
+   * Ours serves each request as a stream over its topic and `count` quiet topics (never published
+   * to): the same for every stream, or, with `perStream`, its own.
+   */
+  quietTopics?: { count: number; perStream: boolean }
 }
 
 /** An SSE server under test. */
