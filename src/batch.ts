@@ -5,7 +5,7 @@
  * own `id:` lines.
  * @module
  */
-import type { StreamCursor } from './cursor.js'
+import { type CursorAround, restAfter, type StreamCursor } from './cursor.js'
 import type { EventRecord } from './event.js'
 import { encodeFrames, eventBody, eventFrame, idTail } from './frame.js'
 
@@ -16,7 +16,18 @@ import { encodeFrames, eventBody, eventFrame, idTail } from './frame.js'
 export type Envelope = (length: number) => readonly [head: string, tail: string]
 
 const NO_ENVELOPE = ['', ''] as const
-const ID_FIELD = Buffer.from('id: ', 'latin1')
+/** Most distinct cursor texts whose frames one batch keeps for the streams that share them. */
+const MAX_SHARED_FRAMES = 64
+
+/** Each event's id after a cursor's shared prefix, escaped. */
+interface Rests {
+  /** The prefix they follow. */
+  shared: string
+  /** One per event. */
+  texts: string[]
+  /** Their total length. */
+  length: number
+}
 
 /** The `event:`/`data:` bytes of every event of a batch, and a view of each one. */
 interface Bodies {
@@ -40,6 +51,8 @@ export class Batch {
   readonly lastId: string
   private frames: Uint8Array | undefined
   private bodies: Bodies | undefined
+  private rests: Rests | undefined
+  private built: Map<Envelope | undefined, Map<string, Uint8Array>> | undefined
 
   /** `lastId` defaults to the last record's id; it is later when corrupt events after it were left out. */
   constructor(topic: string, records: readonly EventRecord[], lastId = (records[records.length - 1] as EventRecord).id) {
@@ -68,44 +81,72 @@ export class Batch {
    * @internal
    */
   framesFor(cursor: StreamCursor, index: number, envelope?: Envelope): Uint8Array {
-    const { records } = this
-    const rests: string[] = new Array(records.length)
-    let restLength = 0
-    for (let i = 0; i < records.length; i++) {
-      const rest = cursor.restOf((records[i] as EventRecord).id)
-      if (rest === undefined) return this.framesAroundNewIds(cursor, index, envelope)
-      rests[i] = rest
-      restLength += rest.length
+    const rests = this.restsAfter(cursor.sharedPrefix)
+    if (!rests) return this.framesAroundNewIds(cursor, index, envelope)
+    const around = cursor.around(index)
+    const last = (this.records[this.records.length - 1] as EventRecord).id
+    // Streams at the same positions in the same topics write the same bytes: built once for all of them.
+    const shared = this.sharedFrames(envelope)
+    let out = shared.get(around.key)
+    if (!out) {
+      out = this.build(around, rests, envelope)
+      if (shared.size < MAX_SHARED_FRAMES) shared.set(around.key, out)
     }
-    const bodies = this.bodyBytes()
-    const { prefixBytes, suffixBytes } = cursor.around(index)
-    const length =
-      bodies.bytes.byteLength + restLength + records.length * (ID_FIELD.length + prefixBytes.length + suffixBytes.length + 2)
-    const [head, tail] = envelope?.(length) ?? NO_ENVELOPE
-    const out = Buffer.allocUnsafe(head.length + length + tail.length)
-    let offset = writeAscii(out, 0, head)
-    for (let i = 0; i < records.length; i++) {
-      const body = bodies.views[i] as Uint8Array
-      out.set(body, offset)
-      offset += body.byteLength
-      out.set(ID_FIELD, offset)
-      offset += ID_FIELD.length
-      out.set(prefixBytes, offset)
-      offset += prefixBytes.length
-      offset = writeAscii(out, offset, rests[i] as string)
-      out.set(suffixBytes, offset)
-      offset += suffixBytes.length
-      out[offset++] = 10
-      out[offset++] = 10
-    }
-    writeAscii(out, offset, tail)
-    cursor.set(index, (records[records.length - 1] as EventRecord).id)
+    cursor.set(index, last)
     return out
   }
 
   /** The batch from event `index` on (the same batch when `index` is 0). */
   from(index: number): Batch {
     return index === 0 ? this : new Batch(this.topic, this.records.slice(index), this.lastId)
+  }
+
+  /** The frames of a stream over several topics whose cursor text around this topic is `around`. */
+  private build(around: CursorAround, rests: Rests, envelope: Envelope | undefined): Uint8Array {
+    const bodies = this.bodyBytes()
+    const { lineHead, lineTail } = around
+    const length = bodies.bytes.byteLength + rests.length + this.records.length * (lineHead.length + lineTail.length)
+    const [head, tail] = envelope?.(length) ?? NO_ENVELOPE
+    const out = Buffer.allocUnsafe(head.length + length + tail.length)
+    let offset = writeAscii(out, 0, head)
+    for (let i = 0; i < this.records.length; i++) {
+      const body = bodies.views[i] as Uint8Array
+      out.set(body, offset)
+      offset += body.byteLength
+      out.set(lineHead, offset)
+      offset = writeAscii(out, offset + lineHead.length, rests.texts[i] as string)
+      out.set(lineTail, offset)
+      offset += lineTail.length
+    }
+    writeAscii(out, offset, tail)
+    return out
+  }
+
+  /** Each event's id after `shared` (escaped for a cursor), computed once per batch; `undefined` when one lacks it. */
+  private restsAfter(shared: string): Rests | undefined {
+    if (this.rests?.shared !== shared) {
+      const texts: string[] = []
+      let length = 0
+      for (const record of this.records) {
+        const rest = restAfter(record.id, shared)
+        if (rest === undefined) return undefined
+        texts.push(rest)
+        length += rest.length
+      }
+      this.rests = { shared, texts, length }
+    }
+    return this.rests
+  }
+
+  /** The frames already built for streams over several topics, by envelope and cursor text. */
+  private sharedFrames(envelope: Envelope | undefined): Map<string, Uint8Array> {
+    this.built ??= new Map()
+    let frames = this.built.get(envelope)
+    if (!frames) {
+      frames = new Map()
+      this.built.set(envelope, frames)
+    }
+    return frames
   }
 
   /** {@link Batch.framesFor} when an id does not share the cursor's prefix (another epoch): the cursor is rebuilt around it. */

@@ -21,19 +21,20 @@ export interface StartedConnection {
 }
 
 /**
- * Reads heads and resume checks (all topics at once) for a connection over sorted `topics` asking
+ * Reads heads and resume checks (all topics at once) for a connection over `sortedTopics` asking
  * for `positions`, then makes it and has the poller track it (unless `cancelled()` by then).
  */
 export async function startConnection(
   store: EventStore,
   poller: Poller,
   limits: ConnectionLimits,
-  topics: readonly string[],
+  sortedTopics: readonly string[],
   positions: ReadonlyMap<string, string>,
   cancelled: () => boolean,
 ): Promise<StartedConnection | undefined> {
+  const topics = sortedTopics.map((topic) => poller.internedTopic(topic))
   const headOf = await store.heads(topics)
-  const heads = topics.map((topic) => headOf.get(topic) as string)
+  const heads = topics.map((topic) => poller.interned(topic, headOf.get(topic) as string))
   const resets: TopicReset[] = []
   const starts = await Promise.all(
     topics.map(async (topic, i) => {

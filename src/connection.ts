@@ -24,28 +24,56 @@ export interface ConnectionLimits {
   readonly onSlow: 'catch-up' | 'disconnect'
 }
 
+const LIVE = 1
+const AHEAD_OF_POLLER = 2
+const ARRIVED_WHILE_READING = 4
+
 /** A connection's position in one of its topics; the poller fans out to these. */
 export class TopicPosition {
   /** The connection it belongs to. */
   readonly connection: Connection
   /** The topic. */
   readonly topic: string
-  /** Its place in the connection's sorted topics. */
-  readonly index: number
   /** The id of the last event accepted (written or queued), or the start position. */
   lastId: string
-  /** Whether it takes the poller's batches as they come (else it catches up from the store). */
-  live = false
-  /** A catch-up read found nothing the poller had not fanned out yet: wait for the poller's batch. */
-  aheadOfPoller = false
-  /** A batch arrived while a catch-up read was in flight (the read may have missed it). */
-  arrivedWhileReading = false
+  /** The three flags below, in one field (thousands of idle streams over ten topics each hold many positions). */
+  private flags = 0
 
-  constructor(connection: Connection, topic: string, index: number, start: string) {
+  constructor(connection: Connection, topic: string, start: string) {
     this.connection = connection
     this.topic = topic
-    this.index = index
     this.lastId = start
+  }
+
+  /** Whether it takes the poller's batches as they come (else it catches up from the store). */
+  get live(): boolean {
+    return (this.flags & LIVE) !== 0
+  }
+
+  set live(value: boolean) {
+    this.flag(LIVE, value)
+  }
+
+  /** A catch-up read found nothing the poller had not fanned out yet: wait for the poller's batch. */
+  get aheadOfPoller(): boolean {
+    return (this.flags & AHEAD_OF_POLLER) !== 0
+  }
+
+  set aheadOfPoller(value: boolean) {
+    this.flag(AHEAD_OF_POLLER, value)
+  }
+
+  /** A batch arrived while a catch-up read was in flight (the read may have missed it). */
+  get arrivedWhileReading(): boolean {
+    return (this.flags & ARRIVED_WHILE_READING) !== 0
+  }
+
+  set arrivedWhileReading(value: boolean) {
+    this.flag(ARRIVED_WHILE_READING, value)
+  }
+
+  private flag(bit: number, value: boolean): void {
+    this.flags = value ? this.flags | bit : this.flags & ~bit
   }
 }
 
@@ -75,7 +103,8 @@ export class Connection {
   private readonly limits: ConnectionLimits
   /** The positions last written, for the `id:` lines of a stream over several topics. */
   private readonly wire: StreamCursor | undefined
-  private queue: Queued[] = []
+  /** Batches waiting for the sink, oldest first (made when the first one waits: idle streams have none). */
+  private queue: Queued[] | undefined
   private queued = 0
   private sink: Sink | undefined
   private full = true
@@ -84,7 +113,7 @@ export class Connection {
 
   /** `topics` sorted and distinct; `starts` the id each starts after. */
   constructor(topics: readonly string[], starts: readonly string[], limits: ConnectionLimits, poller: Poller) {
-    this.positions = topics.map((topic, i) => new TopicPosition(this, topic, i, starts[i] as string))
+    this.positions = topics.map((topic, i) => new TopicPosition(this, topic, starts[i] as string))
     this.limits = limits
     this.poller = poller
     this.wire = topics.length > 1 ? new StreamCursor(topics, starts) : undefined
@@ -143,7 +172,7 @@ export class Connection {
     if (this.draining) return // a sink calling back from inside write(): the loop below goes on
     this.draining = true
     try {
-      while (!this.full && this.queue.length > 0) {
+      while (!this.full && this.queue?.length) {
         const { batch } = this.queue.shift() as Queued
         this.queued -= batch.size
         this.deliver(batch)
@@ -184,7 +213,7 @@ export class Connection {
 
   /** Asks the sink for a keep-alive when nothing is waiting to be written. */
   heartbeat(): void {
-    if (this.sink && !this.full && this.queue.length === 0 && !this.ended) this.sink.heartbeat()
+    if (this.sink && !this.full && !this.queue?.length && !this.ended) this.sink.heartbeat()
   }
 
   /**
@@ -196,7 +225,7 @@ export class Connection {
     if (this.ended) return
     this.endReason = reason
     if (reason === 'closed' || reason === 'slow') {
-      this.queue = []
+      this.queue = undefined
       this.queued = 0
     }
     this.poller.untrack(this)
@@ -208,8 +237,8 @@ export class Connection {
     const sink = this.sink
     if (!sink) return // bind() finishes
     this.sink = undefined
-    for (const { batch } of this.queue) sink.write(batch)
-    this.queue = []
+    for (const { batch } of this.queue ?? []) sink.write(batch)
+    this.queue = undefined
     this.queued = 0
     sink.end(this.endReason as EndReason)
   }
@@ -218,7 +247,8 @@ export class Connection {
   private accept(position: TopicPosition, batch: Batch): void {
     position.lastId = batch.lastId
     if (batch.size === 0) return // only corrupt events were left out: nothing to write
-    if (this.full || this.queue.length > 0) {
+    if (this.full || this.queue?.length) {
+      this.queue ??= []
       this.queue.push({ position, batch })
       this.queued += batch.size
     } else {

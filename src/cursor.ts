@@ -29,8 +29,23 @@ const MAX_CURSOR_LENGTH = 8_192
 /** Most entries read from a client's cursor (a stream of another, larger topic set). */
 const MAX_ENTRIES = 1_000
 
+/** Hashes computed lately, so that thousands of streams over a topic share one string. */
+const recentHashes = new Map<string, string>()
+const MAX_RECENT_HASHES = 100_000
+
 /** The hash that names `topic` in a cursor: 8 characters of base 36. */
 export function topicHash(topic: string): string {
+  let hash = recentHashes.get(topic)
+  if (hash === undefined) {
+    if (recentHashes.size >= MAX_RECENT_HASHES) recentHashes.clear()
+    hash = computeHash(topic)
+    recentHashes.set(topic, hash)
+  }
+  return hash
+}
+
+/** {@link topicHash}, computed. */
+function computeHash(topic: string): string {
   // cyrb53 (a public-domain string hash), reduced to 36^8 values: about 41 bits.
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57
@@ -85,16 +100,23 @@ function sharedPrefix(ids: readonly string[]): string {
   return ''
 }
 
-/** The cursor text around one topic's id (see {@link StreamCursor.around}), also as bytes. */
+/** The cursor text around one topic's id (see {@link StreamCursor.around}), also as the bytes of an `id:` line. */
 export interface CursorAround {
   /** Everything before the topic's id rest. */
   prefix: string
   /** Everything after it. */
   suffix: string
-  /** `prefix` as ASCII bytes. */
-  prefixBytes: Uint8Array
-  /** `suffix` as ASCII bytes. */
-  suffixBytes: Uint8Array
+  /** `id: ` and `prefix`, as ASCII bytes. */
+  lineHead: Uint8Array
+  /** `suffix` and the blank line that ends the event, as ASCII bytes. */
+  lineTail: Uint8Array
+  /** `prefix` and `suffix` in one string: streams whose keys are equal write the same `id:` lines. */
+  key: string
+}
+
+/** The part of `id` after `shared`, escaped for a cursor; `undefined` when `id` does not start with it. */
+export function restAfter(id: string, shared: string): string | undefined {
+  return id.startsWith(shared) ? escapeRest(id.slice(shared.length)) : undefined
 }
 
 /** ASCII text as bytes. */
@@ -109,7 +131,6 @@ export class StreamCursor {
   /** The topics, sorted. */
   readonly topics: readonly string[]
   private readonly ids: string[]
-  private readonly hashes: string[]
   private shared: string
   /** {@link StreamCursor.around} of one topic, kept while no other topic moves (a hot topic's batches reuse it). */
   private cached: (CursorAround & { index: number }) | undefined
@@ -117,18 +138,7 @@ export class StreamCursor {
   constructor(topics: readonly string[], ids: readonly string[]) {
     this.topics = topics
     this.ids = [...ids]
-    this.hashes = topics.length > 1 ? topics.map(topicHash) : []
     this.shared = topics.length > 1 ? sharedPrefix(this.ids) : ''
-  }
-
-  /** Whether the stream has several topics (its ids are cursors) rather than one (its ids are event ids). */
-  get multi(): boolean {
-    return this.topics.length > 1
-  }
-
-  /** The event id of topic `index`. */
-  idOf(index: number): string {
-    return this.ids[index] as string
   }
 
   /** Moves topic `index` to `id`. */
@@ -139,14 +149,14 @@ export class StreamCursor {
 
   /** The stream's SSE id now. */
   text(): string {
-    if (!this.multi) return this.ids[0] as string
+    if (this.topics.length === 1) return this.ids[0] as string
     const { prefix, suffix } = this.around(this.topics.length - 1)
     return prefix + escapeRest(this.ids[this.topics.length - 1]?.slice(this.shared.length) as string) + suffix
   }
 
   /**
    * The cursor text before and after topic `index`'s id rest: `prefix + rest(id) + suffix` is the
-   * cursor with that topic at `id`, where `rest(id)` is {@link StreamCursor.restOf}.
+   * cursor with that topic at `id`, where `rest(id)` is {@link restAfter}`(id, sharedPrefix)`.
    */
   around(index: number): CursorAround {
     if (this.cached?.index === index) return this.cached
@@ -154,17 +164,24 @@ export class StreamCursor {
     let prefix = MARK + escapeRest(this.shared)
     let suffix = ''
     for (let i = 0; i < this.topics.length; i++) {
-      const entry = MARK + (this.hashes[i] as string)
+      const entry = MARK + topicHash(this.topics[i] as string)
       if (i < index) prefix += entry + escapeRest((this.ids[i] as string).slice(this.shared.length))
       else if (i === index) prefix += entry
       else suffix += entry + escapeRest((this.ids[i] as string).slice(this.shared.length))
     }
-    this.cached = { index, prefix, suffix, prefixBytes: latin1(prefix), suffixBytes: latin1(suffix) }
+    this.cached = {
+      index,
+      prefix,
+      suffix,
+      lineHead: latin1(`id: ${prefix}`),
+      lineTail: latin1(`${suffix}\n\n`),
+      key: `${prefix}\n${suffix}`,
+    }
     return this.cached
   }
 
-  /** The part of `id` that goes between {@link StreamCursor.around}'s prefix and suffix; `undefined` when `id` lacks the shared prefix. */
-  restOf(id: string): string | undefined {
-    return id.startsWith(this.shared) ? escapeRest(id.slice(this.shared.length)) : undefined
+  /** The prefix every id of the cursor shares (up to its last `.`; the store's epoch). */
+  get sharedPrefix(): string {
+    return this.shared
   }
 }

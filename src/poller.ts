@@ -33,6 +33,8 @@ export interface PollerOptions {
 }
 
 interface TopicState {
+  /** The topic, as first tailed (streams of it share this string). */
+  topic: string
   cursor: string
   positions: Set<TopicPosition>
 }
@@ -88,6 +90,17 @@ export class Poller {
     return this.topics.get(topic)?.cursor
   }
 
+  /** `topic` as the poller holds it, when tailed: thousands of streams of a topic then share one string. */
+  internedTopic(topic: string): string {
+    return this.topics.get(topic)?.topic ?? topic
+  }
+
+  /** `id`, or the equal string the poller holds as `topic`'s cursor: thousands of streams at a topic's head then share one string. */
+  interned(topic: string, id: string): string {
+    const cursor = this.topics.get(topic)?.cursor
+    return cursor === id ? cursor : id
+  }
+
   /**
    * Starts tracking a connection; `heads` are the store's heads of its topics (read before it was
    * made), where a topic new to the poller starts, and such a topic is read once soon, for what
@@ -95,10 +108,10 @@ export class Poller {
    */
   track(connection: Connection, heads: readonly string[]): void {
     this.connections.add(connection)
-    for (const position of connection.positions) {
+    for (const [index, position] of connection.positions.entries()) {
       let state = this.topics.get(position.topic)
       if (!state) {
-        state = { cursor: heads[position.index] as string, positions: new Set() }
+        state = { topic: position.topic, cursor: heads[index] as string, positions: new Set() }
         this.topics.set(position.topic, state)
         if (this.topics.size === 1) this.start()
         this.wake(position.topic)
@@ -213,8 +226,7 @@ export class Poller {
       while (this.hasWork()) {
         const wokenAt = this.wokenAt
         this.wokenAt = undefined
-        const work = this.pending
-        this.pending = noWork()
+        const work = this.takeWork()
         try {
           await this.pollOnce(work)
           this.failing = undefined
@@ -239,6 +251,24 @@ export class Poller {
     this.options.onError(error)
   }
 
+  /**
+   * The work of the next poll: the flags, and at most a slice of the named topics (thousands of
+   * topics attached at once, say), taken out of the pending set in place so the rest waits at no cost.
+   */
+  private takeWork(): PendingWork {
+    const { pending } = this
+    const topics = new Set<string>()
+    for (const topic of pending.topics) {
+      if (topics.size >= SWEEP_SLICE) break
+      topics.add(topic)
+    }
+    for (const topic of topics) pending.topics.delete(topic)
+    const work: PendingWork = { topics, askChanges: pending.askChanges, everything: pending.everything }
+    pending.askChanges = false
+    pending.everything = false
+    return work
+  }
+
   /** Puts back the work of a failed poll, merged with what arrived meanwhile. */
   private restore(work: PendingWork): void {
     for (const topic of work.topics) this.pending.topics.add(topic)
@@ -259,13 +289,10 @@ export class Poller {
     work.everything = false // handed to the sweep
     // The slice joins the named topics, so a failed read puts it back as topics to read.
     for (const topic of this.sweep.next()) work.topics.add(topic)
-    // At most a slice of topics per read (thousands of topics attached at once, say): the rest waits for the next poll.
     const asked: Array<TopicCursor & { state: TopicState }> = []
     for (const topic of work.topics) {
       const state = this.topics.get(topic)
-      if (!state) continue
-      if (asked.length < SWEEP_SLICE) asked.push({ topic, after: state.cursor, state })
-      else this.pending.topics.add(topic)
+      if (state) asked.push({ topic, after: state.cursor, state })
     }
     if (asked.length === 0) return
     const result = await this.store.readAfter(asked, this.options.batchSize)

@@ -1,6 +1,6 @@
 /** The multi-topic cursor: its text, what it decodes to, and how a stream request reads topics and positions. */
 import { describe, expect, it } from 'vitest'
-import { decodeCursor, isCursor, StreamCursor, topicHash } from '../src/cursor.js'
+import { decodeCursor, isCursor, restAfter, StreamCursor, topicHash } from '../src/cursor.js'
 import { InvalidEventIdError, InvalidTopicError, memoryStore } from '../src/index.js'
 import { positionsOf, topicsOf } from '../src/stream-request.js'
 
@@ -19,7 +19,6 @@ describe('topicHash', () => {
 describe('StreamCursor', () => {
   it('is the event id itself for one topic', () => {
     const cursor = new StreamCursor(['a'], ['k3f9a2b1.41'])
-    expect(cursor.multi).toBe(false)
     expect(cursor.text()).toBe('k3f9a2b1.41')
   })
 
@@ -52,12 +51,12 @@ describe('StreamCursor', () => {
     expect([...(decodeCursor(cursor.text())?.values() ?? [])]).toEqual(['e2.9', 'e1.2'])
   })
 
-  it('around() and restOf() give the text of the cursor with one topic moved', () => {
+  it('around() and restAfter() give the text of the cursor with one topic moved', () => {
     const cursor = new StreamCursor(['a', 'b'], ['e1.1', 'e1.2'])
     const { prefix, suffix } = cursor.around(0)
     cursor.set(0, 'e1.7')
-    expect(prefix + cursor.restOf('e1.7') + suffix).toBe(cursor.text())
-    expect(cursor.restOf('other.7')).toBeUndefined()
+    expect(prefix + restAfter('e1.7', cursor.sharedPrefix) + suffix).toBe(cursor.text())
+    expect(restAfter('other.7', cursor.sharedPrefix)).toBeUndefined()
   })
 
   it.each([
