@@ -52,7 +52,9 @@ export class Batch {
   private frames: Uint8Array | undefined
   private bodies: Bodies | undefined
   private rests: Rests | undefined
-  private built: Map<Envelope | undefined, Map<string, Uint8Array>> | undefined
+  /** Frames built for streams over several topics, by envelope and cursor text; `built` is the envelope asked for last. */
+  private builtBy: Map<Envelope | undefined, Map<string, Uint8Array>> | undefined
+  private built: { envelope: Envelope | undefined; frames: Map<string, Uint8Array> } | undefined
 
   /** `lastId` defaults to the last record's id; it is later when corrupt events after it were left out. */
   constructor(topic: string, records: readonly EventRecord[], lastId = (records[records.length - 1] as EventRecord).id) {
@@ -140,12 +142,14 @@ export class Batch {
 
   /** The frames already built for streams over several topics, by envelope and cursor text. */
   private sharedFrames(envelope: Envelope | undefined): Map<string, Uint8Array> {
-    this.built ??= new Map()
-    let frames = this.built.get(envelope)
+    if (this.built && this.built.envelope === envelope) return this.built.frames
+    this.builtBy ??= new Map()
+    let frames = this.builtBy.get(envelope)
     if (!frames) {
       frames = new Map()
-      this.built.set(envelope, frames)
+      this.builtBy.set(envelope, frames)
     }
+    this.built = { envelope, frames }
     return frames
   }
 

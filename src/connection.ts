@@ -110,6 +110,8 @@ export class Connection {
   private full = true
   private draining = false
   private reading = false
+  /** The topic of the last batch framed by {@link Connection.framesOf}. */
+  private lastFramed = 0
 
   /** `topics` sorted and distinct; `starts` the id each starts after. */
   constructor(topics: readonly string[], starts: readonly string[], limits: ConnectionLimits, poller: Poller) {
@@ -161,8 +163,11 @@ export class Connection {
   framesOf(batch: Batch, envelope?: Envelope): Uint8Array {
     const wire = this.wire
     if (!wire) return batch.bytes
-    const index = this.positions.findIndex((position) => position.topic === batch.topic)
-    return batch.framesFor(wire, index, envelope)
+    // Streams over several topics mostly get batches of one hot topic: look there first.
+    if (this.positions[this.lastFramed]?.topic !== batch.topic) {
+      this.lastFramed = this.positions.findIndex((position) => position.topic === batch.topic)
+    }
+    return batch.framesFor(wire, this.lastFramed, envelope)
   }
 
   /** The sink can take more: write what is queued, then catch up if behind. */
