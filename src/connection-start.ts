@@ -32,7 +32,7 @@ export async function startConnection(
   positions: ReadonlyMap<string, string>,
   cancelled: () => boolean,
 ): Promise<StartedConnection | undefined> {
-  const topics = poller.internedTopics(sortedTopics)
+  const topics = sortedTopics.map((topic) => poller.internedTopic(topic))
   const headOf = await store.heads(topics)
   const heads = topics.map((topic) => poller.interned(topic, headOf.get(topic) as string))
   const resets: TopicReset[] = []

@@ -118,7 +118,7 @@ export class Connection {
     this.positions = topics.map((topic, i) => new TopicPosition(this, topic, starts[i] as string))
     this.limits = limits
     this.poller = poller
-    this.wire = topics.length > 1 ? new StreamCursor(topics, starts) : undefined
+    this.wire = topics.length > 1 ? new StreamCursor(this.positions, starts) : undefined
   }
 
   /** Whether some topic is catching up from the store instead of taking live events. */

@@ -29,23 +29,8 @@ const MAX_CURSOR_LENGTH = 8_192
 /** Most entries read from a client's cursor (a stream of another, larger topic set). */
 const MAX_ENTRIES = 1_000
 
-/** Hashes computed lately, so that thousands of streams over a topic share one string. */
-const recentHashes = new Map<string, string>()
-const MAX_RECENT_HASHES = 100_000
-
 /** The hash that names `topic` in a cursor: 8 characters of base 36. */
 export function topicHash(topic: string): string {
-  let hash = recentHashes.get(topic)
-  if (hash === undefined) {
-    if (recentHashes.size >= MAX_RECENT_HASHES) recentHashes.clear()
-    hash = computeHash(topic)
-    recentHashes.set(topic, hash)
-  }
-  return hash
-}
-
-/** {@link topicHash}, computed. */
-function computeHash(topic: string): string {
   // cyrb53 (a public-domain string hash), reduced to 36^8 values: about 41 bits.
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57
@@ -119,6 +104,11 @@ export function restAfter(id: string, shared: string): string | undefined {
   return id.startsWith(shared) ? escapeRest(id.slice(shared.length)) : undefined
 }
 
+/** Sorted topic names, or sorted things that hold them (a connection's topic positions). */
+export type TopicNames = ReadonlyArray<string> | ReadonlyArray<{ readonly topic: string }>
+
+const nameOf = (entry: string | { readonly topic: string }): string => (typeof entry === 'string' ? entry : entry.topic)
+
 /** ASCII text as bytes. */
 const latin1 = (text: string): Uint8Array => Buffer.from(text, 'latin1')
 
@@ -128,14 +118,14 @@ const latin1 = (text: string): Uint8Array => Buffer.from(text, 'latin1')
  * topic's position so that a batch of that topic's events costs one concatenation per event.
  */
 export class StreamCursor {
-  /** The topics, sorted. */
-  readonly topics: readonly string[]
+  /** The topics, sorted (names, or positions that hold them: a connection's own positions, so it keeps no second list). */
+  private readonly topics: TopicNames
   private readonly ids: string[]
   private shared: string
   /** {@link StreamCursor.around} of one topic, kept while no other topic moves (a hot topic's batches reuse it). */
   private cached: (CursorAround & { index: number }) | undefined
 
-  constructor(topics: readonly string[], ids: readonly string[]) {
+  constructor(topics: TopicNames, ids: readonly string[]) {
     this.topics = topics
     this.ids = [...ids]
     this.shared = topics.length > 1 ? sharedPrefix(this.ids) : ''
@@ -164,7 +154,7 @@ export class StreamCursor {
     let prefix = MARK + escapeRest(this.shared)
     let suffix = ''
     for (let i = 0; i < this.topics.length; i++) {
-      const entry = MARK + topicHash(this.topics[i] as string)
+      const entry = MARK + topicHash(nameOf(this.topics[i] as string | { readonly topic: string }))
       if (i < index) prefix += entry + escapeRest((this.ids[i] as string).slice(this.shared.length))
       else if (i === index) prefix += entry
       else suffix += entry + escapeRest((this.ids[i] as string).slice(this.shared.length))

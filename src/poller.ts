@@ -39,9 +39,6 @@ interface TopicState {
   positions: Set<TopicPosition>
 }
 
-/** Most topic lists {@link Poller.internedTopics} remembers. */
-const MAX_TOPIC_LISTS = 10_000
-
 /** What the next poll must read. */
 interface PendingWork {
   /** Topics named by wake-ups (or left with a full batch, or of a slice whose read failed). */
@@ -64,8 +61,6 @@ export class Poller {
   deliveredByEnded = 0
 
   private readonly topics = new Map<string, TopicState>()
-  /** Recent sorted topic lists of connections, for {@link Poller.internedTopics}. */
-  private readonly topicLists = new Map<string, readonly string[]>()
   private readonly store: EventStore
   private readonly options: PollerOptions
   private pending: PendingWork = noWork()
@@ -95,19 +90,9 @@ export class Poller {
     return this.topics.get(topic)?.cursor
   }
 
-  /**
-   * `topics` (sorted) as the poller holds them: the names of tailed topics, and one array for all
-   * the streams over the same topics (thousands of idle streams then share them).
-   */
-  internedTopics(topics: readonly string[]): readonly string[] {
-    const key = topics.join('\n')
-    let names = this.topicLists.get(key)
-    if (!names) {
-      if (this.topicLists.size >= MAX_TOPIC_LISTS) this.topicLists.clear()
-      names = topics.map((topic) => this.topics.get(topic)?.topic ?? topic)
-      this.topicLists.set(key, names)
-    }
-    return names
+  /** `topic` as the poller holds it, when tailed: thousands of streams of a topic then share one string. */
+  internedTopic(topic: string): string {
+    return this.topics.get(topic)?.topic ?? topic
   }
 
   /** `id`, or the equal string the poller holds as `topic`'s cursor: thousands of streams at a topic's head then share one string. */

@@ -80,8 +80,14 @@ function sharedChunk(batch: Batch): Uint8Array {
 
 const HEARTBEAT_CHUNK = httpChunk(HEARTBEAT_FRAME)
 
+/** The last envelope made: the streams of one fan-out mostly frame batches of the same length. */
+let lastEnvelope: { length: number; value: readonly [string, string] } = { length: 0, value: ['0\r\n', '\r\n'] }
+
 /** An HTTP/1.1 chunk's size line and CRLF around a stream's own frames. */
-const chunkEnvelope: Envelope = (length) => [`${length.toString(16)}\r\n`, '\r\n']
+const chunkEnvelope: Envelope = (length) => {
+  if (lastEnvelope.length !== length) lastEnvelope = { length, value: [`${length.toString(16)}\r\n`, '\r\n'] }
+  return lastEnvelope.value
+}
 const plainWrite = ServerResponse.prototype.write
 
 /** Whether `res` is a plain HTTP/1.1 chunked response we may write pre-framed chunks to directly. */
