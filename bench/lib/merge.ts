@@ -8,6 +8,9 @@
 import type { BenchResults, ScenarioResult } from './results.js'
 import { checkTargets } from './targets.js'
 
+/** What joins the commands of merged runs in a result file's `command`, oldest first. */
+export const MERGED_COMMANDS = ', then '
+
 /**
  * `scenario` with where it came from written into its params, once: when and on which CPU it was
  * measured, and the `--baseline` commit it ran beside (a merged file holds scenarios of several runs).
@@ -28,7 +31,7 @@ export function mergeResults(previous: BenchResults, partial: BenchResults): Ben
   const names = new Set(partial.profiles.map((profile) => profile.name))
   const merged: BenchResults = {
     ...partial,
-    command: `${previous.command}, then ${partial.command}`,
+    command: `${previous.command}${MERGED_COMMANDS}${partial.command}`,
     scenarios,
     profiles: [...previous.profiles.filter((profile) => !names.has(profile.name)), ...partial.profiles],
     baseline: partial.baseline ?? previous.baseline,

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { formatAggregate, formatRatio } from './format.js'
+import { MERGED_COMMANDS } from './merge.js'
 import type { BenchResults, ProfileSummary, ScenarioResult } from './results.js'
 import { ratio } from './stats.js'
 import { VARIANT_NOTES } from './variants.js'
@@ -62,7 +63,15 @@ function baselineNotes(results: BenchResults): string[] {
 export function renderGenerated(results: BenchResults): string {
   const m = results.machine
   const lines: string[] = []
-  lines.push(START, '', `## Latest run: \`${results.command}\` (${results.mode})`, '')
+  const commands = results.command.split(MERGED_COMMANDS)
+  lines.push(START, '', `## Latest run: \`${commands.at(-1)}\` (${results.mode})`, '')
+  if (commands.length > 1)
+    lines.push(
+      'Merged into the results of the earlier runs, oldest first:',
+      '',
+      ...commands.slice(0, -1).map((c) => `- \`${c}\``),
+      '',
+    )
   lines.push(
     `${results.startedAt}, ${results.durationS} s. Every cell is the median of the repetitions, ± half their range as a share of the median; ratio columns divide medians (↑ higher is better, ↓ lower is better).`,
     '',
