@@ -7,6 +7,7 @@
  * @module
  */
 import { verdictOf } from './answer.js'
+import { onBackOnline } from './back-online.js'
 import { Backoff } from './backoff.js'
 import { ConnectionFailedError } from './errors.js'
 import { readEventStream } from './event-stream.js'
@@ -91,14 +92,29 @@ export function openFetchLink(options: LinkOptions, sink: LinkSink): Link {
     const ending = await attempt(current.signal)
     if (closed || controller !== current || ending === undefined) return
     sink.reconnecting()
-    timer = setTimeout(run, ending === 'ended' ? backoff.afterEnd(retryMs) : backoff.afterFailure(retryMs))
+    timer = setTimeout(
+      () => {
+        timer = undefined
+        void run()
+      },
+      ending === 'ended' ? backoff.afterEnd(retryMs) : backoff.afterFailure(retryMs),
+    )
   }
+
+  /** Back online: reconnect now if waiting to. */
+  const stopListening = onBackOnline(() => {
+    if (closed || timer === undefined) return
+    clearTimeout(timer)
+    timer = undefined
+    void run()
+  })
 
   void run()
   return {
     listen() {},
     close() {
       closed = true
+      stopListening()
       clearTimeout(timer)
       controller?.abort()
     },

@@ -7,11 +7,14 @@
  * @module
  */
 import { verdictOf } from './answer.js'
+import { onBackOnline } from './back-online.js'
 import { Backoff } from './backoff.js'
 import type { Link, LinkOptions, LinkSink } from './link.js'
 import type { EventSourceConstructor, EventSourceLike, MessageEventLike } from './types.js'
 import { withLastEventId } from './url.js'
 
+/** `EventSource.CONNECTING`. */
+const CONNECTING = 0
 /** `EventSource.CLOSED`. */
 const CLOSED = 2
 
@@ -65,7 +68,10 @@ export function openNativeLink(options: LinkOptions, sink: LinkSink): Link {
     if (stop) return sink.stopped(error)
     if (error) sink.failed(error)
     sink.reconnecting()
-    timer = setTimeout(open, backoff.afterFailure())
+    timer = setTimeout(() => {
+      timer = undefined
+      open()
+    }, backoff.afterFailure())
   }
 
   const open = (): void => {
@@ -84,6 +90,19 @@ export function openNativeLink(options: LinkOptions, sink: LinkSink): Link {
     })
   }
 
+  /** Back online: reconnect now if waiting out a backoff or the `EventSource`'s own `retry:` delay. */
+  const stopListening = onBackOnline(() => {
+    if (closed) return
+    if (timer !== undefined) {
+      clearTimeout(timer)
+      timer = undefined
+      open()
+    } else if (source?.readyState === CONNECTING) {
+      source.close()
+      open()
+    }
+  })
+
   open()
   return {
     listen(type) {
@@ -93,6 +112,7 @@ export function openNativeLink(options: LinkOptions, sink: LinkSink): Link {
     },
     close() {
       closed = true
+      stopListening()
       clearTimeout(timer)
       probing?.abort()
       source?.close()
