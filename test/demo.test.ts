@@ -156,6 +156,38 @@ describe('npm run demo', () => {
     expect(listed[0]?.text).toBe('Your preview is ready')
   })
 
+  it('answers the page’s state with the stream position it reflects: a stream after it gets exactly the later events', async () => {
+    const post = async (path: string, payload: unknown) => {
+      const response = await fetch(new URL(path, url), { method: 'POST', body: JSON.stringify(payload) })
+      expect(response.status).toBe(200)
+      return (await response.json()) as { id: string; topic: string }
+    }
+    const before = await post('/api/projects/demo/sessions/session-1/status', { status: 'failed' })
+    const response = await fetch(new URL('/api/page?project=demo', url))
+    expect(response.status).toBe(200)
+    const snapshot = (await response.json()) as {
+      state: { project: { sessions: { id: string; status: string }[] }; notifications: { text: string }[] }
+      lastEventId: string
+    }
+    expect(snapshot.state.project.sessions.find((item) => item.id === 'session-1')?.status).toBe('failed')
+    expect(Array.isArray(snapshot.state.notifications)).toBe(true)
+    expect(snapshot.lastEventId).toMatch(/^~/)
+    const after = await post('/api/projects/demo/sessions/session-1/status', { status: 'done' })
+
+    const controller = new AbortController()
+    const stream = await fetch(new URL(`/api/events?project=demo&lastEventId=${encodeURIComponent(snapshot.lastEventId)}`, url), {
+      signal: controller.signal,
+    })
+    expect(stream.status).toBe(200)
+    const text = await readUntil(stream.body as ReadableStream<Uint8Array>, (all) => all.includes(`"id":"${after.id}"`))
+    controller.abort()
+    const delivered = framesOf(text)
+      .filter((frame) => frame.event === 'session_updated')
+      .map((frame) => (JSON.parse(frame.data as string) as { id: string }).id)
+    expect(delivered).toEqual([after.id])
+    expect(delivered).not.toContain(before.id)
+  })
+
   it('refuses a bad status, an unknown session and an empty notification without publishing', async () => {
     const post = (path: string, payload: unknown) => fetch(new URL(path, url), { method: 'POST', body: JSON.stringify(payload) })
     expect((await post('/api/projects/demo/sessions/session-1/status', { status: 'exploded' })).status).toBe(400)

@@ -37,6 +37,14 @@ export interface Notification {
   text: string
 }
 
+/** What `GET /api/page?project=` answers: the page's state and the stream position it reflects (`broker.snapshot`). */
+export interface PageSnapshot {
+  /** The project's state and the user's notifications, read in one database snapshot. */
+  state: { project: ProjectState; notifications: Notification[] }
+  /** The stream's cursor as of that snapshot: connecting after it delivers exactly the later events. */
+  lastEventId: string
+}
+
 /** The project the page shows when the URL names none. */
 export const DEFAULT_PROJECT = 'demo'
 

@@ -1,15 +1,24 @@
 /**
- * The demo's HTTP routes on plain `node:http`: the page and its script; the page's stream (the
- * project's topic and the signed-in user's, in one stream) and a project's own stream; the
- * project's state and the two status updates; the user's notifications and sending one.
+ * The demo's HTTP routes on plain `node:http`: the page and its script; the page's state with the
+ * stream position it reflects (`broker.snapshot`) and the page's stream (the project's topic and
+ * the signed-in user's, in one stream); a project's own stream; the project's state and the two
+ * status updates; the user's notifications and sending one.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Broker } from '../../src/index.js'
 import { SESSION_STATUSES, WORKSPACE_STATUSES } from '../shared/events.js'
 import { type DemoTables, readNotifications, readState } from './database.js'
-import { DEFAULT_PROJECT, DEMO_USER, type DemoEvents, MAX_NOTIFICATION_LENGTH, pageTopics, topicOf } from './events.js'
+import {
+  DEFAULT_PROJECT,
+  DEMO_USER,
+  type DemoEvents,
+  MAX_NOTIFICATION_LENGTH,
+  type PageSnapshot,
+  pageTopics,
+  topicOf,
+} from './events.js'
 import { pageHtml } from './page/html.js'
 import type { DemoServices } from './services.js'
 
@@ -27,6 +36,7 @@ const EVENTS = /^\/api\/projects\/([^/]+)\/events$/
 const STATE = /^\/api\/projects\/([^/]+)\/state$/
 const STATUS = /^\/api\/projects\/([^/]+)\/(sessions|workspaces)\/([^/]+)\/status$/
 const NOTIFICATIONS = '/api/me/notifications'
+const PAGE = '/api/page'
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8`, 'Cache-Control': 'no-store' })
@@ -50,6 +60,19 @@ export async function route(context: RouteContext, req: IncomingMessage, res: Se
   if (method === 'GET' && pathname === '/') return send(res, 200, 'text/html', pageHtml())
   if (method === 'GET' && pathname === '/app.js') return send(res, 200, 'text/javascript', context.script)
 
+  // The page's state and the stream position it reflects, read in one snapshot: the page connects
+  // with that position, so it neither misses nor repeats the events committed around its load.
+  if (method === 'GET' && pathname === PAGE) {
+    const project = searchParams.get('project') || DEFAULT_PROJECT
+    const snapshot: PageSnapshot = await context.broker.snapshot(
+      pageTopics(project, DEMO_USER),
+      async (trx: Transaction<DemoTables>) => ({
+        project: await readState(trx, project),
+        notifications: await readNotifications(trx, DEMO_USER),
+      }),
+    )
+    return send(res, 200, 'application/json', JSON.stringify(snapshot))
+  }
   // The page's stream: one connection for the project and the signed-in user's notifications.
   if (method === 'GET' && pathname === '/api/events') {
     const project = searchParams.get('project') || DEFAULT_PROJECT

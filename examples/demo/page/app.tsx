@@ -2,7 +2,9 @@
  * The demo page: one stream, through `useEvents`, over two topics: the project's (its sessions and
  * workspaces, whose current state the page shows) and the signed-in user's (notifications). Every
  * handler sees `event.topic`; a `reset` names the topic that could not resume, and the page
- * refetches only what that topic keeps up to date. It holds no resume logic: the client and the
+ * refetches only what that topic keeps up to date. The page loads its state and the stream position
+ * it reflects in one snapshot (`GET /api/page`) and connects after that position, so no event
+ * committed while it loads is lost or applied twice. It holds no resume logic: the client and the
  * browser's `EventSource` do that, with the stream's cursor as `Last-Event-ID`.
  * @module
  */
@@ -16,6 +18,7 @@ import {
   type DemoEvents,
   type Item,
   type Notification,
+  type PageSnapshot,
   type ProjectState,
   topicOf,
   userTopicOf,
@@ -29,6 +32,8 @@ import { StatusPill } from './status-pill.js'
 
 /** Most rows the list keeps. */
 const MAX_ROWS = 500
+/** Pause before asking again for the page's snapshot when the server did not answer. */
+const RELOAD_MS = 1_000
 
 function withStatus(items: Item[], id: string, status: string): Item[] {
   return items.map((item) => (item.id === id ? { ...item, status } : item))
@@ -59,12 +64,34 @@ export function App({ projectId, userId }: { projectId: string; userId: string }
     const response = await fetch('/api/me/notifications')
     if (response.ok) setNotifications((await response.json()) as Notification[])
   }, [])
-  useEffect(() => void refetchState(), [refetchState])
-  useEffect(() => void refetchNotifications(), [refetchNotifications])
+  // The stream starts after the snapshot's position, so it opens once the snapshot is in.
+  const [position, setPosition] = useState<string | null>(null)
+  useEffect(() => {
+    let active = true
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const load = async () => {
+      const response = await fetch(`/api/page?project=${encodeURIComponent(projectId)}`).catch(() => undefined)
+      if (!active) return
+      if (!response?.ok) {
+        timer = setTimeout(load, RELOAD_MS)
+        return
+      }
+      const snapshot = (await response.json()) as PageSnapshot
+      if (!active) return
+      setState(snapshot.state.project)
+      setNotifications(snapshot.state.notifications)
+      setPosition(snapshot.lastEventId)
+    }
+    void load()
+    return () => {
+      active = false
+      clearTimeout(timer)
+    }
+  }, [projectId])
 
   const list = (event: EventOf<DemoEvents>) => setRows((all) => [{ kind: 'event' as const, event }, ...all].slice(0, MAX_ROWS))
-  const status = useEvents<DemoEvents>(
-    `/api/events?project=${encodeURIComponent(projectId)}`,
+  const streamed = useEvents<DemoEvents>(
+    position === null ? null : `/api/events?project=${encodeURIComponent(projectId)}`,
     {
       session_updated: (event) => {
         list(event)
@@ -85,6 +112,7 @@ export function App({ projectId, userId }: { projectId: string; userId: string }
       },
     },
     {
+      lastEventId: position ?? undefined,
       // One call per topic that could not resume; the others resumed exactly.
       onReset: (reason, reset) => {
         const topic = reset.topic ?? projectTopic
@@ -94,6 +122,7 @@ export function App({ projectId, userId }: { projectId: string; userId: string }
       },
     },
   )
+  const status = position === null ? 'connecting' : streamed
   const received = rows.filter((row) => row.kind === 'event').length
 
   return (
