@@ -1,7 +1,8 @@
 /**
  * Starting a connection: where it starts in each of its topics (right after the client's position
  * when the store can resume from it, else at the topic's head with a reset: pruned, ahead,
- * foreign; at the head for topics the client names no position in), then tracked by the poller.
+ * foreign, the last also for a position that names no place in the topic; at the head for topics
+ * the client names no position in), then tracked by the poller.
  * SSE streams and `broker.subscribe()` iterators start the same way.
  * @module
  */
@@ -29,7 +30,7 @@ export async function startConnection(
   poller: Poller,
   limits: ConnectionLimits,
   sortedTopics: readonly string[],
-  positions: ReadonlyMap<string, string>,
+  positions: ReadonlyMap<string, string | null>,
   cancelled: () => boolean,
 ): Promise<StartedConnection | undefined> {
   const topics = sortedTopics.map((topic) => poller.internedTopic(topic))
@@ -40,6 +41,10 @@ export async function startConnection(
     topics.map(async (topic, i) => {
       const asked = positions.get(topic)
       if (asked === undefined) return heads[i] as string
+      if (asked === null) {
+        resets.push({ topic, reason: 'foreign' })
+        return heads[i] as string
+      }
       const check = await store.checkResume(topic, asked)
       if (check.ok) return asked
       resets.push({ topic, reason: check.reason })

@@ -65,7 +65,7 @@ export class InvalidEventIdError extends DurableSseError {
   }
 }
 
-/** Why a store cannot resume after an id: pruned by retention, ahead of the head, or from another database. */
+/** Why a topic cannot resume after an id: pruned by retention, ahead of the head, or foreign (from another database, or a one-topic id on a stream over several topics). */
 export type ResetReason = 'pruned' | 'ahead' | 'foreign'
 
 /** One topic that cannot resume from the requested position, and why. */

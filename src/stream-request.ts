@@ -59,13 +59,19 @@ function assertEventId(id: string, store: EventStore): void {
 
 /**
  * The event id a stream over `topics` resumes after in each topic, from the client's position: an
- * event id (a one-topic stream's) or a cursor (a multi-topic stream's). Topics it does not name
- * are absent (they start at their head); a cursor's topics the stream no longer has are dropped; a
- * plain event id names no topic of a multi-topic stream. Throws {@link InvalidEventIdError} when it
- * is malformed.
+ * event id (a one-topic stream's) or a cursor (a multi-topic stream's). Topics a cursor does not
+ * name are absent (they start at their head); a cursor's topics the stream no longer has are
+ * dropped. A plain event id on a stream over several topics (a one-topic stream's id after the
+ * stream gained topics) says where the client was in one of them but not which: every topic maps
+ * to `null`, so each resets rather than one silently skipping what the client missed. Throws
+ * {@link InvalidEventIdError} when it is malformed.
  */
-export function positionsOf(position: string | undefined, topics: readonly string[], store: EventStore): Map<string, string> {
-  const positions = new Map<string, string>()
+export function positionsOf(
+  position: string | undefined,
+  topics: readonly string[],
+  store: EventStore,
+): Map<string, string | null> {
+  const positions = new Map<string, string | null>()
   if (position === undefined) return positions
   const ids = isCursor(position) ? decodeCursor(position) : undefined
   if (ids !== undefined) {
@@ -77,6 +83,6 @@ export function positionsOf(position: string | undefined, topics: readonly strin
     return positions
   }
   assertEventId(position, store) // not a cursor (a store's own id may start with its mark): an event id
-  if (topics.length === 1) positions.set(topics[0] as string, position)
+  for (const topic of topics) positions.set(topic, topics.length === 1 ? position : null)
   return positions
 }

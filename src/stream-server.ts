@@ -63,7 +63,7 @@ export class StreamServer {
   async start(request: StreamRequest): Promise<StreamStart> {
     const { config } = this
     let topics: string[]
-    let positions: Map<string, string>
+    let positions: Map<string, string | null>
     try {
       topics = topicsOf(request.topics, config)
       positions = positionsOf(request.lastEventId, topics, this.store)

@@ -98,9 +98,14 @@ describe('positionsOf', () => {
     expect(positionsOf(cursorOf(ids), ['a'], store)).toEqual(new Map([['a', 'e1.3']]))
   })
 
-  it('takes an event id as the position of a one-topic stream, and of no topic of a stream over several', () => {
+  it('takes an event id as the position of a one-topic stream, and as naming no place in any topic of a stream over several', () => {
     expect(positionsOf('e1.3', ['a'], store)).toEqual(new Map([['a', 'e1.3']]))
-    expect(positionsOf('e1.3', ['a', 'b'], store)).toEqual(new Map())
+    expect(positionsOf('e1.3', ['a', 'b'], store)).toEqual(
+      new Map([
+        ['a', null],
+        ['b', null],
+      ]),
+    )
     expect(positionsOf(undefined, ['a', 'b'], store)).toEqual(new Map())
   })
 

@@ -172,6 +172,34 @@ function multiTopicSuite(openStore: () => Promise<EventStore>, prune: (store: Ev
     expect(after.received.map((m) => m.type)).not.toContain('reset')
   })
 
+  it("a one-topic stream's id on a stream that gained topics resets every topic: it names none of them", async () => {
+    const app = await start()
+    const before = stream(app, ['a'])
+    await before.until((received) => received.some((m) => m.type === 'connected'))
+    await publish(app, 'a', 0, 3)
+    await before.until((received) => count(received) === 3)
+    before.close()
+    expect(lastId(before).startsWith('~')).toBe(false)
+    await publish(app, 'a', 3, 2) // missed: the resets tell the app to refetch instead of skipping them silently
+    const after = stream(app, ['a', 'b'], lastId(before))
+    await after.until((received) => received.some((m) => m.type === 'connected'))
+    const resets = after.received.filter((m) => m.type === 'reset').map((m) => JSON.parse(m.data))
+    expect(resets).toEqual([
+      { reason: 'foreign', topic: 'a' },
+      { reason: 'foreign', topic: 'b' },
+    ])
+    await publish(app, 'b', 0, 1)
+    await publish(app, 'a', 5, 1)
+    await after.until((received) => count(received) === 2)
+    expect(perTopic(after.received)).toEqual({ a: [5], b: [0] })
+    await expect(
+      app.broker
+        .subscribe(['a', 'b'], { after: lastId(before) })
+        [Symbol.asyncIterator]()
+        .next(),
+    ).rejects.toMatchObject({ code: 'CANNOT_RESUME', resets: [{ topic: 'a' }, { topic: 'b' }] })
+  })
+
   it('a pruned topic resets alone; the others resume exactly', async () => {
     const app = await start()
     const before = stream(app, ['a', 'b'])

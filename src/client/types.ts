@@ -48,7 +48,7 @@ export type EventSourceConstructor = new (url: string, init?: { withCredentials?
 
 /** What a `reset` frame says: why the server could not resume, and on a stream over several topics, which topic. */
 export interface ResetDetail {
-  /** `pruned` (deleted by retention), `ahead` (beyond the head), `foreign` (from another database). */
+  /** `pruned` (deleted by retention), `ahead` (beyond the head), `foreign` (from another database, or a one-topic id on a stream over several). */
   reason: ResetReason
   /** The topic that restarts at its head; absent on one-topic streams of servers that do not name it. */
   topic?: string
