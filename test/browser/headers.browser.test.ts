@@ -3,30 +3,24 @@
  * and on every reconnect; once the server answers 401, the page ends with an UnauthorizedError and
  * asks no more.
  */
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Broker, createBroker, type EventStore, memoryStore } from '../../src/index.js'
 import { until } from '../helpers/wait.js'
-import { launchChromium, openPage } from './support/chromium.js'
+import { openPage } from './support/chromium.js'
 import { recordOf, startStream } from './support/harness.js'
-import { type PagesServer, servePages } from './support/pages.js'
+import { type MemoryApp, startMemoryApp } from './support/memory-app.js'
 
 type Events = { tick: { n: number } }
 
 const WAIT = 20_000
-let store: EventStore
-let broker: Broker<Events>
-let server: PagesServer
-let context: BrowserContext
+let app: MemoryApp<Events>
 /** The Authorization header of every stream request that reached `authorize`, in order. */
 const authorized: (string | undefined)[] = []
 let streamRequests = 0
 let accepting = true
 
 beforeAll(async () => {
-  store = memoryStore()
-  broker = createBroker<Events>(store, { retryMs: 100, heartbeatMs: 0, onError: () => {} })
-  server = await servePages((req, res) => {
+  app = await startMemoryApp<Events>({ retryMs: 100, heartbeatMs: 0, onError: () => {} }, (broker, req, res) => {
     if (!req.url?.startsWith('/api/events/secure')) return res.writeHead(404).end()
     streamRequests++
     return broker.handle(req, res, {
@@ -37,20 +31,15 @@ beforeAll(async () => {
       },
     })
   })
-  context = await launchChromium(server.dir)
 }, 60_000)
 
-afterAll(async () => {
-  await context?.close()
-  await broker?.close()
-  await server?.close()
-  await store?.close()
-})
+afterAll(() => app?.close())
 
 const opens = async (page: Page) => (await recordOf(page)).statuses.filter((status) => status === 'open').length
 
 describe('headers in Chromium', () => {
   it('reach authorize on the first connection and every reconnect; a 401 ends with UnauthorizedError and no retries', async () => {
+    const { broker, server, context } = app
     const page = await openPage(context, `${server.url}/`)
     await startStream(page, '/api/events/secure', { headers: { Authorization: 'Bearer t0ken' }, backoffMs: 20 })
     await until(async () => (await opens(page)) === 1, WAIT, 'open')

@@ -5,41 +5,28 @@
  * published meanwhile. Without the `online` handling the page would wait at least 30 s, three
  * times this test's wait.
  */
-import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Broker, createBroker, type EventStore, memoryStore } from '../../src/index.js'
 import { until } from '../helpers/wait.js'
 import type { HarnessOptions } from './pages/client-page.js'
-import { launchChromium, openPage } from './support/chromium.js'
+import { openPage } from './support/chromium.js'
 import { recordOf, startStream } from './support/harness.js'
-import { type PagesServer, servePages } from './support/pages.js'
+import { type MemoryApp, startMemoryApp } from './support/memory-app.js'
 
 type Events = { tick: { n: number } }
 
 const WAIT = 10_000
 const LONG_RETRY_MS = 60_000
-let store: EventStore
-let broker: Broker<Events>
-let server: PagesServer
-let context: BrowserContext
+let app: MemoryApp<Events>
 
 beforeAll(async () => {
-  store = memoryStore()
-  broker = createBroker<Events>(store, { retryMs: LONG_RETRY_MS, heartbeatMs: 0, onError: () => {} })
-  server = await servePages((req, res) => {
+  app = await startMemoryApp<Events>({ retryMs: LONG_RETRY_MS, heartbeatMs: 0, onError: () => {} }, (broker, req, res) => {
     const topic = /^\/api\/events\/([a-z]+)/.exec(req.url ?? '')?.[1]
     if (!topic) return res.writeHead(404).end()
     return broker.handle(req, res, { topic })
   })
-  context = await launchChromium(server.dir)
 }, 60_000)
 
-afterAll(async () => {
-  await context?.close()
-  await broker?.close()
-  await server?.close()
-  await store?.close()
-})
+afterAll(() => app?.close())
 
 const transports: { name: string; topic: string; options: HarnessOptions }[] = [
   { name: 'the native EventSource', topic: 'native', options: { backoffMs: LONG_RETRY_MS } },
@@ -48,6 +35,7 @@ const transports: { name: string; topic: string; options: HarnessOptions }[] = [
 
 describe('back online in Chromium', () => {
   it.each(transports)('$name reconnects at once on the online event, with the events it missed', async ({ topic, options }) => {
+    const { broker, server, context } = app
     const page = await openPage(context, `${server.url}/`)
     await startStream(page, `/api/events/${topic}`, options)
     await until(async () => (await recordOf(page)).statuses.includes('open'), WAIT, 'open')
