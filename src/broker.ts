@@ -117,6 +117,8 @@ export class Broker<Events extends EventMap = EventMap> {
   private readonly streams: StreamServer
   private readonly stopRetention: () => void
   private closing: Promise<void> | undefined
+  /** Whether `close()` was called: from then on nothing new starts. */
+  private readonly isClosing = (): boolean => this.closing !== undefined
 
   /** Prefer {@link createBroker}. */
   constructor(store: EventStore, options: BrokerOptions = {}) {
@@ -131,7 +133,7 @@ export class Broker<Events extends EventMap = EventMap> {
       screen: new RecordScreen(config.onError),
     })
     this.publisher = new Publisher(store, config, this.poller)
-    this.streams = new StreamServer(config, store, this.poller, this.limits)
+    this.streams = new StreamServer(config, store, this.poller, this.limits, this.isClosing)
     this.stopRetention = config.retention ? startRetention(store, config.retention, config.onError) : () => {}
   }
 
@@ -169,7 +171,7 @@ export class Broker<Events extends EventMap = EventMap> {
       if (this.closing) throw new BrokerClosedError()
       const sorted = topicsOf(topics, this.config)
       const positions = positionsOf(after, sorted, this.store)
-      const started = await startConnection(this.store, this.poller, this.limits, sorted, positions, () => !!this.closing)
+      const started = await startConnection(this.store, this.poller, this.limits, sorted, positions, this.isClosing)
       if (!started) throw new BrokerClosedError()
       const [first] = started.resets
       if (first) {
@@ -296,8 +298,8 @@ export class Broker<Events extends EventMap = EventMap> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.publisher.close()
-      this.streams.close()
       for (const connection of [...this.poller.connections]) connection.end('shutdown')
+      this.streams.stopTimers()
       this.poller.stop()
       this.stopRetention()
     })()

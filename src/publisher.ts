@@ -45,11 +45,7 @@ export class Publisher {
             throw cause instanceof DurableSseError || cause instanceof TypeError ? cause : new PublishFailedError(cause)
           })
     this.published += records.length
-    let previous: string | undefined
-    for (const { topic } of records) {
-      if (topic !== previous) this.poller.wake(topic)
-      previous = topic
-    }
+    for (const { topic } of records) this.poller.wake(topic)
     return records.map((record, i) => ({
       id: record.id,
       topic: record.topic,

@@ -4,7 +4,7 @@
  * (an event id, or a multi-topic cursor).
  * @module
  */
-import { decodeCursor, isCursor, topicHash } from './cursor.js'
+import { decodeCursor, topicHash } from './cursor.js'
 import { InvalidEventIdError, InvalidTopicError } from './errors.js'
 import { assertTopic } from './event.js'
 import type { EventStore } from './store.js'
@@ -35,17 +35,16 @@ export function topicsOf(input: string | readonly string[], limits: StreamReques
   if (topics.length > limits.maxTopicsPerStream) {
     throw new InvalidTopicError(`a stream may have at most ${limits.maxTopicsPerStream} topics, got ${topics.length}`)
   }
-  if (topics.length > 1) {
-    const named = new Map<string, string>()
-    for (const topic of topics) {
-      const other = named.get(topicHash(topic))
-      if (other !== undefined) {
-        throw new InvalidTopicError(
-          `topics ${JSON.stringify(other)} and ${JSON.stringify(topic)} cannot share a stream (same cursor hash)`,
-        )
-      }
-      named.set(topicHash(topic), topic)
+  const named = new Map<string, string>()
+  for (const topic of topics) {
+    const hash = topicHash(topic)
+    const other = named.get(hash)
+    if (other !== undefined) {
+      throw new InvalidTopicError(
+        `topics ${JSON.stringify(other)} and ${JSON.stringify(topic)} cannot share a stream (same cursor hash)`,
+      )
     }
+    named.set(hash, topic)
   }
   return topics
 }
@@ -73,7 +72,7 @@ export function positionsOf(
 ): Map<string, string | null> {
   const positions = new Map<string, string | null>()
   if (position === undefined) return positions
-  const ids = isCursor(position) ? decodeCursor(position) : undefined
+  const ids = decodeCursor(position)
   if (ids !== undefined) {
     for (const id of ids.values()) assertEventId(id, store)
     for (const topic of topics) {

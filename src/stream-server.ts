@@ -48,15 +48,17 @@ export class StreamServer {
   private readonly limits: ConnectionLimits
   /** Open streams; an entry only when `maxStreamMs` or re-authorization need one (thousands of idle streams are the common case). */
   private readonly streams = new Map<Connection, StreamEntry | undefined>()
+  /** Whether the broker is closing: from then on every new stream gets "retry later". */
+  private readonly closing: () => boolean
   private heartbeat: ReturnType<typeof setInterval> | undefined
   private reauthorize: ReturnType<typeof setInterval> | undefined
-  private closed = false
 
-  constructor(config: BrokerConfig, store: EventStore, poller: Poller, limits: ConnectionLimits) {
+  constructor(config: BrokerConfig, store: EventStore, poller: Poller, limits: ConnectionLimits, closing: () => boolean) {
     this.config = config
     this.store = store
     this.poller = poller
     this.limits = limits
+    this.closing = closing
   }
 
   /** Validates, authorizes and starts a stream; every refusal happens here, before the stream. */
@@ -85,10 +87,10 @@ export class StreamServer {
       if (status === 401) return { kind: 'refuse', status, body: 'unauthorized' }
     }
     const retryLater = { kind: 'retry-later', retryMs: config.retryMs } as const
-    if (this.closed || this.poller.connections.size >= config.maxSubscribers) return retryLater
+    if (this.closing() || this.poller.connections.size >= config.maxSubscribers) return retryLater
     let started: Awaited<ReturnType<typeof startConnection>>
     try {
-      started = await startConnection(this.store, this.poller, this.limits, topics, positions, () => this.closed)
+      started = await startConnection(this.store, this.poller, this.limits, topics, positions, this.closing)
     } catch (error) {
       config.onError(error)
       return retryLater
@@ -102,13 +104,6 @@ export class StreamServer {
       resets.map(({ topic, reason }) => resetFrame(startId, reason, topic)).join('') +
       connectedFrame(startId)
     return { kind: 'stream', connection, prelude, retryMs: config.retryMs }
-  }
-
-  /** Stops taking streams, ends every open one (with a `retry:` hint), and stops the timers. */
-  close(): void {
-    this.closed = true
-    for (const connection of [...this.streams.keys()]) connection.end('shutdown')
-    this.stopTimers()
   }
 
   /** Registers a stream for heartbeats, `maxStreamMs` and re-authorization. */
@@ -156,7 +151,8 @@ export class StreamServer {
     if (this.streams.size === 0) this.stopTimers()
   }
 
-  private stopTimers(): void {
+  /** Stops the heartbeat and re-authorization timers (at close; the broker ends every connection). */
+  stopTimers(): void {
     clearInterval(this.heartbeat)
     clearInterval(this.reauthorize)
     this.heartbeat = undefined

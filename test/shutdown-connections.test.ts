@@ -12,6 +12,7 @@ import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { closeServer } from '../examples/shared/serve.js'
 import { type Broker, type BrokerOptions, createBroker, memoryStore } from '../src/index.js'
+import { listen } from './helpers/servers.js'
 import { recordingClient } from './helpers/sse-client.js'
 import { until } from './helpers/wait.js'
 
@@ -34,11 +35,6 @@ function watchRequests(server: Server) {
   return requests
 }
 
-async function listening(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
 /** Opens `CLIENTS` EventSource clients on `url` and waits until every one is connected. */
 async function openClients(url: string) {
   const clients = Array.from({ length: CLIENTS }, () => recordingClient(url, []))
@@ -54,7 +50,7 @@ async function serve(make: (broker: Broker) => Server, options: BrokerOptions = 
   const broker = createBroker(memoryStore(), { pollIntervalMs: 60_000, retryMs: 50, ...options })
   const server = make(broker)
   const requests = watchRequests(server)
-  const url = await listening(server)
+  const { url } = await listen(server)
   cleanups.push(
     () => broker.close(),
     () => new Promise((resolve) => server.close(resolve)),
@@ -73,6 +69,29 @@ const nodeServers: Record<string, (broker: Broker) => Server> = {
 }
 
 describe.each(Object.entries(nodeServers))('Node responses (%s)', (_name, make) => {
+  it('a stream asked for while close() waits for a publish in flight gets "retry later", not a stream that ends at once', async () => {
+    const store = memoryStore()
+    let commit = () => {}
+    const committing = new Promise<void>((resolve) => (commit = resolve))
+    const append = store.append.bind(store)
+    store.append = async (drafts, options) => {
+      await committing
+      return append(drafts, options)
+    }
+    const broker = createBroker(store, { pollIntervalMs: 60_000, retryMs: 50 })
+    const running = await listen(make(broker))
+    cleanups.push(
+      () => broker.close(),
+      () => running.close(),
+    )
+    const publishing = broker.publish({ topic: 'p', type: 't', payload: {} })
+    const closing = broker.close()
+    const answer = await fetch(running.url, { signal: AbortSignal.timeout(5_000) })
+    expect([answer.headers.get('connection'), await answer.text()]).toEqual(['close', 'retry: 50\n\n'])
+    commit()
+    await Promise.all([publishing, closing])
+  })
+
   it('after broker.close() every browser comes back on a new connection, twice: the ended stream and the "retry later" answer both close theirs', async () => {
     const { broker, requests, url } = await serve(make)
     await openClients(url)

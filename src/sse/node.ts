@@ -18,7 +18,7 @@ import type { Batch, Envelope } from '../batch.js'
 import type { Connection } from '../connection.js'
 import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame } from '../frame.js'
 import type { EndReason, Sink } from '../sink.js'
-import { sseHeaders } from './headers.js'
+import { refusalHeaders, retryLaterHeaders, sseHeaders } from './headers.js'
 import type { OpenStream, StreamStart } from './stream-start.js'
 
 /** A Node request: HTTP/1.x (`IncomingMessage`), or HTTP/2's compatibility API (`Http2ServerRequest`). */
@@ -180,14 +180,12 @@ function closeConnectionWhenFinished(res: NodeResponse): void {
 /** Writes `start` to `res`: a refusal, a "retry later", or the whole stream; resolves when it ends. */
 export function writeNodeStream(req: NodeRequest, res: NodeResponse, start: StreamStart): Promise<void> {
   if (start.kind === 'refuse') {
-    res.writeHead(start.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+    res.writeHead(start.status, refusalHeaders())
     res.end(start.body)
     return Promise.resolve()
   }
   if (start.kind === 'retry-later') {
-    const headers = sseHeaders(false)
-    if (req.httpVersionMajor < 2) headers.Connection = 'close' // Node closes the socket after the answer
-    res.writeHead(200, headers)
+    res.writeHead(200, retryLaterHeaders(req.httpVersionMajor < 2)) // Node closes the socket after a `Connection: close` answer
     res.end(retryFrame(start.retryMs))
     return Promise.resolve()
   }

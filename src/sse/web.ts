@@ -13,7 +13,7 @@ import type { Batch } from '../batch.js'
 import type { Connection } from '../connection.js'
 import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame } from '../frame.js'
 import type { EndReason, Sink } from '../sink.js'
-import { sseHeaders } from './headers.js'
+import { refusalHeaders, retryLaterHeaders, sseHeaders } from './headers.js'
 import type { StreamStart } from './stream-start.js'
 
 /** Enqueues a connection's batches into a stream controller, one per read. */
@@ -74,12 +74,11 @@ export function toWebResponse(request: Request, start: StreamStart): Response {
   if (start.kind === 'refuse') {
     return new Response(start.body, {
       status: start.status,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+      headers: refusalHeaders(),
     })
   }
-  const headers = sseHeaders(false)
   if (start.kind === 'retry-later') {
-    return new Response(retryFrame(start.retryMs), { status: 200, headers: { ...headers, Connection: 'close' } })
+    return new Response(retryFrame(start.retryMs), { status: 200, headers: retryLaterHeaders(true) })
   }
   const { connection, prelude, retryMs } = start
   const abort = () => connection.end('closed')
@@ -101,5 +100,5 @@ export function toWebResponse(request: Request, start: StreamStart): Response {
   )
   if (request.signal.aborted) abort()
   else request.signal.addEventListener('abort', abort, { once: true })
-  return new Response(body, { status: 200, headers })
+  return new Response(body, { status: 200, headers: sseHeaders(false) })
 }
