@@ -43,9 +43,9 @@ export async function claimAndProduce(
   options: ProducerOptions,
 ): Promise<ReadableStream<string> | undefined> {
   const producer = crypto.randomUUID()
-  await options.broker.publish({ topic, type: MARKER.start, payload: { producer } satisfies StartPayload })
+  const marker = await options.broker.publish({ topic, type: MARKER.start, payload: { producer } satisfies StartPayload })
   const [first] = (await options.store.readAfter([{ topic, after: startId }], 1)).get(topic) ?? []
-  if (first?.type !== MARKER.start || (JSON.parse(first.data) as StartPayload).producer !== producer) return undefined
+  if (first?.id !== marker.id) return undefined
 
   const writer = new ChunkWriter(options.broker, topic, { retryForMs: options.producerTimeoutMs, onError: options.onError })
   let controller!: ReadableStreamDefaultController<string>

@@ -110,7 +110,7 @@ export async function openReplay(
           const { index, text } = event.payload as ChunkPayload
           if (index < expectedIndex) continue // a retried append repeated it
           expectedIndex = index + 1
-          const kept = skip >= text.length ? '' : text.slice(skip)
+          const kept = text.slice(skip)
           skip = Math.max(0, skip - text.length)
           if (kept.length > 0) {
             controller.enqueue(kept)

@@ -37,7 +37,7 @@ export interface ChunkPayload {
 
 /** The payload of a `start` event. */
 export interface StartPayload {
-  /** Random token of the producer. */
+  /** Random token of the producer that claimed the stream (for whoever reads the table; the claim itself is decided by event id). */
   producer: string
 }
 
@@ -50,7 +50,7 @@ export function topicOf(keyPrefix: string, streamId: string): string {
 }
 
 /** An `epoch.seq` id split, or a clear error for a store whose ids have another form. */
-export function parseStoreId(id: string): { epoch: string; seq: number } {
+function parseStoreId(id: string): { epoch: string; seq: number } {
   const parsed = parseEventId(id)
   if (!parsed) {
     throw new TypeError(

@@ -12,6 +12,7 @@ import { Backoff } from './backoff.js'
 import { ConnectionFailedError } from './errors.js'
 import { readEventStream } from './event-stream.js'
 import type { Link, LinkOptions, LinkSink } from './link.js'
+import { reconnectTimer } from './reconnect-timer.js'
 import type { FetchLike } from './types.js'
 
 /** How one attempt ended, when the link is to try again. */
@@ -23,7 +24,6 @@ export function openFetchLink(options: LinkOptions, sink: LinkSink): Link {
   const backoff = new Backoff(options.backoffMs, options.maxBackoffMs)
   let retryMs: number | undefined
   let controller: AbortController | undefined
-  let timer: ReturnType<typeof setTimeout> | undefined
   let closed = false
 
   const requestInit = async (signal: AbortSignal): Promise<RequestInit> => {
@@ -92,21 +92,13 @@ export function openFetchLink(options: LinkOptions, sink: LinkSink): Link {
     const ending = await attempt(current.signal)
     if (closed || controller !== current || ending === undefined) return
     sink.reconnecting()
-    timer = setTimeout(
-      () => {
-        timer = undefined
-        void run()
-      },
-      ending === 'ended' ? backoff.afterEnd(retryMs) : backoff.afterFailure(retryMs),
-    )
+    retry.later(ending === 'ended' ? backoff.afterEnd(retryMs) : backoff.afterFailure(retryMs))
   }
 
+  const retry = reconnectTimer(() => void run())
   /** Back online: reconnect now if waiting to. */
   const stopListening = onBackOnline(() => {
-    if (closed || timer === undefined) return
-    clearTimeout(timer)
-    timer = undefined
-    void run()
+    if (!closed) retry.now()
   })
 
   void run()
@@ -115,7 +107,7 @@ export function openFetchLink(options: LinkOptions, sink: LinkSink): Link {
     close() {
       closed = true
       stopListening()
-      clearTimeout(timer)
+      retry.cancel()
       controller?.abort()
     },
   }

@@ -10,6 +10,7 @@ import { verdictOf } from './answer.js'
 import { onBackOnline } from './back-online.js'
 import { Backoff } from './backoff.js'
 import type { Link, LinkOptions, LinkSink } from './link.js'
+import { reconnectTimer } from './reconnect-timer.js'
 import type { EventSourceConstructor, EventSourceLike, MessageEventLike } from './types.js'
 import { withLastEventId } from './url.js'
 
@@ -28,7 +29,6 @@ export function openNativeLink(options: LinkOptions, sink: LinkSink): Link {
   const types = new Set(['connected', 'reset'])
   const backoff = new Backoff(options.backoffMs, options.maxBackoffMs)
   let source: EventSourceLike | undefined
-  let timer: ReturnType<typeof setTimeout> | undefined
   let probing: AbortController | undefined
   let closed = false
 
@@ -68,10 +68,7 @@ export function openNativeLink(options: LinkOptions, sink: LinkSink): Link {
     if (stop) return sink.stopped(error)
     if (error) sink.failed(error)
     sink.reconnecting()
-    timer = setTimeout(() => {
-      timer = undefined
-      open()
-    }, backoff.afterFailure())
+    retry.later(backoff.afterFailure())
   }
 
   const open = (): void => {
@@ -90,17 +87,12 @@ export function openNativeLink(options: LinkOptions, sink: LinkSink): Link {
     })
   }
 
+  const retry = reconnectTimer(open)
   /** Back online: reconnect now if waiting out a backoff or the `EventSource`'s own `retry:` delay. */
   const stopListening = onBackOnline(() => {
-    if (closed) return
-    if (timer !== undefined) {
-      clearTimeout(timer)
-      timer = undefined
-      open()
-    } else if (source?.readyState === CONNECTING) {
-      source.close()
-      open()
-    }
+    if (closed || retry.now() || source?.readyState !== CONNECTING) return
+    source.close()
+    open()
   })
 
   open()
@@ -113,7 +105,7 @@ export function openNativeLink(options: LinkOptions, sink: LinkSink): Link {
     close() {
       closed = true
       stopListening()
-      clearTimeout(timer)
+      retry.cancel()
       probing?.abort()
       source?.close()
       source = undefined

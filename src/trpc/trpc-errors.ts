@@ -9,14 +9,14 @@ import { TRPCError } from '@trpc/server'
 import { BrokerClosedError, CannotResumeError, InvalidEventIdError, InvalidTopicError, SlowConsumerError } from '../errors.js'
 
 /** The tRPC code a subscription ends with when its `lastEventId` cannot be resumed from. */
-export const CANNOT_RESUME_TRPC_CODE = 'PRECONDITION_FAILED'
+const CANNOT_RESUME_TRPC_CODE = 'PRECONDITION_FAILED'
 
 /**
  * The broker closed (the process is shutting down, or the stream was ended early): a retryable
  * code, so the client comes back after its reconnection time with its last id, to whichever
  * process answers by then.
  */
-export function restartingError(cause?: unknown): TRPCError {
+function restartingError(cause?: unknown): TRPCError {
   return new TRPCError({
     code: 'SERVICE_UNAVAILABLE',
     message: 'the event stream ended on the server (shutting down?): reconnect to resume after the last event id',
