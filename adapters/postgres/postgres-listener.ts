@@ -98,7 +98,8 @@ async function within<T>(promise: Promise<T>, ms: number, message: string): Prom
 export function startListener(options: ListenerOptions): Listener {
   const { channel, heartbeatMs, fallbackPollMs, reconnectMinMs, reconnectMaxMs, wake } = options
   const probePrefix = `${PROBE_MARK}${randomUUID()} `
-  let state: 'connecting' | 'listening' | 'not-receiving' | 'down' = 'connecting'
+  /** The connection's state; while `listening`, `deaf` makes the status `'not-receiving'`. */
+  let state: 'connecting' | 'listening' | 'down' = 'connecting'
   let stopped = false
   let current: PgClientLike | undefined
   let failures = 0
@@ -123,15 +124,12 @@ export function startListener(options: ListenerOptions): Listener {
     probesHeard = Math.max(probesHeard, probe)
     if (!deaf) return
     deaf = false
-    if (state === 'not-receiving') {
-      state = 'listening'
-      stopFallback()
-    }
+    if (state === 'listening') stopFallback()
   }
+  /** Only while listening: a probe sent on the current connection did not arrive. */
   const unheard = (): void => {
     if (deaf) return
     deaf = true
-    state = 'not-receiving'
     startFallback()
     options.onError(new ListenerNotReceivingError(channel))
   }
@@ -193,11 +191,8 @@ export function startListener(options: ListenerOptions): Listener {
       await client.query(`LISTEN ${quoteIdentifier(channel)}`)
       if (client !== current) return // stopped or lost meanwhile
       failures = 0
-      if (deaf) state = 'not-receiving'
-      else {
-        state = 'listening'
-        stopFallback()
-      }
+      state = 'listening'
+      if (!deaf) stopFallback()
       heartbeat(client, 0) // the first probe at once
       wake() // catch up on whatever committed while nobody listened
     } catch (error) {
@@ -208,7 +203,7 @@ export function startListener(options: ListenerOptions): Listener {
   void connect()
 
   return {
-    status: () => state,
+    status: () => (state === 'listening' && deaf ? 'not-receiving' : state),
     async stop(): Promise<void> {
       stopped = true
       clearTimeout(heartbeatTimer)

@@ -154,6 +154,10 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     return { head: Math.max(Number(row?.head ?? 0), through), through }
   }
 
+  /** Each topic's head id, from the head rows read for them (the start id for a topic without events). */
+  const headIds = (epochId: string, topics: readonly string[], rows: ReadonlyMap<string, HeadRow>): Map<string, string> =>
+    new Map(topics.map((topic) => [topic, formatEventId(epochId, headOf(rows.get(topic)).head)]))
+
   return {
     async migrate(): Promise<void> {
       await (await backend()).migrate()
@@ -210,7 +214,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       const ready = await backend()
       const epochId = await epoch()
       const rows = topics.length === 0 ? new Map<string, HeadRow>() : await ready.heads(topics)
-      return new Map(topics.map((topic) => [topic, formatEventId(epochId, headOf(rows.get(topic)).head)]))
+      return headIds(epochId, topics, rows)
     },
 
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
@@ -254,7 +258,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
         return await db.transaction().execute(async (trx) => {
           const plain = trx.withoutPlugins()
           const rows = await headRows((text, parameters) => runSql(plain, text, parameters), sql, topics)
-          const heads = new Map(topics.map((topic) => [topic, formatEventId(epochId, headOf(rows.get(topic)).head)]))
+          const heads = headIds(epochId, topics, rows)
           return { state: await read(trx), heads }
         })
       } finally {
