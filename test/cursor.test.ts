@@ -9,7 +9,6 @@ const store = memoryStore()
 
 describe('topicHash', () => {
   it('is 8 base-36 characters, the same in every process (part of the wire format)', () => {
-    expect(topicHash('project-1')).toBe(topicHash('project-1'))
     expect(topicHash('project-1')).toMatch(/^[0-9a-z]{8}$/)
     // Fixed values: a change here would make every cursor in the field unknown.
     expect([topicHash('a'), topicHash('project-1'), topicHash('ü🚀')]).toEqual(['p94epp1d', '2wcx93qe', '6qz1kg3j'])

@@ -259,8 +259,6 @@ describe.each(storeKinds)('SSE over HTTP/2 on $name store', (kind) => {
     expect(broker.stats()).toMatchObject({ subscribers: 2, topics: 2 })
     client.destroy()
     await until(() => broker.stats().subscribers === 0 && broker.stats().topics === 0, 5_000, 'the streams to be released')
-    await broker.publish(update('p1', 'after the session died')) // nothing is written to the dead streams
-    expect(broker.stats().subscribers).toBe(0)
   })
 
   it('a client that stops reading is held back by flow control, then catches up with every event once, in order', async () => {

@@ -5,15 +5,14 @@
  * store, from the middle of a replay, over a changed topic set; a pruned topic resets alone.
  */
 import { createServer } from 'node:http'
-import { join } from 'node:path'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sqliteStore } from '../adapters/sqlite/index.js'
 import { type Broker, createBroker, type EventStore, type StoredEvent } from '../src/index.js'
 import { describePostgres } from './helpers/postgres.js'
 import { listen, type Running } from './helpers/servers.js'
+import { useTempFiles } from './helpers/sqlite.js'
 import { type Received, type RecordingClient, recordingClient } from './helpers/sse-client.js'
-import { tempDir } from './helpers/stores.js'
 import { until } from './helpers/wait.js'
 
 type Events = { n: { i: number } }
@@ -225,20 +224,10 @@ function multiTopicSuite(openStore: () => Promise<EventStore>, prune: (store: Ev
 }
 
 describe('multi-topic SSE on SQLite', () => {
-  let temp: ReturnType<typeof tempDir>
-  let n = 0
-  let filename = ''
-  afterEach(() => {
-    temp?.remove()
-    filename = ''
-  })
+  const files = useTempFiles() // one file per test: a restart re-opens it
   multiTopicSuite(
     async () => {
-      if (!filename) {
-        temp = tempDir()
-        filename = join(temp.dir, `events-${++n}.db`)
-      }
-      const store = sqliteStore({ filename })
+      const store = sqliteStore({ filename: files.file() })
       await store.migrate()
       return store
     },

@@ -143,13 +143,7 @@ export function aiSdkCases(setup: AiSdkCasesSetup): void {
     const live = await finalMessage(sent)
     expect(textOf(live)).toBe(tokens(count))
     await server.produced.get(chatId)
-    await within(
-      (async () => {
-        while ((await context.hasExistingStream(chatId)) !== 'DONE') await new Promise((resolve) => setTimeout(resolve, 10))
-      })(),
-      5_000,
-      'the stream to be done',
-    )
+    await until(async () => (await context.hasExistingStream(chatId)) === 'DONE', 5_000, 'the stream to be done')
 
     const resumed = await transport.reconnectToStream({ chatId })
     expect(await finalMessage(resumed as ReadableStream<UIMessageChunk>)).toEqual(live)

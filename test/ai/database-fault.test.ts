@@ -19,13 +19,21 @@ describePostgres('durable-sse/ai: the database goes away while a stream is produ
     database.defer(() => proxy.close())
     const errors: unknown[] = []
     const producerStore = await database.store({ connectionString: proxy.url(database.url), onError: () => {} })
+    // Counts the appends the outage failed (the producer retries them), to show the fault hit.
+    let failedAppends = 0
+    const append = producerStore.append.bind(producerStore)
+    producerStore.append = (drafts, options) =>
+      append(drafts, options).catch((error: unknown) => {
+        failedAppends++
+        throw error
+      })
     const producer = createResumableStreamContext({ store: producerStore, ...timing, onError: (error) => errors.push(error) })
     const reader = createResumableStreamContext({ store: await database.store(), ...timing })
-    return { proxy, errors, producer, reader }
+    return { proxy, errors, producer, reader, failedAppends: () => failedAppends }
   }
 
   it('a short outage: failed appends are retried in order, and the stored stream is whole, each chunk once', async () => {
-    const { proxy, errors, producer, reader } = await open({ heartbeatMs: 100, producerTimeoutMs: 10_000 })
+    const { proxy, errors, producer, reader, failedAppends } = await open({ heartbeatMs: 100, producerTimeoutMs: 10_000 })
     const input = source()
     const copy = await producer.createNewResumableStream('short', () => input.stream)
     const live = (await reader.resumeExistingStream('short'))!.getReader()
@@ -40,6 +48,7 @@ describePostgres('durable-sse/ai: the database goes away while a stream is produ
       input.write(chunk(i))
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
+    await until(() => failedAppends() > 0, 5_000, 'an append to fail during the outage')
     await proxy.restore()
     for (let i = 100; i < 150; i++) {
       sent.push(chunk(i))

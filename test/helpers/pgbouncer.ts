@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './servers.js'
 
 /** Where Debian installs it. */
 const BINARY = '/usr/sbin/pgbouncer'
@@ -28,15 +28,6 @@ export function pgbouncerMissing(): string | undefined {
   } catch {
     return `no ${BINARY} (apt-get install pgbouncer, as .ci/run does)`
   }
-}
-
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** The ini: one database, the same one as `serverUrl`'s, logged into as its user (`auth_type = any`). */

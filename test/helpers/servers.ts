@@ -28,3 +28,15 @@ export async function listen(server: Server): Promise<Running> {
 export function httpServer(handler: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<Running> {
   return listen(createServer((req, res) => void handler(req, res)))
 }
+
+/** A loopback port that was free a moment ago, for a server started by another program (or on a fixed port across restarts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}

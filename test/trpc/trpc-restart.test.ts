@@ -5,7 +5,6 @@
  * process into the same file.
  */
 import { createServer as createHttpServer, request, type ServerResponse } from 'node:http'
-import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import { createTRPCClient, httpSubscriptionLink, retryLink, type TRPCClientError } from '@trpc/client'
 import type { TRPCConnectionState } from '@trpc/client/unstable-internals'
@@ -14,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
 import { type Broker, createBroker, type StoredEvent } from '../../src/index.js'
 import { isCannotResumeError } from '../../src/trpc/index.js'
+import { freePort, listen } from '../helpers/servers.js'
 import { tempDir } from '../helpers/stores.js'
 import { until } from '../helpers/wait.js'
 import { type Fixture, type Message, startScript, stopFixture } from '../postgres/helpers/child.js'
@@ -24,15 +24,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup()
   cleanups = []
 })
-
-/** A port nothing listens on right now, to restart the server on. */
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 /** A database file, a broker of this process publishing into it, and the tRPC server over it on a fixed port. */
 async function setup() {
@@ -106,14 +97,11 @@ async function gatewayTo(port: number) {
     })
     req.pipe(upstream)
   })
-  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => {
-    gateway.closeAllConnections()
-    return new Promise((resolve) => gateway.close(resolve))
-  })
+  const running = await listen(gateway)
+  cleanups.push(() => running.close())
   return {
     state,
-    url: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`,
+    url: running.url,
     /** Starts answering 502 and cuts the streams in flight. */
     fail() {
       state.down = true

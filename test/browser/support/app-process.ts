@@ -8,8 +8,8 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { sqliteStore } from '../../../adapters/sqlite/index.js'
 import { type Broker, createBroker, type EventMap } from '../../../src/index.js'
+import { freePort } from '../../helpers/servers.js'
 import { tempDir } from '../../helpers/stores.js'
-import { freePort } from './nginx.js'
 import { buildPages } from './pages.js'
 
 /** The app, its SQLite file and pages in a fresh temporary directory, and the test's own broker on that file. */

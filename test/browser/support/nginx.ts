@@ -4,23 +4,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { freePort } from '../../helpers/servers.js'
 import { until } from '../../helpers/wait.js'
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx'
-
-/** A free loopback port (the kernel's pick; free again once this resolves). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** A running nginx. */
 export interface Nginx {
