@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: runs the benchmark scenarios of issues 7, 11 and 12 (durable-sse beside the raw
  * ceilings and the peers; many topics; many app processes on one Postgres; streams over several topics), writes
- * `bench/results/latest.json` and the generated part of BENCHMARKS.md. `--quick`, `--smoke` (CI,
- * results to `bench/results/smoke.tmp.json` only), `--only fanout,publish,...`, `--reps N`,
+ * `bench/results/latest.json` and the generated part of BENCHMARKS.md. `--quick` and `--smoke` (CI)
+ * write `bench/results/quick.tmp.json` / `smoke.tmp.json` only, `--only fanout,publish,...`, `--reps N`,
  * `--profile`, `--baseline <rev>`, `--report` (see `lib/args.ts`).
  * @module
  */
@@ -111,14 +111,13 @@ let results: BenchResults = {
 results.targets = checkTargets(results)
 
 mkdirSync(resultsDir, { recursive: true })
-let file = args.mode === 'smoke' ? 'smoke.tmp.json' : 'latest.json'
-if (args.mode !== 'smoke' && args.only.length > 0) {
-  // A partial run of the same mode updates its scenarios in latest.json; of another mode, it stays apart.
+// Only full runs make the published numbers (latest.json, BENCHMARKS.md); a partial full run updates
+// its scenarios there. A quick or smoke run stays apart, so trying a change never overwrites them.
+let file = args.mode === 'full' ? 'latest.json' : `${args.mode}.tmp.json`
+if (args.mode === 'full' && args.only.length > 0) {
   const previous = existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults) : undefined
-  if (previous?.mode === args.mode) results = mergeResults(previous, results)
-  else {
-    file = 'partial.tmp.json'
-  }
+  if (previous?.mode === 'full') results = mergeResults(previous, results)
+  else file = 'partial.tmp.json'
 }
 writeFileSync(join(resultsDir, file), `${JSON.stringify(results, null, 2)}\n`)
 ctx.log(`results: bench/results/${file}`)
