@@ -9,6 +9,7 @@ import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from '
 import { deadlineOf, isBusyError, NOT_NOW, retryWhileBusy } from './sqlite-busy.js'
 import { type AnyKysely, kyselyOver } from './sqlite-kysely.js'
 import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps, type SqlStep } from './sqlite-migrations.js'
+import { anotherReader } from './sqlite-open.js'
 import type { EventRow, HeadRow, SqliteSql } from './sqlite-sql.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-store-config.js'
 
@@ -22,8 +23,6 @@ export interface NativeConnections {
   ownsWriter: boolean
   /** Whether the store opened the reader (`close()` closes it). */
   ownsReader: boolean
-  /** Opens another read connection to the file (for a snapshot); `undefined` for a private database, which has only the writer. */
-  openReader: (() => SqliteDatabase) | undefined
 }
 
 /** Runs the store's SQL on better-sqlite3 connections, with statements prepared once and cached. */
@@ -152,11 +151,10 @@ export class NativeBackend implements SqliteBackend {
   }
 
   async snapshotDb(): Promise<{ db: AnyKysely; release(): Promise<void> }> {
-    const { openReader } = this.#connections
     // A private database has one connection: the snapshot's transaction holds the writer meanwhile
     // (writes wait for it, as for any open transaction on it), and the connection stays open after.
-    if (!openReader) return { db: kyselyOver(this.#writer), release: async () => {} }
-    const db = kyselyOver(openReader())
+    if (this.#shared) return { db: kyselyOver(this.#writer), release: async () => {} }
+    const db = kyselyOver(anotherReader(this.#reader))
     return { db, release: () => db.destroy() }
   }
 

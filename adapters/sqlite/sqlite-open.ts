@@ -47,15 +47,8 @@ export async function openFile(filename: string): Promise<NativeConnections> {
     writer.exec('PRAGMA journal_mode = WAL')
     writer.exec('PRAGMA synchronous = NORMAL')
     writer.exec('PRAGMA busy_timeout = 0')
-    if (isPrivate(writer)) return { writer, reader: writer, ownsWriter: true, ownsReader: false, openReader: undefined }
-    const name = writer.name
-    return {
-      writer,
-      reader: openReader(Database, name),
-      ownsWriter: true,
-      ownsReader: true,
-      openReader: () => openReader(Database, name),
-    }
+    if (isPrivate(writer)) return { writer, reader: writer, ownsWriter: true, ownsReader: false }
+    return { writer, reader: openReader(Database, writer.name), ownsWriter: true, ownsReader: true }
   } catch (error) {
     writer.close()
     throw error
@@ -64,16 +57,11 @@ export async function openFile(filename: string): Promise<NativeConnections> {
 
 /** Uses the caller's connection for writes and opens a reader with the same class; shares it when private. */
 export function openDatabase(database: SqliteDatabase): NativeConnections {
-  if (isPrivate(database)) {
-    return { writer: database, reader: database, ownsWriter: false, ownsReader: false, openReader: undefined }
-  }
-  const Database = database.constructor as unknown as SqliteDatabaseClass
-  const { name } = database
-  return {
-    writer: database,
-    reader: openReader(Database, name),
-    ownsWriter: false,
-    ownsReader: true,
-    openReader: () => openReader(Database, name),
-  }
+  if (isPrivate(database)) return { writer: database, reader: database, ownsWriter: false, ownsReader: false }
+  return { writer: database, reader: anotherReader(database), ownsWriter: false, ownsReader: true }
+}
+
+/** Opens another read connection to the file of `connection`, with the same class (a snapshot's own reader). */
+export function anotherReader(connection: SqliteDatabase): SqliteDatabase {
+  return openReader(connection.constructor as unknown as SqliteDatabaseClass, connection.name)
 }
