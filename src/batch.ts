@@ -50,6 +50,8 @@ export class Batch {
   /** The id of the last event read, corrupt ones included (the position after the batch). */
   readonly lastId: string
   private frames: Uint8Array | undefined
+  /** {@link Batch.framesIn}'s buffer, for the one envelope it was built with ({@link Batch.frames} is a view into it). */
+  private enveloped: { envelope: Envelope; bytes: Uint8Array } | undefined
   private bodies: Bodies | undefined
   private rests: Rests | undefined
   /** Frames built for streams over several topics, by envelope and cursor text; `built` is the envelope asked for last. */
@@ -70,8 +72,31 @@ export class Batch {
 
   /** Every frame of the batch, each with its event's own id: what a one-topic stream writes. */
   get bytes(): Uint8Array {
-    this.frames ??= encodeFrames(this.records.map(eventFrame).join(''))
+    this.frames ??= encodeFrames(this.frameText())
     return this.frames
+  }
+
+  /**
+   * {@link Batch.bytes} inside `envelope`, in one buffer built once for every stream that asks with
+   * the same envelope (a transport keeps one: an HTTP/1.1 chunk's size line and CRLF). Built first,
+   * it also holds {@link Batch.bytes}, so a batch queued for a slow stream keeps its frames once.
+   */
+  framesIn(envelope: Envelope): Uint8Array {
+    if (this.enveloped?.envelope === envelope) return this.enveloped.bytes
+    const frames = this.frames
+    const text = frames === undefined ? this.frameText() : undefined
+    const length = frames?.byteLength ?? Buffer.byteLength(text as string)
+    const [head, tail] = envelope(length)
+    const out = Buffer.allocUnsafe(head.length + length + tail.length)
+    writeAscii(out, 0, head)
+    if (frames) out.set(frames, head.length)
+    else {
+      out.write(text as string, head.length)
+      this.frames = out.subarray(head.length, head.length + length)
+    }
+    writeAscii(out, head.length + length, tail)
+    this.enveloped = { envelope, bytes: out }
+    return out
   }
 
   /**
@@ -162,6 +187,10 @@ export class Batch {
     const text = texts.join('')
     const [head, tail] = envelope?.(Buffer.byteLength(text)) ?? NO_ENVELOPE
     return encodeFrames(head + text + tail)
+  }
+
+  private frameText(): string {
+    return this.records.map(eventFrame).join('')
   }
 
   private bodyBytes(): Bodies {

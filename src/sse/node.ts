@@ -65,19 +65,6 @@ function httpChunk(bytes: Uint8Array): Uint8Array {
   return chunk
 }
 
-/** The HTTP/1.1 chunk of each batch's shared frames, built once for all the one-topic streams that write it. */
-const sharedChunks = new WeakMap<Batch, Uint8Array>()
-
-/** The chunk of a batch's shared frames. */
-function sharedChunk(batch: Batch): Uint8Array {
-  let chunk = sharedChunks.get(batch)
-  if (!chunk) {
-    chunk = httpChunk(batch.bytes)
-    sharedChunks.set(batch, chunk)
-  }
-  return chunk
-}
-
 const HEARTBEAT_CHUNK = httpChunk(HEARTBEAT_FRAME)
 
 /** The last envelope made: the streams of one fan-out mostly frame batches of the same length. */
@@ -121,9 +108,9 @@ class NodeSink implements Sink {
 
   write(batch: Batch): boolean {
     const { connection, socket } = this
-    if (connection.sharesFrames) return this.send(batch.bytes, socket && sharedChunk(batch))
     if (!socket) return this.send(connection.framesOf(batch))
-    const chunk = connection.framesOf(batch, chunkEnvelope)
+    // One-topic streams share one chunk of the batch's frames, built once; a multi-topic stream's is its own.
+    const chunk = connection.sharesFrames ? batch.framesIn(chunkEnvelope) : connection.framesOf(batch, chunkEnvelope)
     return this.send(chunk, chunk)
   }
 
