@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'DATABASE_REPLACED'
   | 'LISTENER_NOT_RECEIVING'
   | 'SLOW_CONSUMER'
+  | 'STORE_TIMEOUT'
+  | 'STORE_UNAVAILABLE'
 
 /** Base class of every error thrown by durable-sse; branch on `code`. */
 export class DurableSseError extends Error {
@@ -104,12 +106,50 @@ export class BrokerClosedError extends DurableSseError {
   }
 }
 
-/** The store failed to append a publish; the driver's error is the `cause`. Nothing was written. */
+/**
+ * The store failed to append a publish; the driver's error (or a {@link StoreTimeoutError}) is the
+ * `cause`. `mayHaveCommitted` says whether the events may be in the log all the same: a statement
+ * whose answer was lost may have committed, so retry only what is harmless to see twice (or
+ * refetch state); `false` when nothing reached the database, or with `{ transaction }` (the events
+ * commit only with your transaction, which this failure aborts).
+ */
 export class PublishFailedError extends DurableSseError {
-  constructor(cause: unknown) {
-    super('PUBLISH_FAILED', `publish failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    })
+  /** Whether the events may have been committed despite the failure. */
+  readonly mayHaveCommitted: boolean
+
+  constructor(cause: unknown, mayHaveCommitted = !(cause instanceof StoreUnavailableError)) {
+    const detail = cause instanceof Error ? cause.message : String(cause)
+    const outcome = mayHaveCommitted ? 'it may have committed' : 'nothing was committed'
+    super('PUBLISH_FAILED', `publish failed (${outcome}): ${detail}`, { cause })
+    this.mayHaveCommitted = mayHaveCommitted
+  }
+}
+
+/**
+ * A database call got no answer within its deadline (`queryTimeoutMs` of a store, `storeTimeoutMs`
+ * of the broker). The store destroyed the connection it was waiting on, so the next call runs on a
+ * fresh one. A statement that was sent may still have run.
+ */
+export class StoreTimeoutError extends DurableSseError {
+  /** What timed out: `'query'` (a statement on a connection), or the store method the broker bounded (`'append'`, `'readAfter'`, ...). */
+  readonly operation: string
+  /** The deadline it missed, in ms. */
+  readonly timeoutMs: number
+
+  constructor(operation: string, timeoutMs: number) {
+    super('STORE_TIMEOUT', `${operation} got no answer within ${timeoutMs} ms (deadline; the connection was dropped)`)
+    this.operation = operation
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/**
+ * The store could not get a connection to its database (refused, unreachable, or none within
+ * `connectTimeoutMs`): nothing was sent. The `cause` is the driver's error when there is one.
+ */
+export class StoreUnavailableError extends DurableSseError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', message, options)
   }
 }
 

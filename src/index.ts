@@ -38,6 +38,8 @@ export {
   PublishFailedError,
   type ResetReason,
   SlowConsumerError,
+  StoreTimeoutError,
+  StoreUnavailableError,
   type TopicReset,
 } from './errors.js'
 export {

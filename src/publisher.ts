@@ -41,8 +41,9 @@ export class Publisher {
       options.transaction === undefined
         ? await this.groupCommit.append(drafts)
         : await this.store.append(drafts, { transaction: options.transaction }).catch((cause: unknown) => {
-            // A usage error (not a transaction this store can join) stays as it is.
-            throw cause instanceof DurableSseError || cause instanceof TypeError ? cause : new PublishFailedError(cause)
+            // A usage error (not a transaction this store can join) stays as it is. Whatever failed,
+            // the events commit only with the caller's transaction, which this failure aborts.
+            throw cause instanceof DurableSseError || cause instanceof TypeError ? cause : new PublishFailedError(cause, false)
           })
     this.published += records.length
     for (const { topic } of records) this.poller.wake(topic)
