@@ -227,3 +227,15 @@ export class SlowConsumerError extends DurableSseError {
     this.topic = topic
   }
 }
+
+/**
+ * What `publish()` rejects with when the store's append failed with `cause`: the store's own typed
+ * error as it is (e.g. `DatabaseReplacedError`), a usage `TypeError` of `{ transaction }` (not one
+ * the store can join) as it is, anything else (a driver error, a missed deadline, no connection) as
+ * the `cause` of a {@link PublishFailedError}.
+ */
+export function publishFailure(cause: unknown, inTransaction: boolean): unknown {
+  const connectionFailure = cause instanceof StoreTimeoutError || cause instanceof StoreUnavailableError
+  if ((cause instanceof DurableSseError && !connectionFailure) || (inTransaction && cause instanceof TypeError)) return cause
+  return inTransaction ? new PublishFailedError(cause, false) : new PublishFailedError(cause)
+}

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { DurableSseError, PublishFailedError } from './errors.js'
+import { publishFailure } from './errors.js'
 import type { EventDraft, EventRecord } from './event.js'
 import type { EventStore } from './store.js'
 
@@ -64,9 +64,7 @@ export class GroupCommit {
     try {
       records = await this.store.append(drafts, { waitingSince: oldest.since })
     } catch (cause) {
-      // A store's own typed error (e.g. `DatabaseReplacedError`) reaches `publish()` as it is, as on
-      // the transaction path; a driver's error becomes the `cause` of a `PublishFailedError`.
-      const error = cause instanceof DurableSseError ? cause : new PublishFailedError(cause)
+      const error = publishFailure(cause, false)
       for (const call of calls) call.reject(error)
       return
     }

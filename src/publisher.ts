@@ -4,7 +4,7 @@
  * and its topic woken in the poller, which delivers it once it is committed.
  * @module
  */
-import { BrokerClosedError, DurableSseError, PublishFailedError } from './errors.js'
+import { BrokerClosedError, publishFailure } from './errors.js'
 import { type EventLimits, type StoredEvent, toDraft } from './event.js'
 import { GroupCommit } from './group-commit.js'
 import type { Poller } from './poller.js'
@@ -41,9 +41,7 @@ export class Publisher {
       options.transaction === undefined
         ? await this.groupCommit.append(drafts)
         : await this.store.append(drafts, { transaction: options.transaction }).catch((cause: unknown) => {
-            // A usage error (not a transaction this store can join) stays as it is. Whatever failed,
-            // the events commit only with the caller's transaction, which this failure aborts.
-            throw cause instanceof DurableSseError || cause instanceof TypeError ? cause : new PublishFailedError(cause, false)
+            throw publishFailure(cause, true)
           })
     this.published += records.length
     for (const { topic } of records) this.poller.wake(topic)
