@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Authorize } from './authorize.js'
+import { boundedStore } from './bounded-store.js'
 import type { ConnectionLimits } from './connection.js'
 import { startConnection } from './connection-start.js'
 import { StreamCursor } from './cursor.js'
@@ -123,18 +124,18 @@ export class Broker<Events extends EventMap = EventMap> {
   /** Prefer {@link createBroker}. */
   constructor(store: EventStore, options: BrokerOptions = {}) {
     const config = resolveOptions(options)
-    this.store = store
+    this.store = boundedStore(store, config.storeTimeoutMs)
     this.config = config
     this.limits = { queueLimit: config.queueLimit, pageSize: config.batchSize, onSlow: config.onSlow }
-    this.poller = new Poller(store, {
+    this.poller = new Poller(this.store, {
       pollIntervalMs: config.pollIntervalMs,
       batchSize: config.batchSize,
       onError: config.onError,
       screen: new RecordScreen(config.onError),
     })
-    this.publisher = new Publisher(store, config, this.poller)
-    this.streams = new StreamServer(config, store, this.poller, this.limits, this.isClosing)
-    this.stopRetention = config.retention ? startRetention(store, config.retention, config.onError) : () => {}
+    this.publisher = new Publisher(this.store, config, this.poller)
+    this.streams = new StreamServer(config, this.store, this.poller, this.limits, this.isClosing)
+    this.stopRetention = config.retention ? startRetention(this.store, config.retention, config.onError) : () => {}
   }
 
   /**

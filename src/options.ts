@@ -35,6 +35,12 @@ export interface BrokerOptions {
   reauthorizeMs?: number
   /** Delete events older than `maxAgeMs`, every `intervalMs` (default: a tenth of the age, at most an hour). Default none. */
   retention?: RetentionOptions
+  /**
+   * The most any store call may take, in ms: past it the call fails with `StoreTimeoutError`
+   * (a publish rejects with `PublishFailedError`, a poll is retried) and the broker goes on. A
+   * bound for stores without deadlines of their own; the bundled stores' are shorter. Default 30,000.
+   */
+  storeTimeoutMs?: number
   /** Where errors the broker handles itself go (poll and retention failures, authorize throwing, corrupt rows). Default `console.error`. */
   onError?: (error: unknown) => void
 }
@@ -67,6 +73,7 @@ export function resolveOptions(options: BrokerOptions): BrokerConfig {
     maxTopicsPerStream: 100,
     maxSubscribers: Number.POSITIVE_INFINITY,
     reauthorizeMs: 0,
+    storeTimeoutMs: 30_000,
     onError: (error) => console.error('[durable-sse]', error),
     ...given,
   }

@@ -13,6 +13,7 @@
 export type { PostgresListenerStatus } from './postgres-listener.js'
 export { type PostgresStore, postgresStore } from './postgres-store.js'
 export type {
+  PoolEvent,
   PostgresClientConfig,
   PostgresConnectionOptions,
   PostgresErrorSource,

@@ -3,9 +3,10 @@
  * runs SQL unchanged, the settings of its LISTEN client, and what to release on `close()`.
  * @module
  */
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely'
 import { callerKysely } from '../kit/kysely.js'
 import { loadPg } from './load-pg.js'
+import { armCallerPool, idleClients, StatementDeadline } from './postgres-deadlines.js'
 import { connectionErrorReporter, guardCheckouts, guardPool, type ReportConnectionError } from './postgres-pool-errors.js'
 import type {
   PostgresClientConfig,
@@ -20,6 +21,8 @@ export interface PostgresConnection {
   db: Kysely<any>
   /** Where the app's own reads of a snapshot run: the caller's Kysely, plugins included, in the `db` form, else `db`. */
   app: Kysely<any>
+  /** Where `migrate()` runs: like `db`, but without the statement deadline (DDL and the migration lock may take long). */
+  migrations: Kysely<any>
   /** Settings of the dedicated LISTEN client, or `undefined` when there is no way to know them. */
   listenConfig: PostgresClientConfig | undefined
   /** Releases what the store opened itself: its own pool, and its error handlers on a caller's pool. */
@@ -44,8 +47,19 @@ function listenSettings(
   return {
     ...(explicit ?? base),
     application_name: explicit?.application_name ?? 'durable-sse-listener',
-    keepAlive: explicit?.keepAlive ?? true,
-    connectionTimeoutMillis: explicit?.connectionTimeoutMillis ?? config.listenerHeartbeatMs,
+    ...keepAliveSettings(explicit),
+    connectionTimeoutMillis: explicit?.connectionTimeoutMillis ?? config.connectTimeoutMs,
+  }
+}
+
+/** TCP keepalive probes start after this long idle, in ms: well under the deadlines (the kernel's default is two hours). */
+const KEEPALIVE_DELAY_MS = 5_000
+
+/** TCP keepalive on a connection the store opens, unless `given` settings say otherwise. */
+function keepAliveSettings(given: PostgresClientConfig | undefined): PostgresClientConfig {
+  return {
+    keepAlive: given?.keepAlive ?? true,
+    keepAliveInitialDelayMillis: given?.keepAliveInitialDelayMillis ?? KEEPALIVE_DELAY_MS,
   }
 }
 
@@ -59,30 +73,66 @@ function guardCallerPool(pool: PostgresPoolLike | undefined, report: ReportConne
   return guardPool(pool, report)
 }
 
-/** Opens (lazily: nothing connects before the first query) the store's connection. */
-export function openConnection(options: PostgresStoreOptions, config: PostgresStoreConfig): PostgresConnection {
+/** A Kysely over `pool` (made on first use) that runs each checkout through {@link guardCheckouts}. */
+function kyselyOver(pool: () => Promise<PostgresPool>, report: ReportConnectionError, deadline?: StatementDeadline): Kysely<any> {
+  return new Kysely<any>({
+    dialect: new PostgresDialect({ pool: async () => guardCheckouts(await pool(), report, deadline) }),
+  })
+}
+
+/**
+ * Opens (lazily: nothing connects before the first query) the store's connection. `ours` are the
+ * store's runtime statements: on a caller's pool only they get the statement deadline.
+ */
+export function openConnection(
+  options: PostgresStoreOptions,
+  config: PostgresStoreConfig,
+  ours: ReadonlySet<string>,
+): PostgresConnection {
   const report = connectionErrorReporter(config)
   if ('connectionString' in options && options.connectionString !== undefined) {
-    const settings: PostgresClientConfig = { ...options.poolConfig, connectionString: options.connectionString }
-    const db = new Kysely<any>({
-      dialect: new PostgresDialect({
-        pool: async () => {
-          const pg = await loadPg()
-          const pool = new pg.Pool(settings)
-          guardPool(pool, report) // ended with the pool
-          return guardCheckouts(pool, report)
-        },
-      }),
+    const settings: PostgresClientConfig = {
+      connectionTimeoutMillis: config.connectTimeoutMs,
+      ...options.poolConfig,
+      ...keepAliveSettings(options.poolConfig),
+      connectionString: options.connectionString,
+    }
+    let idle: ReturnType<typeof idleClients> | undefined
+    // A missed deadline is the sign of a partition: the pool's idle connections went silent too.
+    const deadline = new StatementDeadline(config.queryTimeoutMs, (client, error) => {
+      report(error, client)
+      idle?.destroyAll(error, (other) => report.silence(other))
     })
-    return { db, app: db, listenConfig: listenSettings(settings, options.listen, config), close: () => db.destroy() }
+    let made: Promise<PostgresPool> | undefined
+    const pool = (): Promise<PostgresPool> => {
+      made ??= loadPg().then((pg) => {
+        const own = new pg.Pool(settings)
+        guardPool(own, report) // ended with the pool
+        idle = idleClients(own)
+        return own
+      })
+      return made
+    }
+    const db = kyselyOver(pool, report, deadline)
+    return {
+      db,
+      app: db,
+      migrations: kyselyOver(pool, report),
+      listenConfig: listenSettings(settings, options.listen, config),
+      close: () => db.destroy(), // ends the pool; the migrations' Kysely only borrows it
+    }
   }
 
   const pool = options.pool
+  const deadline = new StatementDeadline(config.queryTimeoutMs, (client, error) => report(error, client))
   let db: Kysely<any>
+  let migrations: Kysely<any>
   if (options.db !== undefined) {
     db = callerKysely(options.db, 'postgresStore({ db }) takes the Kysely instance; pass a Transaction to append/publish instead')
+    migrations = db
   } else if (pool !== undefined) {
-    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report) }) })
+    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report, deadline) }) })
+    migrations = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report) }) })
   } else {
     throw new TypeError('postgresStore needs one of { connectionString }, { pool } or { db, pool }')
   }
@@ -91,6 +141,18 @@ export function openConnection(options: PostgresStoreOptions, config: PostgresSt
     throw new TypeError('postgresStore({ db }) needs `pool` (or `listen`) to open its LISTEN connection, or notify: false')
   }
   const unguard = guardCallerPool(pool, report)
+  // The store's statements through the caller's Kysely (the `db` form, `{ transaction }`) reach
+  // the pool's clients without passing through the store: they get the deadline there.
+  const disarm = pool === undefined ? () => {} : armCallerPool(pool, deadline, ours)
   // Never db.destroy() here: for a caller's pool it would end the pool.
-  return { db, app: options.db ?? db, listenConfig, close: async () => unguard() }
+  return {
+    db,
+    app: options.db ?? db,
+    migrations,
+    listenConfig,
+    close: async () => {
+      disarm()
+      unguard()
+    },
+  }
 }

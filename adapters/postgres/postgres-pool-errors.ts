@@ -12,10 +12,16 @@
  * @module
  */
 import type { PostgresPool, PostgresPoolClient } from 'kysely'
+import { StoreUnavailableError } from '../../src/errors.js'
+import { missedDeadline, type StatementDeadline } from './postgres-deadlines.js'
 import type { PostgresPoolLike, PostgresStoreConfig } from './postgres-store-config.js'
 
 /** Reports a connection's failure; `client` (when known) makes it once per connection. */
-export type ReportConnectionError = (error: Error, client?: object) => void
+export interface ReportConnectionError {
+  (error: Error, client?: object): void
+  /** Counts `client` as reported: its failures are not reported from now on (its death was expected). */
+  silence(client: object): void
+}
 
 /** The part of a `pg` client that emits `'error'` (and `'end'`, once closed). */
 interface ErrorEmitter {
@@ -36,13 +42,14 @@ const emitsErrors = (value: unknown): value is ErrorEmitter =>
  */
 export function connectionErrorReporter(config: PostgresStoreConfig): ReportConnectionError {
   const failed = new WeakSet<object>()
-  return (error, client) => {
+  const report = (error: Error, client?: object): void => {
     if (client !== undefined) {
       if (failed.has(client)) return
       failed.add(client)
     }
     config.onError(error, 'pool')
   }
+  return Object.assign(report, { silence: (client: object) => void failed.add(client) })
 }
 
 /**
@@ -81,22 +88,35 @@ const endedTheSession = (error: unknown): boolean => {
  * caller's pool whose owner handles its errors, {@link guardPool} is not applied; a new client is
  * reachable only once the pool hands it over, so a failure in the same read as its first answer
  * stays the owner's to handle, with `pool.on('connect', (client) => client.on('error', ...))`).
- * A client whose query failed with a FATAL error (reported like any connection failure) is
- * released as broken: `pg` marks a client unusable only once it reads the socket's end, which may
- * come after the release, and `pg.Pool` would otherwise hand the dead connection to the next query.
+ * A client whose query failed with a FATAL error (reported like any connection failure), or missed
+ * `deadline` (its connection destroyed), is released as broken: `pg` marks a client unusable only
+ * once it reads the socket's end, which may come after the release, and `pg.Pool` would otherwise
+ * hand the dead connection to the next query. A checkout that fails (no connection within the
+ * pool's `connectionTimeoutMillis`, refused, unreachable) rejects with `StoreUnavailableError`.
  */
-export function guardCheckouts(pool: PostgresPool, report: ReportConnectionError): PostgresPool {
+export function guardCheckouts(pool: PostgresPool, report: ReportConnectionError, deadline?: StatementDeadline): PostgresPool {
   return {
     async connect(): Promise<PostgresPoolClient> {
-      const client = await pool.connect()
+      let client: PostgresPoolClient
+      try {
+        client = await pool.connect()
+        // An idle client a missed deadline destroyed may be handed out before the pool notices.
+        while (missedDeadline(client)) {
+          client.release(true)
+          client = await pool.connect()
+        }
+      } catch (cause) {
+        const reason = cause instanceof Error ? cause.message : String(cause)
+        throw new StoreUnavailableError(`durable-sse/postgres: no connection to the database: ${reason}`, { cause })
+      }
       if (!emitsErrors(client)) return client
       const onError = (error: Error): void => report(error, client)
       client.on('error', onError)
       let broken = false
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      const query = client.query as (...args: unknown[]) => unknown
       return {
         query: ((...args: unknown[]) => {
-          const result = query(...args)
+          const result = deadline ? deadline.run(client, query, args) : query.apply(client, args)
           if (result instanceof Promise) {
             result.catch((error: unknown) => {
               if (!endedTheSession(error)) return
@@ -108,7 +128,7 @@ export function guardCheckouts(pool: PostgresPool, report: ReportConnectionError
         }) as PostgresPoolClient['query'],
         release(destroy?: boolean): void {
           client.removeListener('error', onError) // pg.Pool adds its own in the same call
-          client.release(destroy || broken)
+          client.release(destroy || broken || missedDeadline(client))
         },
       }
     },

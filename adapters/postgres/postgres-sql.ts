@@ -171,3 +171,9 @@ export function postgresSql(
       SELECT coalesce(sum(n), 0)::text AS deleted FROM through`,
   }
 }
+
+/** The statements the store runs once migrated (the ones a statement deadline recognises on a caller's pool). */
+export function runtimeStatements(statements: PostgresStatements): Set<string> {
+  const { append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch } = statements
+  return new Set([append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch])
+}

@@ -10,15 +10,18 @@ import { numberOption } from '../kit/options.js'
 
 /** The subset of a `pg.Pool` this adapter needs (a real `pg.Pool` fits). */
 export interface PostgresPoolLike extends PostgresPool {
-  /** `pg.Pool` emits `'error'` when an idle client's connection fails, and `'connect'` with each new client. */
-  on?(event: 'error' | 'connect', listener: (...args: any[]) => void): unknown
+  /** `pg.Pool` emits `'error'` when an idle client's connection fails, `'connect'` with each new client, `'acquire'` at each checkout, `'release'` and `'remove'`. */
+  on?(event: PoolEvent, listener: (...args: any[]) => void): unknown
   /** Removes a listener added with `on`. */
-  off?(event: 'error' | 'connect', listener: (...args: any[]) => void): unknown
+  off?(event: PoolEvent, listener: (...args: any[]) => void): unknown
   /** How many `'error'` listeners the pool has. */
   listenerCount?(event: 'error'): number
   /** The pool's connection settings; the LISTEN client connects with them unless `listen` is given. */
   options?: object
 }
+
+/** The `pg.Pool` events the store listens to. */
+export type PoolEvent = 'error' | 'connect' | 'acquire' | 'release' | 'remove'
 
 /** Connection settings of a `pg.Client` (`connectionString`, `host`, `ssl`, ...), passed through as is. */
 export type PostgresClientConfig = {
@@ -84,6 +87,17 @@ export interface PostgresStoreSettings {
   reconnectMaxMs?: number
   /** Rows deleted per statement by `deleteBefore`. Default 5 000. */
   deleteBatchSize?: number
+  /**
+   * How long the store's own pool waits for a connection (a free one, or a new one connected), in
+   * ms; past it the call fails with `StoreUnavailableError`, nothing sent. Default 10 000.
+   */
+  connectTimeoutMs?: number
+  /**
+   * How long a statement waits for its answer, in ms; past it the call fails with
+   * `StoreTimeoutError` and its connection is destroyed, never reused. Every statement on the
+   * store's own pool; only the store's statements on a pool you pass. Default 10 000.
+   */
+  queryTimeoutMs?: number
   /** Reports errors the store survives (a dropped LISTEN or pool connection, a LISTEN that receives nothing, a throwing wake listener). Default: `console.warn`. */
   onError?: (error: unknown, source: PostgresErrorSource) => void
 }
@@ -111,6 +125,10 @@ export interface PostgresStoreConfig {
   reconnectMaxMs: number
   /** Rows per retention batch. */
   deleteBatchSize: number
+  /** Connect deadline of the store's own pool and its LISTEN client, in ms. */
+  connectTimeoutMs: number
+  /** Statement deadline, in ms. */
+  queryTimeoutMs: number
   /** Where survived connection errors go. */
   onError: (error: unknown, source: PostgresErrorSource) => void
 }
@@ -172,6 +190,8 @@ export function resolveConfig(settings: PostgresStoreSettings): PostgresStoreCon
     reconnectMinMs,
     reconnectMaxMs: Math.max(reconnectMinMs, positive('reconnectMaxMs', settings.reconnectMaxMs, 10_000)),
     deleteBatchSize,
+    connectTimeoutMs: positive('connectTimeoutMs', settings.connectTimeoutMs, 10_000),
+    queryTimeoutMs: positive('queryTimeoutMs', settings.queryTimeoutMs, 10_000),
     onError: settings.onError ?? defaultOnError(fallbackPollMs),
   }
 }

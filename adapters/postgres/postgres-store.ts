@@ -16,7 +16,7 @@ import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
 import { migratePostgres } from './postgres-migrations.js'
-import { postgresSql } from './postgres-sql.js'
+import { postgresSql, runtimeStatements } from './postgres-sql.js'
 import { type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
 
@@ -52,7 +52,7 @@ const transactionOf = (value: unknown): Kysely<any> =>
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const config = resolveConfig(options)
   const sql = postgresSql(config)
-  const connection = openConnection(options, config)
+  const connection = openConnection(options, config, runtimeStatements(sql))
   const { db } = connection
 
   const rows = async <Row>(executor: Kysely<any>, text: string, parameters: readonly unknown[]): Promise<Row[]> =>
@@ -91,7 +91,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
   const store: PostgresStore = {
     async migrate(): Promise<void> {
-      await migratePostgres(db, sql, config.schema, config.tablePrefix)
+      await migratePostgres(connection.migrations, sql, config.schema, config.tablePrefix)
       epochs.forget()
       await epoch()
     },

@@ -3,7 +3,6 @@
  * (never before), `notify: false`, reconnect with catch-up after the backend is killed, heartbeat
  * on a frozen connection, never giving up, and pool errors that must not crash the process.
  */
-import net from 'node:net'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { expect, it } from 'vitest'
@@ -11,6 +10,7 @@ import { type PostgresStore, postgresStore } from '../../adapters/postgres/index
 import type { EventDraft } from '../../src/event.js'
 import { parseEventId } from '../../src/event-id.js'
 import { backendPid, describePostgres, uniqueTopic } from '../helpers/postgres.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../helpers/wait.js'
 
 const draft = (topic: string): EventDraft => ({ topic, type: 'tick', data: '{}' })
@@ -60,41 +60,7 @@ function errorLog() {
   }
 }
 
-/** A TCP proxy to the server whose open connections can be frozen (no bytes either way, no close). */
-async function freezableProxy(): Promise<{ port: number; freeze(): void; close(): void }> {
-  const sockets = new Set<net.Socket>()
-  const pairs: Array<[net.Socket, net.Socket]> = []
-  const server = net.createServer((inbound) => {
-    const outbound = net.connect(5432, '127.0.0.1')
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket)
-      socket.on('error', () => {})
-      socket.on('close', () => sockets.delete(socket))
-    }
-    inbound.pipe(outbound).pipe(inbound)
-    pairs.push([inbound, outbound])
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    freeze() {
-      for (const [inbound, outbound] of pairs.splice(0)) {
-        inbound.unpipe(outbound)
-        outbound.unpipe(inbound)
-        inbound.pause()
-        outbound.pause()
-      }
-    },
-    close() {
-      for (const socket of sockets) socket.destroy()
-      server.close()
-    },
-  }
-}
-
 describePostgres('postgres listener', (database) => {
-  const serverUrl = new URL(database.url)
-
   it('wakes with the topic when another process commits, and never before the commit', async () => {
     const store = await database.store({})
     const publisher = await database.store({ notify: true })
@@ -175,11 +141,16 @@ describePostgres('postgres listener', (database) => {
   })
 
   it('a heartbeat with no answer replaces a frozen connection', async () => {
-    const proxy = await freezableProxy()
+    const proxy = await startTcpProxy()
     database.defer(() => proxy.close())
+    /** Silences the connections open now, for good; later ones get through. */
+    const freeze = () => {
+      proxy.blackhole()
+      proxy.heal()
+    }
     const log = errorLog()
     const store = await database.store({
-      listen: { host: '127.0.0.1', port: proxy.port, user: serverUrl.username, database: serverUrl.pathname.slice(1) },
+      listen: proxy.url(database.url),
       listenerHeartbeatMs: 150,
       reconnectMinMs: 10,
       onError: log.onError,
@@ -187,7 +158,7 @@ describePostgres('postgres listener', (database) => {
     const wakes = recordWakes(store)
     await wakes.next((w) => w.status === 'listening', 'the first catch-up')
     const catchUp = wakes.next((w) => w.status === 'listening', 'the catch-up on a new connection')
-    proxy.freeze() // no FIN, no RST: only the heartbeat can tell
+    freeze() // no FIN, no RST: only the heartbeat can tell
     await log.reported()
     expect(String(log.errors[0]?.error)).toMatch(/heartbeat/)
     await catchUp
@@ -196,7 +167,7 @@ describePostgres('postgres listener', (database) => {
     const seen = wakes.next((w) => w.topic === topic, 'a notification after the reconnect')
     await publisher.append([draft(topic)])
     await seen
-    proxy.freeze()
+    freeze()
     await store.close() // completes although the frozen connection never answers end()
     expect(store.listenerStatus()).toBe('off')
   })

@@ -1,10 +1,19 @@
 /**
- * A TCP proxy in front of the Postgres server that reproduces a server restart without touching
- * the shared server: `cut()` ends every open connection the way a restart does (half of them with
- * Postgres' own `FATAL 57P01 terminating connection due to administrator command` and a FIN, the
- * other half with a TCP reset, ECONNRESET at the client) and stops listening, so new connections
- * get ECONNREFUSED until `restore()`. Each cut connection's server side is closed too, so its
- * backend ends and rolls back whatever transaction it had open. Plain (non-TLS) protocol only.
+ * A TCP proxy in front of the Postgres server that reproduces network faults without touching
+ * the shared server. Plain (non-TLS) protocol only.
+ *
+ * - A server restart: `cut()` ends every open connection the way a restart does (half of them with
+ *   Postgres' own `FATAL 57P01 terminating connection due to administrator command` and a FIN, the
+ *   other half with a TCP reset, ECONNRESET at the client) and stops listening, so new connections
+ *   get ECONNREFUSED until `restore()`. Each cut connection's server side is closed too, so its
+ *   backend ends and rolls back whatever transaction it had open.
+ * - A partition (a host that dies without a RST, a NAT that forgets the connection, a failover to
+ *   a new address): `blackhole()` stops relaying on every connection it holds, in both directions,
+ *   and sends nothing (no FIN, no RST: the client's kernel keeps acknowledging into the proxy's
+ *   buffers, so only a deadline in the client notices); new connections are accepted and held
+ *   the same way until `heal()`, after which new connections work again. Held connections stay
+ *   silent for good, as a forgotten NAT entry does; their server sides stay open too, so a
+ *   backend inside a transaction keeps it (and its locks) until the server notices on its own.
  */
 import net from 'node:net'
 
@@ -20,6 +29,10 @@ export interface TcpProxy {
   cut(): number
   /** Accepts connections again. */
   restore(): Promise<void>
+  /** Silences every open connection for good, and every new one until `heal()`; returns how many it silenced. */
+  blackhole(): number
+  /** Relays new connections again (the silenced ones stay silent). */
+  heal(): void
   /** Cuts everything and stops for good. */
   close(): Promise<void>
 }
@@ -55,12 +68,15 @@ function completeMessages(buffer: Buffer): number {
 interface Pair {
   /** Ends the pair the way a restart does; `gracefully` sends 57P01 and a FIN, otherwise a reset. */
   cut(gracefully: boolean): void
+  /** Stops relaying in both directions, sending nothing to either side, for good. */
+  silence(): void
 }
 
 /**
  * Relays one client connection. Server bytes go to the client in whole protocol messages, so a
  * 57P01 injected at a cut is never spliced into the middle of another message. When either side
- * goes away by itself, the other is closed too.
+ * goes away by itself, the other is closed too, unless the pair is silenced: across a partition
+ * neither side hears of the other's close (until `cut()`).
  */
 function relay(inbound: net.Socket, target: { host: string; port: number }, onClose: () => void): Pair {
   const outbound = net.connect(target.port, target.host)
@@ -75,15 +91,20 @@ function relay(inbound: net.Socket, target: { host: string; port: number }, onCl
     socket.setNoDelay(true)
     socket.on('error', () => {}) // each side's failure is handled by its 'close'
   }
+  let silent = false
   inbound.on('close', () => {
+    if (silent) return
     outbound.destroy()
     finish()
   })
   outbound.on('close', () => {
-    if (!done) inbound.end()
+    if (!done && !silent) inbound.end()
   })
-  inbound.on('data', (chunk) => outbound.write(chunk))
+  inbound.on('data', (chunk) => {
+    if (!silent) outbound.write(chunk)
+  })
   outbound.on('data', (chunk) => {
+    if (silent) return
     partial = partial.length === 0 ? chunk : Buffer.concat([partial, chunk])
     const end = completeMessages(partial)
     if (end === 0) return
@@ -95,9 +116,15 @@ function relay(inbound: net.Socket, target: { host: string; port: number }, onCl
       if (done) return
       finish()
       outbound.destroy()
-      if (!gracefully) return void inbound.resetAndDestroy()
+      if (!gracefully || silent) return void inbound.resetAndDestroy()
       inbound.end(terminationMessage())
       setTimeout(() => inbound.destroy(), 1_000).unref() // a client that never closes its side
+    },
+    silence() {
+      silent = true
+      // Paused sockets stop reading: what either side sends piles up in the kernels' buffers, unanswered.
+      inbound.pause()
+      outbound.pause()
     },
   }
 }
@@ -105,9 +132,11 @@ function relay(inbound: net.Socket, target: { host: string; port: number }, onCl
 /** Starts a proxy to `target` (default: the local server) on a free local port. */
 export async function startTcpProxy(target = { host: '127.0.0.1', port: 5432 }): Promise<TcpProxy> {
   const pairs = new Set<Pair>()
+  let partitioned = false
   const server = net.createServer((inbound) => {
     const pair = relay(inbound, target, () => pairs.delete(pair))
     pairs.add(pair)
+    if (partitioned) pair.silence()
   })
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
@@ -142,6 +171,14 @@ export async function startTcpProxy(target = { host: '127.0.0.1', port: 5432 }):
     },
     async restore() {
       if (!server.listening) await listen(port)
+    },
+    blackhole() {
+      partitioned = true
+      for (const pair of pairs) pair.silence()
+      return pairs.size
+    },
+    heal() {
+      partitioned = false
     },
     async close() {
       server.close()
