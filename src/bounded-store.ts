@@ -7,30 +7,20 @@
  * the connection that hung, so this bound is the second line.
  * @module
  */
+import { withDeadline } from './deadline.js'
 import { StoreTimeoutError } from './errors.js'
 import type { EventStore, StoreSnapshot } from './store.js'
 
 /** `promise`, or a `StoreTimeoutError` for `operation` once `timeoutMs` passed. */
-function within<T>(promise: Promise<T>, timeoutMs: number, operation: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(operation, timeoutMs)), timeoutMs)
-    timer.unref()
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
-}
+const within = <T>(promise: Promise<T>, timeoutMs: number, operation: string): Promise<T> =>
+  withDeadline(promise, timeoutMs, () => new StoreTimeoutError(operation, timeoutMs))
 
-/** A view of `store` whose awaited methods reject with `StoreTimeoutError` after `timeoutMs`. */
+/**
+ * A view of `store` whose awaited methods reject with `StoreTimeoutError` after `timeoutMs`; every
+ * other member of `EventStore` is passed through (keep this in step with `store.ts`).
+ */
 export function boundedStore(store: EventStore, timeoutMs: number): EventStore {
-  const { changedTopics, onWake, snapshot } = store
+  const { changedTopics, onWake, snapshot, positionOf } = store
   return {
     append: (drafts, options) => within(store.append(drafts, options), timeoutMs, 'append'),
     readAfter: (cursors, limit) => within(store.readAfter(cursors, limit), timeoutMs, 'readAfter'),
@@ -43,6 +33,7 @@ export function boundedStore(store: EventStore, timeoutMs: number): EventStore {
       changedTopics: (token: string | undefined) => within(changedTopics.call(store, token), timeoutMs, 'changedTopics'),
     }),
     ...(onWake && { onWake: (listener: (topic?: string) => void) => onWake.call(store, listener) }),
+    ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
     ...(snapshot && {
       snapshot: <State>(topics: readonly string[], read: (transaction: any) => Promise<State>) =>
         within(snapshot.call(store, topics, read) as Promise<StoreSnapshot<State>>, timeoutMs, 'snapshot'),

@@ -16,6 +16,7 @@ export {
   type Snapshot,
   type StreamOptions,
 } from './broker.js'
+export type { BusMessage, BusReceiver, BusStatus, WakeBus } from './bus.js'
 export {
   Connection,
   /** The 0.1 name of {@link Connection}: one SSE stream or iterator, now over one or more topics. */

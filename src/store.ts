@@ -6,6 +6,7 @@
 
 import type { ResetReason } from './errors.js'
 import type { EventDraft, EventRecord } from './event.js'
+import type { ParsedEventId } from './event-id.js'
 
 /** Where a reader stands in one topic: after the event with id `after` (or a topic's start id). */
 export interface TopicCursor {
@@ -99,6 +100,13 @@ export interface EventStore {
    * `read` sees reflects exactly the events up to those heads.
    */
   snapshot?<State>(topics: readonly string[], read: (transaction: any) => Promise<State>): Promise<StoreSnapshot<State>>
+  /**
+   * Optional, for stores whose ids number each topic's events 1, 2, 3, ... without gaps within an
+   * epoch (the bundled stores' `epoch.seq` ids: `parseEventId`): an id's epoch and position in its
+   * topic, or `undefined` when it is not such an id. A wake-up bus then delivers an event the
+   * moment it is the next of its topic, without a read; without it, bus messages only wake.
+   */
+  positionOf?(id: string): ParsedEventId | undefined
   /** Releases what the store opened itself (never a connection the caller passed in). */
   close(): Promise<void>
 }

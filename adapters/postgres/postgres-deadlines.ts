@@ -12,6 +12,7 @@
  * destroyed with it (a partition silences them too; each would otherwise cost one more deadline).
  * @module
  */
+import { withDeadline } from '../../src/deadline.js'
 import { StoreTimeoutError } from '../../src/errors.js'
 import type { PostgresPoolLike } from './postgres-store-config.js'
 
@@ -60,23 +61,7 @@ export class StatementDeadline {
     if (earlier !== undefined && typeof args[args.length - 1] !== 'function') return Promise.reject(earlier)
     const result = query.apply(client, args)
     if (!(result instanceof Promise)) return result
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        result.catch(ignore) // fails once the socket is gone: the caller already has the deadline's error
-        reject(this.destroy(client))
-      }, this.timeoutMs)
-      timer.unref()
-      result.then(
-        (value) => {
-          clearTimeout(timer)
-          resolve(value)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      )
-    })
+    return withDeadline(result, this.timeoutMs, () => this.destroy(client))
   }
 
   /** Destroys `client`'s connection (once) and returns the error its statements get from now on. */

@@ -15,6 +15,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
+import { withDeadline } from '../../src/deadline.js'
 import { ListenerNotReceivingError } from '../../src/errors.js'
 import type { PgClientLike } from './load-pg.js'
 import { quoteIdentifier } from './postgres-sql.js'
@@ -80,19 +81,8 @@ function discard(client: PgClientLike): Promise<void> {
 }
 
 /** Rejects with `message` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timeout: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timeout = setTimeout(() => reject(new Error(message)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(timeout)
-  }
-}
+const within = <T>(promise: Promise<T>, ms: number, message: string): Promise<T> =>
+  withDeadline(promise, ms, () => new Error(message))
 
 /** Starts listening; the first connection attempt begins at once. */
 export function startListener(options: ListenerOptions): Listener {
