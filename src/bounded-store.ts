@@ -7,13 +7,9 @@
  * the connection that hung, so this bound is the second line.
  * @module
  */
-import { withDeadline } from './deadline.js'
+import { Deadline } from './deadline.js'
 import { StoreTimeoutError } from './errors.js'
 import type { EventStore, StoreSnapshot } from './store.js'
-
-/** `promise`, or a `StoreTimeoutError` for `operation` once `timeoutMs` passed. */
-const within = <T>(promise: Promise<T>, timeoutMs: number, operation: string): Promise<T> =>
-  withDeadline(promise, timeoutMs, () => new StoreTimeoutError(operation, timeoutMs))
 
 /**
  * A view of `store` whose awaited methods reject with `StoreTimeoutError` after `timeoutMs`; every
@@ -21,22 +17,25 @@ const within = <T>(promise: Promise<T>, timeoutMs: number, operation: string): P
  */
 export function boundedStore(store: EventStore, timeoutMs: number): EventStore {
   const { changedTopics, onWake, snapshot, positionOf } = store
+  const deadline = new Deadline(timeoutMs)
+  const within = <T>(promise: Promise<T>, operation: string): Promise<T> =>
+    deadline.within(promise, () => new StoreTimeoutError(operation, timeoutMs))
   return {
-    append: (drafts, options) => within(store.append(drafts, options), timeoutMs, 'append'),
-    readAfter: (cursors, limit) => within(store.readAfter(cursors, limit), timeoutMs, 'readAfter'),
-    heads: (topics) => within(store.heads(topics), timeoutMs, 'heads'),
-    checkResume: (topic, id) => within(store.checkResume(topic, id), timeoutMs, 'checkResume'),
-    deleteBefore: (date) => within(store.deleteBefore(date), timeoutMs, 'deleteBefore'),
+    append: (drafts, options) => within(store.append(drafts, options), 'append'),
+    readAfter: (cursors, limit) => within(store.readAfter(cursors, limit), 'readAfter'),
+    heads: (topics) => within(store.heads(topics), 'heads'),
+    checkResume: (topic, id) => within(store.checkResume(topic, id), 'checkResume'),
+    deleteBefore: (date) => within(store.deleteBefore(date), 'deleteBefore'),
     isValidId: (id) => store.isValidId(id),
     close: () => store.close(),
     ...(changedTopics && {
-      changedTopics: (token: string | undefined) => within(changedTopics.call(store, token), timeoutMs, 'changedTopics'),
+      changedTopics: (token: string | undefined) => within(changedTopics.call(store, token), 'changedTopics'),
     }),
     ...(onWake && { onWake: (listener: (topic?: string) => void) => onWake.call(store, listener) }),
     ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
     ...(snapshot && {
       snapshot: <State>(topics: readonly string[], read: (transaction: any) => Promise<State>) =>
-        within(snapshot.call(store, topics, read) as Promise<StoreSnapshot<State>>, timeoutMs, 'snapshot'),
+        within(snapshot.call(store, topics, read) as Promise<StoreSnapshot<State>>, 'snapshot'),
     }),
   }
 }

@@ -12,7 +12,7 @@
  * destroyed with it (a partition silences them too; each would otherwise cost one more deadline).
  * @module
  */
-import { withDeadline } from '../../src/deadline.js'
+import { Deadline } from '../../src/deadline.js'
 import { StoreTimeoutError } from '../../src/errors.js'
 import type { PostgresPoolLike } from './postgres-store-config.js'
 
@@ -44,11 +44,13 @@ export const statementText = (first: unknown): string | undefined =>
 export class StatementDeadline {
   /** The deadline, in ms. */
   readonly timeoutMs: number
+  private readonly deadline: Deadline
   private readonly missed: (client: DeadlineClient, error: StoreTimeoutError) => void
 
-  /** `missed` hears of every client destroyed (after the destruction, once per client). */
+  /** `missed` hears of every client destroyed (before the destruction, once per client). */
   constructor(timeoutMs: number, missed: (client: DeadlineClient, error: StoreTimeoutError) => void) {
     this.timeoutMs = timeoutMs
+    this.deadline = new Deadline(timeoutMs)
     this.missed = missed
   }
 
@@ -61,7 +63,7 @@ export class StatementDeadline {
     if (earlier !== undefined && typeof args[args.length - 1] !== 'function') return Promise.reject(earlier)
     const result = query.apply(client, args)
     if (!(result instanceof Promise)) return result
-    return withDeadline(result, this.timeoutMs, () => this.destroy(client))
+    return this.deadline.within(result, () => this.destroy(client))
   }
 
   /** Destroys `client`'s connection (once) and returns the error its statements get from now on. */

@@ -15,7 +15,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import { withDeadline } from '../../src/deadline.js'
+import { Deadline } from '../../src/deadline.js'
 import { ListenerNotReceivingError } from '../../src/errors.js'
 import type { PgClientLike } from './load-pg.js'
 import { quoteIdentifier } from './postgres-sql.js'
@@ -80,14 +80,11 @@ function discard(client: PgClientLike): Promise<void> {
     .finally(() => clearTimeout(timer))
 }
 
-/** Rejects with `message` unless `promise` settles within `ms`. */
-const within = <T>(promise: Promise<T>, ms: number, message: string): Promise<T> =>
-  withDeadline(promise, ms, () => new Error(message))
-
 /** Starts listening; the first connection attempt begins at once. */
 export function startListener(options: ListenerOptions): Listener {
   const { channel, heartbeatMs, fallbackPollMs, reconnectMinMs, reconnectMaxMs, wake } = options
   const probePrefix = `${PROBE_MARK}${randomUUID()} `
+  const heartbeatDeadline = new Deadline(heartbeatMs)
   /** The connection's state; while `listening`, `deaf` makes the status `'not-receiving'`. */
   let state: 'connecting' | 'listening' | 'down' = 'connecting'
   let stopped = false
@@ -141,13 +138,19 @@ export function startListener(options: ListenerOptions): Listener {
     const probe = ++probesSent
     let sent = false
     try {
-      await within(options.notify(probePrefix + probe), heartbeatMs, `the probe notification took over ${heartbeatMs} ms`)
+      await heartbeatDeadline.within(
+        options.notify(probePrefix + probe),
+        () => new Error(`the probe notification took over ${heartbeatMs} ms`),
+      )
       sent = true
     } catch {
       // No verdict this time. The cause is the pool's, and reaches `onError` from the pool and
       // from the broker's failing polls; the next heartbeat probes again.
     }
-    await within(client.query('SELECT 1'), heartbeatMs, `LISTEN heartbeat got no answer in ${heartbeatMs} ms`)
+    await heartbeatDeadline.within(
+      client.query('SELECT 1'),
+      () => new Error(`LISTEN heartbeat got no answer in ${heartbeatMs} ms`),
+    )
     if (sent && client === current && probesHeard < probe) unheard()
   }
 
