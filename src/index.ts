@@ -5,7 +5,6 @@
  * @module
  */
 export type { Authorize, AuthorizeContext, AuthorizeResult } from './authorize.js'
-export { Batch, type Envelope } from './batch.js'
 export {
   Broker,
   type BrokerStats,
@@ -16,13 +15,6 @@ export {
   type Snapshot,
   type StreamOptions,
 } from './broker.js'
-export {
-  Connection,
-  /** The 0.1 name of {@link Connection}: one SSE stream or iterator, now over one or more topics. */
-  Connection as Subscriber,
-  type ConnectionLimits,
-  TopicPosition,
-} from './connection.js'
 export {
   BrokerClosedError,
   CannotResumeError,
@@ -54,10 +46,7 @@ export {
 export { formatEventId, isEventId, newEpoch, ownSeq, type ParsedEventId, parseEventId, resumeCheck } from './event-id.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export type { BrokerOptions, RetentionOptions } from './options.js'
-export { Poller, type PollerOptions } from './poller.js'
 export type { PublishOptions } from './publisher.js'
-export { RecordScreen } from './screen.js'
-export type { EndReason, Sink } from './sink.js'
 export type {
   AppendOptions,
   EventStore,
