@@ -163,10 +163,14 @@ export class Connection implements PositionOwner {
     const sink = this.sink
     if (!sink) return // bind() finishes
     this.sink = undefined
-    for (const batch of this.queue ?? []) sink.write(batch)
+    const queue = this.queue ?? []
     this.queue = undefined
     this.queued = 0
-    sink.end(this.endReason as EndReason)
+    try {
+      for (const batch of queue) sink.write(batch)
+    } finally {
+      sink.end(this.endReason as EndReason) // even when a write threw: the transport is ended
+    }
   }
 
   /** Moves `position` past `batch` and writes it at once if the sink can take it, else queues it. */

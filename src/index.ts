@@ -30,6 +30,8 @@ export {
   PublishFailedError,
   type ResetReason,
   SlowConsumerError,
+  StoreClosedError,
+  StoreNotMigratedError,
   StoreTimeoutError,
   StoreUnavailableError,
   type TopicReset,

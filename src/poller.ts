@@ -252,15 +252,20 @@ export class Poller {
     const records = this.options.screen.pass(tail.topic, read)
     if (records.length === 0) return // only corrupt events: the cursor moved past them
     const batch = new Batch(tail.topic, records, tail.cursor)
-    for (const follower of tail.followers) handOver(follower, batch, previous)
+    for (const follower of tail.followers) this.handOver(follower, batch, previous)
   }
-}
 
-/** Hands `batch` to `follower`; one that throws fails alone, and the others still get the batch. */
-function handOver(follower: Follower, batch: Batch, previous: string): void {
-  try {
-    follower.receive(batch, previous)
-  } catch (error) {
-    follower.fail(error)
+  /** Hands `batch` to `follower`; one that throws (its transport did) is reported and fails alone, and the others still get the batch. */
+  private handOver(follower: Follower, batch: Batch, previous: string): void {
+    try {
+      follower.receive(batch, previous)
+    } catch (error) {
+      this.options.onError(error)
+      try {
+        follower.fail(error)
+      } catch {
+        // Its transport threw again while ending: it is ended and forgotten all the same.
+      }
+    }
   }
 }

@@ -40,8 +40,11 @@ export class SseWriter implements BatchSink {
   }
 
   end(reason: EndReason): void {
-    if (reason !== 'closed') this.sink.write(farewellFrame(reason === 'shutdown', this.retryMs))
-    this.sink.end(reason)
+    try {
+      if (reason !== 'closed') this.sink.write(farewellFrame(reason === 'shutdown', this.retryMs))
+    } finally {
+      this.sink.end(reason) // even when the farewell threw: the transport is ended
+    }
   }
 
   /** The frames of `batch` with the cursor after each event as its `id:`; moves the cursor past the batch. */
