@@ -1,9 +1,9 @@
 /**
  * The stream server: decides about each SSE request before any byte is written (its topics and
  * position are validated, `authorize` runs, limits and shutdown are checked), starts its
- * connection, writes its opening frames (`retry:`, a `reset` per topic that cannot resume,
- * `connected`), and keeps the timers of open streams: one shared heartbeat, `maxStreamMs`, and
- * re-authorization.
+ * connection, makes its opening frames (`retry:`, a `reset` per topic that cannot resume,
+ * `connected`: the stream's writer writes them first), and keeps the timers of open streams: one
+ * shared heartbeat, `maxStreamMs`, and re-authorization.
  * @module
  */
 import type { IncomingMessage } from 'node:http'

@@ -16,7 +16,7 @@ import type { Http2ServerRequest } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { ByteSink, EndReason } from '../sink.js'
 import { refusalHeaders, retryLaterHeaders, sseHeaders } from './headers.js'
-import { chunkOf, chunkSocket } from './http1-socket.js'
+import { chunkSocket, writeChunk } from './http1-socket.js'
 import type { OpenStream, SseStream, StreamStart } from './stream-start.js'
 
 /** A Node request: HTTP/1.x (`IncomingMessage`), or HTTP/2's compatibility API (`Http2ServerRequest`). */
@@ -75,7 +75,7 @@ class NodeSink implements ByteSink {
     if (res.destroyed) return false
     const { socket } = this
     let writable: boolean
-    if (socket) writable = socket.write(chunkOf(bytes))
+    if (socket) writable = writeChunk(socket, bytes)
     else {
       writable = res.write(bytes)
       res.flush?.()
