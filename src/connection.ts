@@ -116,6 +116,7 @@ export class Connection implements PositionOwner {
     this.end('closed')
   }
 
+  /** A batch the poller handed to `position`: taken live, queued, or left to a page read, as the position's state says. */
   offer(position: TopicPosition, batch: Batch, previous: string): void {
     if (this.ended) return
     if (position.state === 'live') {
@@ -132,6 +133,7 @@ export class Connection implements PositionOwner {
     else this.readMore()
   }
 
+  /** Handing it a batch threw (its transport did): it ends with that error. */
   fail(error: unknown): void {
     this.endError = error
     this.end('error')

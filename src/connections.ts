@@ -38,6 +38,7 @@ export class Connections implements ConnectionContext {
     return this.open.size
   }
 
+  /** The poller's cursor of `topic`. */
   tailOf(topic: string): string | undefined {
     return this.poller.cursor(topic)
   }
@@ -61,6 +62,7 @@ export class Connections implements ConnectionContext {
     return connection
   }
 
+  /** Forgets an ended connection: its topics are no longer followed for it, its deliveries stay counted. */
   ended(connection: Connection): void {
     if (!this.open.delete(connection)) return
     this.deliveredByEnded += connection.delivered

@@ -52,6 +52,7 @@ interface Tail {
   topic: string
   /** The id of the last event handed on. */
   cursor: string
+  /** Who gets its batches. */
   followers: Set<Follower>
 }
 

@@ -65,10 +65,12 @@ export class TopicPosition implements Follower {
     this.lastId = start
   }
 
+  /** A batch from the poller, for its connection to take or leave. */
   receive(batch: Batch, previous: string): void {
     this.owner.offer(this, batch, previous)
   }
 
+  /** Taking a batch threw: its connection ends. */
   fail(error: unknown): void {
     this.owner.fail(error)
   }
