@@ -136,7 +136,7 @@ export class Broker<Events extends EventMap = EventMap> {
       onError: config.onError,
       screen,
     })
-    this.connections = new Connections(this.poller, new StorePages(store, screen, new FailureLog(config.onError)), {
+    this.connections = new Connections(this.poller, new StorePages(store, store, screen, new FailureLog(config.onError)), {
       queueLimit: config.queueLimit,
       pageSize: config.batchSize,
       onSlow: config.onSlow,

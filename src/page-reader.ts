@@ -1,8 +1,9 @@
 /**
  * Catch-up pages: what a connection that fell behind (or started behind the poller) reads from the
  * store, one page per topic in one round trip, screened like the poller's reads. Connections get
- * their page reader from the broker, so where pages come from (the store today; a replica's reads
- * with the primary's resume checks tomorrow) is decided in one place.
+ * their page reader from the broker, so where pages come from is decided in one place: the pages
+ * and the resume checks are asked of two stores, the same one today (a replica could serve the
+ * pages while the primary answers the resume checks).
  * @module
  */
 import { Batch } from './batch.js'
@@ -23,15 +24,22 @@ export interface PageReader {
   read(cursors: readonly TopicCursor[], limit: number): Promise<Array<Batch | undefined>>
 }
 
-/** The store's pages: `readAfter`, then a resume check of every cursor. */
+/** Pages from a store: `readAfter` there, then a resume check of every cursor (in `resumes`). */
 export class StorePages implements PageReader {
-  private readonly store: Pick<EventStore, 'readAfter' | 'checkResume'>
+  private readonly pages: Pick<EventStore, 'readAfter'>
+  private readonly resumes: Pick<EventStore, 'checkResume'>
   private readonly screen: RecordScreen
   private readonly failures: FailureLog
 
   /** Failures other than {@link CannotResumeError} go to `failures` (reported once per kind while they repeat). */
-  constructor(store: Pick<EventStore, 'readAfter' | 'checkResume'>, screen: RecordScreen, failures: FailureLog) {
-    this.store = store
+  constructor(
+    pages: Pick<EventStore, 'readAfter'>,
+    resumes: Pick<EventStore, 'checkResume'>,
+    screen: RecordScreen,
+    failures: FailureLog,
+  ) {
+    this.pages = pages
+    this.resumes = resumes
     this.screen = screen
     this.failures = failures
   }
@@ -42,8 +50,8 @@ export class StorePages implements PageReader {
    */
   async read(cursors: readonly TopicCursor[], limit: number): Promise<Array<Batch | undefined>> {
     try {
-      const pages = await this.store.readAfter(cursors, limit)
-      const checks = await Promise.all(cursors.map(({ topic, after }) => this.store.checkResume(topic, after)))
+      const pages = await this.pages.readAfter(cursors, limit)
+      const checks = await Promise.all(cursors.map(({ topic, after }) => this.resumes.checkResume(topic, after)))
       for (const [i, check] of checks.entries()) {
         const { topic, after } = cursors[i] as TopicCursor
         if (!check.ok) throw new CannotResumeError(check.reason, after, topic)

@@ -74,7 +74,7 @@ function connect(
 ): { connection: Connection; position: TopicPosition } {
   const connection = new Connection([TOPIC], [start], {
     limits: { queueLimit: 100, pageSize: 100, onSlow: 'catch-up', ...limits },
-    pages: new StorePages(reads.store, new RecordScreen(() => {}), new FailureLog(() => {})),
+    pages: new StorePages(reads.store, reads.store, new RecordScreen(() => {}), new FailureLog(() => {})),
     tailOf: (topic) => (topic === TOPIC ? tail : undefined),
     ended: () => {},
   })
