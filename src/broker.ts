@@ -1,21 +1,25 @@
 /**
  * The broker: one per process, a small façade over the parts that do the work. The delivery path
- * reads top to bottom as publish (`publisher.ts`) → store → poller (`poller.ts`) → connection
- * (`connection.ts`) → frame (`frame.ts`, `batch.ts`) → socket (`sse/node.ts`, `sse/web.ts`); SSE
- * requests go through the stream server (`stream-server.ts`), iterators through `subscription.ts`,
- * and old events through retention (`retention.ts`).
+ * reads top to bottom, one way: publish (`publisher.ts`) → store → poller (`poller.ts`, tails the
+ * store) → connection (`connection.ts`, `topic-position.ts`; catch-up pages from `page-reader.ts`)
+ * → writer (`sse/writer.ts`, bytes from `frame.ts` and `batch.ts`) → transport (`sse/node.ts`,
+ * `sse/web.ts`). The open connections and their counters are `connections.ts`; SSE requests go
+ * through the stream server (`stream-server.ts`), iterators through `subscription.ts`, and old
+ * events through retention (`retention.ts`).
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Authorize } from './authorize.js'
 import { boundedStore } from './bounded-store.js'
-import type { ConnectionLimits } from './connection.js'
 import { startConnection } from './connection-start.js'
+import { Connections } from './connections.js'
 import { StreamCursor } from './cursor.js'
 import { BrokerClosedError, CannotResumeError } from './errors.js'
 import type { EventInput, EventMap, EventOf, StoredEvent } from './event.js'
+import { FailureLog } from './failure-log.js'
 import { type BrokerConfig, type BrokerOptions, resolveOptions } from './options.js'
+import { StorePages } from './page-reader.js'
 import { Poller } from './poller.js'
 import { Publisher, type PublishOptions } from './publisher.js'
 import { startRetention } from './retention.js'
@@ -112,8 +116,8 @@ function requested(options: { topic?: string; topics?: readonly string[] }): str
 export class Broker<Events extends EventMap = EventMap> {
   private readonly store: EventStore
   private readonly config: BrokerConfig
-  private readonly limits: ConnectionLimits
   private readonly poller: Poller
+  private readonly connections: Connections
   private readonly publisher: Publisher
   private readonly streams: StreamServer
   private readonly stopRetention: () => void
@@ -126,15 +130,24 @@ export class Broker<Events extends EventMap = EventMap> {
     const config = resolveOptions(options)
     this.store = boundedStore(store, config.storeTimeoutMs)
     this.config = config
-    this.limits = { queueLimit: config.queueLimit, pageSize: config.batchSize, onSlow: config.onSlow }
+    const screen = new RecordScreen(config.onError)
     this.poller = new Poller(this.store, {
       pollIntervalMs: config.pollIntervalMs,
       batchSize: config.batchSize,
       onError: config.onError,
-      screen: new RecordScreen(config.onError),
+      screen,
     })
+    this.connections = new Connections(
+      this.poller,
+      new StorePages(this.store, this.store, screen, new FailureLog(config.onError)),
+      {
+        queueLimit: config.queueLimit,
+        pageSize: config.batchSize,
+        onSlow: config.onSlow,
+      },
+    )
     this.publisher = new Publisher(this.store, config, this.poller)
-    this.streams = new StreamServer(config, this.store, this.poller, this.limits, this.isClosing)
+    this.streams = new StreamServer(config, this.store, this.connections, this.isClosing)
     this.stopRetention = config.retention ? startRetention(this.store, config.retention, config.onError) : () => {}
   }
 
@@ -172,7 +185,7 @@ export class Broker<Events extends EventMap = EventMap> {
       if (this.closing) throw new BrokerClosedError()
       const sorted = topicsOf(topics, this.config)
       const positions = positionsOf(after, sorted, this.store)
-      const started = await startConnection(this.store, this.poller, this.limits, sorted, positions, this.isClosing)
+      const started = await startConnection(this.store, this.connections, sorted, positions, this.isClosing)
       if (!started) throw new BrokerClosedError()
       const [first] = started.resets
       if (first) {
@@ -275,14 +288,9 @@ export class Broker<Events extends EventMap = EventMap> {
 
   /** Current counters: subscribers, topics, lagging, published, delivered, pollLagMs. */
   stats(): BrokerStats {
-    let lagging = 0
-    let delivered = this.poller.deliveredByEnded
-    for (const connection of this.poller.connections) {
-      if (connection.lagging) lagging++
-      delivered += connection.delivered
-    }
+    const { subscribers, lagging, delivered } = this.connections.counts()
     return {
-      subscribers: this.poller.connections.size,
+      subscribers,
       topics: this.poller.topicCount,
       lagging,
       published: this.publisher.published,
@@ -299,7 +307,7 @@ export class Broker<Events extends EventMap = EventMap> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.publisher.close()
-      for (const connection of [...this.poller.connections]) connection.end('shutdown')
+      this.connections.endAll('shutdown')
       this.streams.stopTimers()
       this.poller.stop()
       this.stopRetention()

@@ -2,18 +2,18 @@
  * Starting a connection: where it starts in each of its topics (right after the client's position
  * when the store can resume from it, else at the topic's head with a reset: pruned, ahead,
  * foreign, the last also for a position that names no place in the topic; at the head for topics
- * the client names no position in), then tracked by the poller.
+ * the client names no position in), then opened among the broker's connections.
  * SSE streams and `broker.subscribe()` iterators start the same way.
  * @module
  */
-import { Connection, type ConnectionLimits } from './connection.js'
+import type { Connection } from './connection.js'
+import type { Connections } from './connections.js'
 import type { TopicReset } from './errors.js'
-import type { Poller } from './poller.js'
 import type { EventStore } from './store.js'
 
 /** A started connection. */
 export interface StartedConnection {
-  /** The connection, tracked by the poller. */
+  /** The connection, open and followed by the poller. */
   connection: Connection
   /** The id each topic starts after, in sorted topic order. */
   starts: string[]
@@ -23,22 +23,20 @@ export interface StartedConnection {
 
 /**
  * Reads heads and resume checks (all topics at once) for a connection over `sortedTopics` asking
- * for `positions`, then makes it and has the poller track it (unless `cancelled()` by then).
+ * for `positions`, then opens it (unless `cancelled()` by then).
  */
 export async function startConnection(
   store: EventStore,
-  poller: Poller,
-  limits: ConnectionLimits,
+  connections: Connections,
   sortedTopics: readonly string[],
   positions: ReadonlyMap<string, string | null>,
   cancelled: () => boolean,
 ): Promise<StartedConnection | undefined> {
-  const topics = sortedTopics.map((topic) => poller.internedTopic(topic))
-  const headOf = await store.heads(topics)
-  const heads = topics.map((topic) => poller.interned(topic, headOf.get(topic) as string))
+  const headOf = await store.heads(sortedTopics)
+  const heads = sortedTopics.map((topic) => headOf.get(topic) as string)
   const resets: TopicReset[] = []
   const starts = await Promise.all(
-    topics.map(async (topic, i) => {
+    sortedTopics.map(async (topic, i) => {
       const asked = positions.get(topic)
       if (asked === undefined) return heads[i] as string
       if (asked === null) {
@@ -53,7 +51,7 @@ export async function startConnection(
   )
   if (cancelled()) return undefined
   resets.sort((a, b) => (a.topic < b.topic ? -1 : 1))
-  const connection = new Connection(topics, starts, limits, poller)
-  poller.track(connection, heads)
-  return { connection, starts, resets }
+  const connection = connections.add(sortedTopics, starts, heads)
+  // The positions hold the starts as the poller interned them (nothing moves them before a sink is bound).
+  return { connection, starts: connection.positions.map((position) => position.lastId), resets }
 }

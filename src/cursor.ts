@@ -15,6 +15,7 @@
  * stays small (about 15 bytes a topic with the bundled stores) and needs no escaping of names; a
  * stream whose topics changed keeps the positions of the topics it still has. The hash (a 41-bit
  * mix, below) is part of the wire format: changing it would make every cursor in the field unknown.
+ * This module reads and writes the cursor's text; `frame.ts` turns it into `id:` line bytes.
  * @module
  */
 
@@ -85,16 +86,12 @@ function sharedPrefix(ids: readonly string[]): string {
   return ''
 }
 
-/** The cursor text around one topic's id (see {@link StreamCursor.around}), also as the bytes of an `id:` line. */
+/** The cursor text around one topic's id (see {@link StreamCursor.around}). */
 export interface CursorAround {
   /** Everything before the topic's id rest. */
   prefix: string
   /** Everything after it. */
   suffix: string
-  /** `id: ` and `prefix`, as ASCII bytes. */
-  lineHead: Uint8Array
-  /** `suffix` and the blank line that ends the event, as ASCII bytes. */
-  lineTail: Uint8Array
   /** `prefix` and `suffix` in one string: streams whose keys are equal write the same `id:` lines. */
   key: string
 }
@@ -109,9 +106,6 @@ export type TopicNames = ReadonlyArray<string> | ReadonlyArray<{ readonly topic:
 
 const nameOf = (entry: string | { readonly topic: string }): string => (typeof entry === 'string' ? entry : entry.topic)
 
-/** ASCII text as bytes. */
-const latin1 = (text: string): Uint8Array => Buffer.from(text, 'latin1')
-
 /**
  * A stream's positions in its topics (sorted, distinct), and their SSE id. Positions change one
  * topic at a time as events are written; {@link StreamCursor.around} gives the text around one
@@ -122,6 +116,8 @@ export class StreamCursor {
   private readonly topics: TopicNames
   private readonly ids: string[]
   private shared: string
+  /** The index {@link StreamCursor.indexOf} found last. */
+  private lastIndex = 0
   /** {@link StreamCursor.around} of one topic, kept while no other topic moves (a hot topic's batches reuse it). */
   private cached: (CursorAround & { index: number }) | undefined
 
@@ -129,6 +125,14 @@ export class StreamCursor {
     this.topics = topics
     this.ids = [...ids]
     this.shared = topics.length > 1 ? sharedPrefix(this.ids) : ''
+  }
+
+  /** The index of `topic` (one of the cursor's), looked up from the last one found: streams over several topics mostly get batches of one hot topic. */
+  indexOf(topic: string): number {
+    if (nameOf(this.topics[this.lastIndex] as string | { readonly topic: string }) !== topic) {
+      this.lastIndex = this.topics.findIndex((entry) => nameOf(entry) === topic)
+    }
+    return this.lastIndex
   }
 
   /** Moves topic `index` to `id`. */
@@ -159,14 +163,7 @@ export class StreamCursor {
       else if (i === index) prefix += entry
       else suffix += entry + escapeRest((this.ids[i] as string).slice(this.shared.length))
     }
-    this.cached = {
-      index,
-      prefix,
-      suffix,
-      lineHead: latin1(`id: ${prefix}`),
-      lineTail: latin1(`${suffix}\n\n`),
-      key: `${prefix}\n${suffix}`,
-    }
+    this.cached = { index, prefix, suffix, key: `${prefix}\n${suffix}` }
     return this.cached
   }
 

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'SLOW_CONSUMER'
   | 'STORE_TIMEOUT'
   | 'STORE_UNAVAILABLE'
+  | 'STORE_NOT_MIGRATED'
+  | 'STORE_CLOSED'
 
 /** Base class of every error thrown by durable-sse; branch on `code`. */
 export class DurableSseError extends Error {
@@ -128,7 +130,8 @@ export class PublishFailedError extends DurableSseError {
 /**
  * A database call got no answer within its deadline (`queryTimeoutMs` of a store, `storeTimeoutMs`
  * of the broker). The store destroyed the connection it was waiting on, so the next call runs on a
- * fresh one. A statement that was sent may still have run.
+ * fresh one. A statement that was sent may still have run. SQLite's store throws it (operation
+ * `'lock'`) when `busyTimeoutMs` ran out while its connection was held by a transaction of yours.
  */
 export class StoreTimeoutError extends DurableSseError {
   /** What timed out: `'query'` (a statement on a connection), or the store method the broker bounded (`'append'`, `'readAfter'`, ...). */
@@ -136,8 +139,9 @@ export class StoreTimeoutError extends DurableSseError {
   /** The deadline it missed, in ms. */
   readonly timeoutMs: number
 
-  constructor(operation: string, timeoutMs: number) {
-    super('STORE_TIMEOUT', `${operation} got no answer within ${timeoutMs} ms (deadline; the connection was dropped)`)
+  /** `detail` says whose deadline it was and what became of the connection. */
+  constructor(operation: string, timeoutMs: number, detail = 'deadline; the connection was dropped') {
+    super('STORE_TIMEOUT', `${operation} got no answer within ${timeoutMs} ms (${detail})`)
     this.operation = operation
     this.timeoutMs = timeoutMs
   }
@@ -150,6 +154,23 @@ export class StoreTimeoutError extends DurableSseError {
 export class StoreUnavailableError extends DurableSseError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORE_UNAVAILABLE', message, options)
+  }
+}
+
+/**
+ * The store's tables (or the epoch they hold) are not in its database: run `await store.migrate()`
+ * first. The `cause` is the database's error when there is one ("no such table").
+ */
+export class StoreNotMigratedError extends DurableSseError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_NOT_MIGRATED', message, options)
+  }
+}
+
+/** The store was closed (`store.close()`); every later call rejects with this. */
+export class StoreClosedError extends DurableSseError {
+  constructor(store: string) {
+    super('STORE_CLOSED', `${store}: the store is closed`)
   }
 }
 

@@ -5,7 +5,6 @@
  * @module
  */
 export type { Authorize, AuthorizeContext, AuthorizeResult } from './authorize.js'
-export { Batch, type Envelope } from './batch.js'
 export {
   Broker,
   type BrokerStats,
@@ -17,13 +16,6 @@ export {
   type StreamOptions,
 } from './broker.js'
 export type { BusMessage, BusReceiver, BusStatus, WakeBus } from './bus.js'
-export {
-  Connection,
-  /** The 0.1 name of {@link Connection}: one SSE stream or iterator, now over one or more topics. */
-  Connection as Subscriber,
-  type ConnectionLimits,
-  TopicPosition,
-} from './connection.js'
 export {
   BrokerClosedError,
   CannotResumeError,
@@ -39,6 +31,8 @@ export {
   PublishFailedError,
   type ResetReason,
   SlowConsumerError,
+  StoreClosedError,
+  StoreNotMigratedError,
   StoreTimeoutError,
   StoreUnavailableError,
   type TopicReset,
@@ -55,10 +49,7 @@ export {
 export { formatEventId, isEventId, newEpoch, ownSeq, type ParsedEventId, parseEventId, resumeCheck } from './event-id.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export type { BrokerOptions, RetentionOptions } from './options.js'
-export { Poller, type PollerOptions } from './poller.js'
 export type { PublishOptions } from './publisher.js'
-export { RecordScreen } from './screen.js'
-export type { EndReason, Sink } from './sink.js'
 export type {
   AppendOptions,
   EventStore,

@@ -4,14 +4,19 @@
  * @module
  */
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_TOPIC_LENGTH, DEFAULT_MAX_TYPE_LENGTH } from './event.js'
+import { MAX_TIMER_MS, numberOption } from './options-check.js'
 
-/** Options of `createBroker`; every one has a production default. */
+/**
+ * Options of `createBroker`; every one has a production default. Durations are whole or fractional
+ * ms up to 2^31-1 (what Node's timers take), counts are integers; a value out of range throws a
+ * `TypeError` naming the option.
+ */
 export interface BrokerOptions {
   /** Interval of the heartbeat comment, in ms; 0 disables it. Default 15,000. */
   heartbeatMs?: number
   /** `retry:` sent when a stream opens, in ms. Default 2,000. */
   retryMs?: number
-  /** Backstop poll interval when no wake-up signal arrives, in ms. Default 1,000. */
+  /** Backstop poll interval when no wake-up signal arrives, in ms, above 0; also the longest pause after a failed poll. Default 1,000. */
   pollIntervalMs?: number
   /** Events read per topic per poll, and per catch-up page. Default 500. */
   batchSize?: number
@@ -27,9 +32,9 @@ export interface BrokerOptions {
   maxTypeLength?: number
   /** Most topics in one stream or subscription. Default 100. */
   maxTopicsPerStream?: number
-  /** Most connections (streams and iterators) in this process; past it, SSE requests get 200 + `retry:` + end. Default unlimited. */
+  /** Most connections (streams and iterators) in this process; past it, SSE requests get 200 + `retry:` + end. Default `Infinity`. */
   maxSubscribers?: number
-  /** End each SSE stream cleanly after this long, in ms (serverless limits); the browser resumes losslessly. Default none. */
+  /** End each SSE stream cleanly after this long, in ms (serverless limits); the browser resumes losslessly. Default none (0 too). */
   maxStreamMs?: number
   /** Re-run `authorize` for open streams this often, in ms, ending those it now refuses. Default 0 (never). */
   reauthorizeMs?: number
@@ -41,7 +46,11 @@ export interface BrokerOptions {
    * bound for stores without deadlines of their own; the bundled stores' are shorter. Default 30,000.
    */
   storeTimeoutMs?: number
-  /** Where errors the broker handles itself go (poll and retention failures, authorize throwing, corrupt rows). Default `console.error`. */
+  /**
+   * Where errors the broker handles itself go (poll and retention failures, each kind of a
+   * repeating poll failure once until a poll succeeds; authorize throwing; corrupt rows). One that
+   * throws is logged instead. Default `console.error`.
+   */
   onError?: (error: unknown) => void
 }
 
@@ -57,24 +66,70 @@ export interface RetentionOptions {
 export type BrokerConfig = Required<Omit<BrokerOptions, 'retention' | 'maxStreamMs'>> &
   Pick<BrokerOptions, 'retention' | 'maxStreamMs'>
 
-/** Applies the defaults to `options` (an option given as `undefined` takes its default). */
+const OWNER = 'createBroker'
+
+/** A duration option, in ms, at least `min` (above it when not `inclusive`), at most what Node's timers take. */
+function milliseconds(name: string, value: number | undefined, fallback: number, min: number, inclusive = true): number {
+  return numberOption(OWNER, name, value, fallback, { min, inclusive, max: MAX_TIMER_MS, unit: 'milliseconds' })
+}
+
+/** A count option: an integer of at least `min` (`Infinity` too when `infinite`). */
+function count(name: string, value: number | undefined, fallback: number, min = 1, infinite = false): number {
+  return numberOption(OWNER, name, value, fallback, { min, integer: true, infinite })
+}
+
+/** The retention options, checked. */
+function retentionOf(retention: RetentionOptions | undefined): RetentionOptions | undefined {
+  if (retention === undefined) return undefined
+  if (typeof retention !== 'object' || retention === null)
+    throw new TypeError(`${OWNER}: retention must be { maxAgeMs, intervalMs? }`)
+  const maxAgeMs = numberOption(OWNER, 'retention.maxAgeMs', retention.maxAgeMs, Number.NaN, {
+    min: 0,
+    inclusive: false,
+    unit: 'milliseconds',
+  })
+  if (retention.intervalMs === undefined) return { maxAgeMs }
+  return { maxAgeMs, intervalMs: milliseconds('retention.intervalMs', retention.intervalMs, 0, 0, false) }
+}
+
+/** `report`, made safe to call: an `onError` that throws is logged, never thrown into the broker's loops. */
+function safeReport(report: unknown): (error: unknown) => void {
+  if (report === undefined) return (error) => console.error('[durable-sse]', error)
+  if (typeof report !== 'function') throw new TypeError(`${OWNER}: onError must be a function`)
+  return (error) => {
+    try {
+      report(error)
+    } catch (thrown) {
+      console.error('[durable-sse] onError threw', thrown, 'while reporting', error)
+    }
+  }
+}
+
+/**
+ * Applies the defaults to `options` (an option given as `undefined` takes its default) and checks
+ * every option: a bad value is a `TypeError` naming it (`createBroker: pollIntervalMs must be ...`).
+ */
 export function resolveOptions(options: BrokerOptions): BrokerConfig {
-  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
+  const { onSlow = 'catch-up' } = options
+  if (onSlow !== 'catch-up' && onSlow !== 'disconnect') {
+    throw new TypeError(`${OWNER}: onSlow must be 'catch-up' or 'disconnect'`)
+  }
   return {
-    heartbeatMs: 15_000,
-    retryMs: 2_000,
-    pollIntervalMs: 1_000,
-    batchSize: 500,
-    queueLimit: 1_000,
-    onSlow: 'catch-up',
-    maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
-    maxTopicLength: DEFAULT_MAX_TOPIC_LENGTH,
-    maxTypeLength: DEFAULT_MAX_TYPE_LENGTH,
-    maxTopicsPerStream: 100,
-    maxSubscribers: Number.POSITIVE_INFINITY,
-    reauthorizeMs: 0,
-    storeTimeoutMs: 30_000,
-    onError: (error) => console.error('[durable-sse]', error),
-    ...given,
+    heartbeatMs: milliseconds('heartbeatMs', options.heartbeatMs, 15_000, 0),
+    retryMs: milliseconds('retryMs', options.retryMs, 2_000, 0),
+    pollIntervalMs: milliseconds('pollIntervalMs', options.pollIntervalMs, 1_000, 0, false),
+    batchSize: count('batchSize', options.batchSize, 500),
+    queueLimit: count('queueLimit', options.queueLimit, 1_000),
+    onSlow,
+    maxPayloadBytes: count('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES),
+    maxTopicLength: count('maxTopicLength', options.maxTopicLength, DEFAULT_MAX_TOPIC_LENGTH),
+    maxTypeLength: count('maxTypeLength', options.maxTypeLength, DEFAULT_MAX_TYPE_LENGTH),
+    maxTopicsPerStream: count('maxTopicsPerStream', options.maxTopicsPerStream, 100),
+    maxSubscribers: count('maxSubscribers', options.maxSubscribers, Number.POSITIVE_INFINITY, 0, true),
+    maxStreamMs: options.maxStreamMs === undefined ? undefined : milliseconds('maxStreamMs', options.maxStreamMs, 0, 0),
+    reauthorizeMs: milliseconds('reauthorizeMs', options.reauthorizeMs, 0, 0),
+    retention: retentionOf(options.retention),
+    storeTimeoutMs: milliseconds('storeTimeoutMs', options.storeTimeoutMs, 30_000, 0, false),
+    onError: safeReport(options.onError),
   }
 }

@@ -1,21 +1,22 @@
 /**
  * The stream server: decides about each SSE request before any byte is written (its topics and
  * position are validated, `authorize` runs, limits and shutdown are checked), starts its
- * connection, writes its opening frames (`retry:`, a `reset` per topic that cannot resume,
- * `connected`), and keeps the timers of open streams: one shared heartbeat, `maxStreamMs`, and
- * re-authorization.
+ * connection, makes its opening frames (`retry:`, a `reset` per topic that cannot resume,
+ * `connected`: the stream's writer writes them first), and keeps the timers of open streams: one
+ * shared heartbeat, `maxStreamMs`, and re-authorization.
  * @module
  */
 import type { IncomingMessage } from 'node:http'
 import type { Http2ServerRequest } from 'node:http2'
 import { type Authorize, type AuthorizeContext, type AuthorizeResult, refusalOf } from './authorize.js'
-import type { Connection, ConnectionLimits } from './connection.js'
+import type { Connection } from './connection.js'
 import { startConnection } from './connection-start.js'
+import type { Connections } from './connections.js'
 import { StreamCursor } from './cursor.js'
 import { connectedFrame, resetFrame, retryFrame } from './frame.js'
 import type { BrokerConfig } from './options.js'
-import type { Poller } from './poller.js'
 import type { StreamStart } from './sse/stream-start.js'
+import { sseOpener } from './sse/writer.js'
 import type { EventStore } from './store.js'
 import { positionsOf, topicsOf } from './stream-request.js'
 
@@ -44,8 +45,7 @@ interface StreamEntry {
 export class StreamServer {
   private readonly config: BrokerConfig
   private readonly store: EventStore
-  private readonly poller: Poller
-  private readonly limits: ConnectionLimits
+  private readonly connections: Connections
   /** Open streams; an entry only when `maxStreamMs` or re-authorization need one (thousands of idle streams are the common case). */
   private readonly streams = new Map<Connection, StreamEntry | undefined>()
   /** Whether the broker is closing: from then on every new stream gets "retry later". */
@@ -53,11 +53,10 @@ export class StreamServer {
   private heartbeat: ReturnType<typeof setInterval> | undefined
   private reauthorize: ReturnType<typeof setInterval> | undefined
 
-  constructor(config: BrokerConfig, store: EventStore, poller: Poller, limits: ConnectionLimits, closing: () => boolean) {
+  constructor(config: BrokerConfig, store: EventStore, connections: Connections, closing: () => boolean) {
     this.config = config
     this.store = store
-    this.poller = poller
-    this.limits = limits
+    this.connections = connections
     this.closing = closing
   }
 
@@ -86,11 +85,11 @@ export class StreamServer {
       if (status === 403) return { kind: 'refuse', status, body: 'forbidden' }
       if (status === 401) return { kind: 'refuse', status, body: 'unauthorized' }
     }
-    const retryLater = { kind: 'retry-later', retryMs: config.retryMs } as const
-    if (this.closing() || this.poller.connections.size >= config.maxSubscribers) return retryLater
+    const retryLater = { kind: 'retry-later', body: retryFrame(config.retryMs) } as const
+    if (this.closing() || this.connections.size >= config.maxSubscribers) return retryLater
     let started: Awaited<ReturnType<typeof startConnection>>
     try {
-      started = await startConnection(this.store, this.poller, this.limits, topics, positions, this.closing)
+      started = await startConnection(this.store, this.connections, topics, positions, this.closing)
     } catch (error) {
       config.onError(error)
       return retryLater
@@ -103,7 +102,7 @@ export class StreamServer {
       retryFrame(config.retryMs) +
       resets.map(({ topic, reason }) => resetFrame(startId, reason, topic)).join('') +
       connectedFrame(startId)
-    return { kind: 'stream', connection, prelude, retryMs: config.retryMs }
+    return { kind: 'stream', open: sseOpener(connection, starts, prelude, config.retryMs) }
   }
 
   /** Registers a stream for heartbeats, `maxStreamMs` and re-authorization. */

@@ -16,7 +16,7 @@ import type { StartedConnection } from './connection-start.js'
 import { StreamCursor } from './cursor.js'
 import { BrokerClosedError, SlowConsumerError } from './errors.js'
 import { type StoredEvent, toStoredEvent } from './event.js'
-import type { Sink } from './sink.js'
+import type { BatchSink } from './sink.js'
 
 /** Options of `broker.subscribe()`. */
 export interface SubscribeOptions {
@@ -42,8 +42,8 @@ export interface Subscription<Event> extends AsyncIterableIterator<Event> {
   readonly lastEventId: string | undefined
 }
 
-/** Batches written to an iterator, and a way to wait for the next one. */
-class IteratorSink implements Sink {
+/** The iterator's record sink: batches written to it, and a way to wait for the next one. */
+class IteratorSink implements BatchSink {
   readonly waiting: Batch[] = []
   ended = false
   private wake: (() => void) | undefined
@@ -78,13 +78,11 @@ export function createSubscription<Event extends StoredEvent>(
   start: () => Promise<StartedConnection>,
   signal: AbortSignal | undefined,
 ): Subscription<Event> {
+  /** Where the consumer is: moved past each event as it is yielded. */
   let position: StreamCursor | undefined
   let abort: (() => void) | undefined
-  const indexOf = new Map<string, number>()
   const started = start().then((opened) => {
-    const topics = opened.connection.positions.map((topicPosition) => topicPosition.topic)
-    for (const [i, topic] of topics.entries()) indexOf.set(topic, i)
-    position = new StreamCursor(topics, opened.starts)
+    position = new StreamCursor(opened.connection.positions, opened.starts)
     // Wired at once, so that aborting frees the connection even if the iterator is never read.
     abort = () => opened.connection.end('closed')
     if (signal?.aborted) abort()
@@ -103,10 +101,11 @@ export function createSubscription<Event extends StoredEvent>(
       for (;;) {
         const batch = sink.waiting.shift()
         if (batch) {
-          const index = indexOf.get(batch.topic) as number
+          const cursor = position as StreamCursor
+          const index = cursor.indexOf(batch.topic)
           for (const record of batch.records) {
             const event = toStoredEvent(record) as Event
-            position?.set(index, record.id)
+            cursor.set(index, record.id)
             yield event
           }
           continue

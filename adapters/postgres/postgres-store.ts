@@ -6,7 +6,7 @@
  * @module
  */
 import { CompiledQuery, type Kysely } from 'kysely'
-import { InvalidEventIdError } from '../../src/errors.js'
+import { InvalidEventIdError, StoreNotMigratedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
 import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicCursor } from '../../src/store.js'
@@ -61,7 +61,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   /** The database's epoch, read once (ids of a re-created database then carry another one). */
   const epochs = new EpochCache(async () => {
     const [row] = await rows<{ epoch: string }>(db, sql.selectEpoch, [])
-    if (row === undefined) throw new Error(`durable-sse/postgres: ${sql.tables.meta} is empty; run store.migrate()`)
+    if (row === undefined)
+      throw new StoreNotMigratedError(`durable-sse/postgres: ${sql.tables.meta} is empty; run store.migrate()`)
     return row.epoch
   })
   const epoch = (): Promise<string> => epochs.get()

@@ -4,6 +4,7 @@
  * @module
  */
 import type { EventDraft } from '../../src/event.js'
+import type { Deadline } from './sqlite-busy.js'
 import type { AnyKysely } from './sqlite-kysely.js'
 import type { EventRow, HeadRow } from './sqlite-sql.js'
 
@@ -31,9 +32,9 @@ export interface SqliteBackend {
   readEpoch(): Promise<string>
   /**
    * Inserts the drafts in one write transaction; returns their ids in the given order. Waits for the
-   * write lock until `deadline` (a `performance.now()`), then fails with `SQLITE_BUSY`.
+   * write lock until `deadline`, then fails with `SQLITE_BUSY`.
    */
-  append(drafts: readonly EventDraft[], createdAt: string, deadline: number): Promise<number[]>
+  append(drafts: readonly EventDraft[], createdAt: string, deadline: Deadline): Promise<number[]>
   /** Committed events after each cursor, oldest first, at most `limit` per topic; empty topics absent. */
   readAfter(cursors: readonly SeqCursor[], limit: number): Promise<Map<string, EventRow[]>>
   /** Head and pruned-through rows per topic. */

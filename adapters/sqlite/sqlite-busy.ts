@@ -6,13 +6,22 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { StoreTimeoutError } from '../../src/errors.js'
 
 /** Returned by an attempt that could not start yet (for example a transaction is open on the connection). */
 export const NOT_NOW: unique symbol = Symbol('not now')
 
+/** When a wait for the lock gives up. */
+export interface Deadline {
+  /** The `performance.now()` it gives up at. */
+  at: number
+  /** How long the wait may last in all (`busyTimeoutMs`), in ms. */
+  timeoutMs: number
+}
+
 /** When a wait that started at `since` (a `performance.now()`; now when missing) and may last `timeoutMs` gives up. */
-export function deadlineOf(timeoutMs: number, since?: number): number {
-  return (typeof since === 'number' && Number.isFinite(since) ? since : performance.now()) + timeoutMs
+export function deadlineOf(timeoutMs: number, since?: number): Deadline {
+  return { at: (typeof since === 'number' && Number.isFinite(since) ? since : performance.now()) + timeoutMs, timeoutMs }
 }
 
 /** Whether `error` is SQLite's `SQLITE_BUSY` (another connection holds the lock). */
@@ -23,12 +32,12 @@ export function isBusyError(error: unknown): boolean {
 
 /**
  * Runs `attempt` until it returns a value, pausing 1 ms, 2 ms, ... up to 16 ms between tries while
- * it returns {@link NOT_NOW} or throws `SQLITE_BUSY`. Tries at least once, never after `deadline`
- * (a `performance.now()`); then throws the last `SQLITE_BUSY`, or a timeout error.
+ * it returns {@link NOT_NOW} or throws `SQLITE_BUSY`. Tries at least once, never after `deadline`;
+ * then throws the last `SQLITE_BUSY`, or, when it only ever got {@link NOT_NOW}, a `StoreTimeoutError`.
  */
 export async function retryWhileBusy<T>(
   attempt: () => T | typeof NOT_NOW | Promise<T | typeof NOT_NOW>,
-  deadline: number,
+  deadline: Deadline,
   waitingFor: string,
 ): Promise<T> {
   let pauseMs = 1
@@ -41,9 +50,12 @@ export async function retryWhileBusy<T>(
       if (!isBusyError(error)) throw error
       lastError = error
     }
-    const remainingMs = deadline - performance.now()
+    const remainingMs = deadline.at - performance.now()
     if (remainingMs <= 0) {
-      throw lastError ?? new Error(`durable-sse/sqlite: busyTimeoutMs ran out waiting for ${waitingFor}`)
+      throw (
+        lastError ??
+        new StoreTimeoutError('lock', deadline.timeoutMs, `busyTimeoutMs of durable-sse/sqlite, waiting for ${waitingFor}`)
+      )
     }
     await sleep(Math.min(pauseMs, remainingMs))
     pauseMs = Math.min(pauseMs * 2, 16)

@@ -6,9 +6,9 @@
  */
 import type { EventDraft } from '../../src/event.js'
 import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from './sqlite-backend.js'
-import { deadlineOf, retryWhileBusy } from './sqlite-busy.js'
+import { type Deadline, deadlineOf, retryWhileBusy } from './sqlite-busy.js'
 import { type AnyKysely, headRows, insertThroughKysely, runSql } from './sqlite-kysely.js'
-import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps } from './sqlite-migrations.js'
+import { appliedVersion, createMigrationTable, epochMissing, JOURNAL_MODE_WAL, migrationSteps } from './sqlite-migrations.js'
 import { chunks, type EventRow, type HeadRow, MAX_TOPICS_PER_READ, type SqliteSql } from './sqlite-sql.js'
 
 /** Most pruned-through marks raised by one statement (2 parameters each). */
@@ -44,11 +44,11 @@ export class KyselyBackend implements SqliteBackend {
 
   async readEpoch(): Promise<string> {
     const [row] = await this.#run<{ value: string }>(this.#sql.epoch)
-    if (!row) throw new Error('durable-sse/sqlite: the epoch is missing from the meta table')
+    if (!row) throw epochMissing()
     return row.value
   }
 
-  append(drafts: readonly EventDraft[], createdAt: string, deadline: number): Promise<number[]> {
+  append(drafts: readonly EventDraft[], createdAt: string, deadline: Deadline): Promise<number[]> {
     return this.#write((db) => insertThroughKysely(db, this.#sql, drafts, createdAt), deadline)
   }
 

@@ -4,8 +4,29 @@
  * so processes migrating the same file at once apply each migration exactly once.
  * @module
  */
+import { StoreNotMigratedError } from '../../src/errors.js'
 import { newEpoch } from '../../src/event-id.js'
 import type { SqliteTables } from './sqlite-sql.js'
+
+/** The epoch row is missing from the meta table: `migrate()` never ran (to its end) on this database. */
+export function epochMissing(): StoreNotMigratedError {
+  return new StoreNotMigratedError(
+    'durable-sse/sqlite: the epoch is missing from the meta table; run `await store.migrate()` first',
+  )
+}
+
+/** `error`, or, for SQLite's "no such table", a {@link StoreNotMigratedError} that says to run `migrate()`. */
+export function explainMissingTables(error: unknown): unknown {
+  if (error instanceof Error && /no such table/i.test(error.message)) {
+    return new StoreNotMigratedError(
+      "durable-sse/sqlite: the store's tables do not exist yet; run `await store.migrate()` first",
+      {
+        cause: error,
+      },
+    )
+  }
+  return error
+}
 
 /** One SQL statement and its parameters. */
 export interface SqlStep {

@@ -6,24 +6,19 @@
  */
 import type { EventDraft } from '../../src/event.js'
 import { type PruneBatch, planPrune, type SeqCursor, type SqliteBackend } from './sqlite-backend.js'
-import { deadlineOf, isBusyError, NOT_NOW, retryWhileBusy } from './sqlite-busy.js'
+import { type Deadline, deadlineOf, isBusyError, NOT_NOW, retryWhileBusy } from './sqlite-busy.js'
 import { type AnyKysely, kyselyOver } from './sqlite-kysely.js'
-import { appliedVersion, createMigrationTable, JOURNAL_MODE_WAL, migrationSteps, type SqlStep } from './sqlite-migrations.js'
-import { anotherReader } from './sqlite-open.js'
+import {
+  appliedVersion,
+  createMigrationTable,
+  epochMissing,
+  JOURNAL_MODE_WAL,
+  migrationSteps,
+  type SqlStep,
+} from './sqlite-migrations.js'
+import { anotherReader, type NativeConnections } from './sqlite-open.js'
 import type { EventRow, HeadRow, SqliteSql } from './sqlite-sql.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-store-config.js'
-
-/** The connections of a {@link NativeBackend}. */
-export interface NativeConnections {
-  /** Where writes go: the caller's `database`, or a connection the store opened. */
-  writer: SqliteDatabase
-  /** Where reads go: a second connection to the same file, or the writer itself for a private database. */
-  reader: SqliteDatabase
-  /** Whether the store opened the writer (its `busy_timeout` is then 0 already, and `close()` closes it). */
-  ownsWriter: boolean
-  /** Whether the store opened the reader (`close()` closes it). */
-  ownsReader: boolean
-}
 
 /** Runs the store's SQL on better-sqlite3 connections, with statements prepared once and cached. */
 export class NativeBackend implements SqliteBackend {
@@ -66,12 +61,12 @@ export class NativeBackend implements SqliteBackend {
   readEpoch(): Promise<string> {
     return this.#read(() => {
       const row = this.#prepare(this.#reader, this.#sql.epoch).get() as { value: string } | undefined
-      if (!row) throw new Error('durable-sse/sqlite: the epoch is missing from the meta table')
+      if (!row) throw epochMissing()
       return row.value
     })
   }
 
-  append(drafts: readonly EventDraft[], createdAt: string, deadline: number): Promise<number[]> {
+  append(drafts: readonly EventDraft[], createdAt: string, deadline: Deadline): Promise<number[]> {
     return this.#write(() => {
       // One cached single-row statement run per event: in-process, this beats a multi-row INSERT
       // (binding hundreds of parameters at once costs more than the calls it saves).

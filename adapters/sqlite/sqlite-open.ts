@@ -4,8 +4,19 @@
  * `database` form opens its reader with the caller's own `Database` class.
  * @module
  */
-import type { NativeConnections } from './sqlite-native-backend.js'
 import type { SqliteDatabase } from './sqlite-store-config.js'
+
+/** The connections the native backend (`sqlite-native-backend.ts`) runs on. */
+export interface NativeConnections {
+  /** Where writes go: the caller's `database`, or a connection the store opened. */
+  writer: SqliteDatabase
+  /** Where reads go: a second connection to the same file, or the writer itself for a private database. */
+  reader: SqliteDatabase
+  /** Whether the store opened the writer (its `busy_timeout` is then 0 already, and `close()` closes it). */
+  ownsWriter: boolean
+  /** Whether the store opened the reader (`close()` closes it). */
+  ownsReader: boolean
+}
 
 /** A better-sqlite3 `Database` class (the package's default export). */
 type SqliteDatabaseClass = new (filename: string, options?: { fileMustExist?: boolean }) => SqliteDatabase

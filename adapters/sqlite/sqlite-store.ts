@@ -6,7 +6,7 @@
  * @module
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { DatabaseReplacedError } from '../../src/errors.js'
+import { DatabaseReplacedError, StoreClosedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
 import type {
@@ -26,6 +26,7 @@ import { deadlineOf } from './sqlite-busy.js'
 import { FileGuard } from './sqlite-file-guard.js'
 import { headRows, runSql } from './sqlite-kysely.js'
 import { KyselyBackend } from './sqlite-kysely-backend.js'
+import { explainMissingTables } from './sqlite-migrations.js'
 import { NativeBackend } from './sqlite-native-backend.js'
 import { openDatabase, openFile } from './sqlite-open.js'
 import {
@@ -98,7 +99,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   let replaced: DatabaseReplacedError | undefined
 
   const backend = (): Promise<SqliteBackend> => {
-    if (closed) return Promise.reject(new Error('durable-sse/sqlite: the store is closed'))
+    if (closed) return Promise.reject(new StoreClosedError('durable-sse/sqlite'))
     if (replaced) return Promise.reject(replaced)
     opening ??= open(sql, busyTimeoutMs)
       .then(async (created) => {
@@ -319,13 +320,3 @@ function opener(options: SqliteStoreOptions): (sql: SqliteSql, busyTimeoutMs: nu
 /** `value` (or `fallback`) as a finite number of milliseconds of at least `min`. */
 const milliseconds = (value: number | undefined, fallback: number, name: string, min: number): number =>
   numberOption('sqliteStore', name, value, fallback, { min, unit: 'milliseconds' })
-
-/** Turns SQLite's "no such table" into advice to run `migrate()`. */
-function explainMissingTables(error: unknown): unknown {
-  if (error instanceof Error && /no such table/i.test(error.message)) {
-    return new Error("durable-sse/sqlite: the store's tables do not exist yet; run `await store.migrate()` first", {
-      cause: error,
-    })
-  }
-  return error
-}

@@ -6,6 +6,7 @@
 import type { EventDraft } from '../../src/event.js'
 import { callerTransaction } from '../kit/kysely.js'
 import { type AnyKysely, insertThroughKysely, runSql } from './sqlite-kysely.js'
+import { epochMissing } from './sqlite-migrations.js'
 import type { SqliteSql } from './sqlite-sql.js'
 
 /** The caller's transaction, plugin-free, or a `TypeError`. */
@@ -32,6 +33,6 @@ export function appendInTransaction(
 /** Reads the epoch through the caller's transaction. */
 export async function readEpochIn(transaction: unknown, sql: SqliteSql): Promise<string> {
   const [row] = await runSql<{ value: string }>(transactionOf(transaction), sql.epoch)
-  if (!row) throw new Error('durable-sse/sqlite: the epoch is missing from the meta table')
+  if (!row) throw epochMissing()
   return row.value
 }

@@ -99,71 +99,78 @@ export interface Sizes {
 
 const CORE = ['ours', 'raw-net', 'better-sse']
 const MEMORY = ['ours', 'raw-http', 'raw-net', 'better-sse']
+const LIGHT_MEMORY = ['ours', 'raw-http', 'better-sse']
 const SLOW = ['ours-stalled', 'ours-none', 'better-sse-stalled', 'better-sse-none']
+const OURS_SLOW = SLOW.slice(0, 2)
 const MULTI_TOPIC: MultiTopicSize = { variants: ['ours', 'ours-10t', 'ours-10t-own'] }
+
+/** The fan-out phases, each run with a mode's count of events. */
+const UNLOADED = { key: 'unloaded', label: 'unloaded, 20 events/s', rate: 20 }
+const SINGLE = { key: 'single', label: 'single events, 4/s', rate: 4 }
+const SATURATING = { key: 'capacity', label: 'saturating, 1,000 events/s', rate: 1_000 }
+
+/** `kind` with `count` events. */
+const phase = (kind: Omit<FanoutPhaseSize, 'count'>, count: number): FanoutPhaseSize => ({ ...kind, count })
+
+/** A fan-out group on one topic. */
+function oneTopic(
+  id: string,
+  perTopic: number,
+  loadgens: number,
+  variants: string[],
+  phases: FanoutPhaseSize[],
+): FanoutGroupSize {
+  return { id, topics: 1, perTopic, loadgens, variants, phases }
+}
+
+/** `fanout-100x100`: `perTopic` subscribers on each of `topics` topics, `rate` events/s over all of them. */
+function spread(
+  topics: number,
+  perTopic: number,
+  loadgens: number,
+  variants: string[],
+  rate: number,
+  count: number,
+): FanoutGroupSize {
+  const label = `${rate.toLocaleString('en')} events/s over ${topics} topics`
+  return { id: 'fanout-100x100', topics, perTopic, loadgens, variants, phases: [{ key: 'load', label, rate, count }] }
+}
+
+/** The many-topics publishing phases: 200 then 2,000 events/s, each for the given seconds. */
+const ratesFor = (...seconds: number[]) => seconds.map((each, i) => ({ rate: i === 0 ? 200 : 2_000, seconds: each }))
+
+/** The replay scenario (128-byte payloads; live subscribers get 20 events/s). */
+function replay(backlog: number, smallBacklog: number, stormClients: number, stormEach: number, liveSubscribers: number) {
+  return { backlog, smallBacklog, stormClients, stormEach, liveSubscribers, liveRate: 20, payloadBytes: 128 }
+}
 
 const FULL: Sizes = {
   reps: 3,
   fanout: {
     payloadBytes: 128,
     groups: [
-      {
-        id: 'fanout-2k',
-        topics: 1,
-        perTopic: 2_000,
-        loadgens: 1,
-        variants: ['ours', 'raw-net', 'raw-http', 'better-sse', 'ours-sqlite'],
-        phases: [
-          { key: 'unloaded', label: 'unloaded, 20 events/s', rate: 20, count: 100 },
-          { key: 'capacity', label: 'saturating, 1,000 events/s', rate: 1_000, count: 1_000 },
-        ],
-      },
-      {
-        id: 'fanout-10k',
-        topics: 1,
-        perTopic: 10_000,
-        loadgens: 2,
-        variants: [...CORE, 'raw-http'],
-        phases: [
-          { key: 'single', label: 'single events, 4/s', rate: 4, count: 20 },
-          { key: 'capacity', label: 'saturating, 1,000 events/s', rate: 1_000, count: 300 },
-        ],
-      },
-      {
-        id: 'fanout-100x100',
-        topics: 100,
-        perTopic: 100,
-        loadgens: 2,
-        variants: CORE,
-        phases: [{ key: 'load', label: '1,000 events/s over 100 topics', rate: 1_000, count: 5_000 }],
-      },
-      {
-        id: 'fanout-sweep-1k',
-        topics: 1,
-        perTopic: 1_000,
-        loadgens: 1,
-        variants: CORE,
-        phases: [1, 10, 100, 1_000].map((rate) => ({
-          key: `r${rate}`,
-          label: `${rate} events/s`,
-          rate,
-          count: Math.max(5, rate * 3),
-        })),
-      },
+      oneTopic(
+        'fanout-2k',
+        2_000,
+        1,
+        ['ours', 'raw-net', 'raw-http', 'better-sse', 'ours-sqlite'],
+        [phase(UNLOADED, 100), phase(SATURATING, 1_000)],
+      ),
+      oneTopic('fanout-10k', 10_000, 2, [...CORE, 'raw-http'], [phase(SINGLE, 20), phase(SATURATING, 300)]),
+      spread(100, 100, 2, CORE, 1_000, 5_000),
+      oneTopic(
+        'fanout-sweep-1k',
+        1_000,
+        1,
+        CORE,
+        [1, 10, 100, 1_000].map((rate) => ({ key: `r${rate}`, label: `${rate} events/s`, rate, count: Math.max(5, rate * 3) })),
+      ),
     ],
   },
   publish: { sqlitePublishers: [1, 4, 16, 64], pgPublishers: [1, 4, 16, 64], durationMs: 1_500, payloadBytes: 256 },
   xproc: { rate: 1_000, seconds: 5, pollIntervalMs: 100 },
   memory: { subscribers: 10_000, loadgens: 1, heartbeatMs: 1_000, heartbeatSeconds: 5, variants: MEMORY },
-  replay: {
-    backlog: 100_000,
-    smallBacklog: 10_000,
-    stormClients: 1_000,
-    stormEach: 1_000,
-    liveSubscribers: 100,
-    liveRate: 20,
-    payloadBytes: 128,
-  },
+  replay: replay(100_000, 10_000, 1_000, 1_000, 100),
   slow: { subscribers: 500, stallEvery: 100, rate: 50, seconds: 12, payloadBytes: 16_384, queueLimit: 100, variants: SLOW },
   manyTopics: {
     topics: [100, 20_000, 100_000],
@@ -171,10 +178,7 @@ const FULL: Sizes = {
     // no raising it): 19,900 connections leave room for its other descriptors.
     sseTopics: [100, 19_900],
     loadgens: 2,
-    rates: [
-      { rate: 200, seconds: 5 },
-      { rate: 2_000, seconds: 3 },
-    ],
+    rates: ratesFor(5, 3),
     pollIntervalMs: 1_000,
   },
   processes: { counts: [1, 2, 4, 8], subscribers: 1_000, loadgens: 2, rate: 500, seconds: 5 },
@@ -186,65 +190,16 @@ const QUICK: Sizes = {
   fanout: {
     payloadBytes: 128,
     groups: [
-      {
-        id: 'fanout-2k',
-        topics: 1,
-        perTopic: 2_000,
-        loadgens: 1,
-        variants: CORE,
-        phases: [
-          { key: 'unloaded', label: 'unloaded, 20 events/s', rate: 20, count: 20 },
-          { key: 'single', label: 'single events, 4/s', rate: 4, count: 3 },
-          { key: 'capacity', label: 'saturating, 1,000 events/s', rate: 1_000, count: 100 },
-        ],
-      },
-      {
-        id: 'fanout-100x100',
-        topics: 20,
-        perTopic: 25,
-        loadgens: 1,
-        variants: CORE,
-        phases: [{ key: 'load', label: '1,000 events/s over 20 topics', rate: 1_000, count: 600 }],
-      },
+      oneTopic('fanout-2k', 2_000, 1, CORE, [phase(UNLOADED, 20), phase(SINGLE, 3), phase(SATURATING, 100)]),
+      spread(20, 25, 1, CORE, 1_000, 600),
     ],
   },
   publish: { sqlitePublishers: [16], pgPublishers: [16], durationMs: 500, payloadBytes: 256 },
   xproc: { rate: 1_000, seconds: 1, pollIntervalMs: 100 },
-  memory: {
-    subscribers: 2_000,
-    loadgens: 1,
-    heartbeatMs: 250,
-    heartbeatSeconds: 0.5,
-    variants: ['ours', 'raw-http', 'better-sse'],
-  },
-  replay: {
-    backlog: 20_000,
-    smallBacklog: 2_000,
-    stormClients: 200,
-    stormEach: 1_000,
-    liveSubscribers: 20,
-    liveRate: 20,
-    payloadBytes: 128,
-  },
-  slow: {
-    subscribers: 100,
-    stallEvery: 100,
-    rate: 100,
-    seconds: 3.5,
-    payloadBytes: 16_384,
-    queueLimit: 100,
-    variants: SLOW.slice(0, 2),
-  },
-  manyTopics: {
-    topics: [100, 2_000, 10_000],
-    sseTopics: [100, 2_000],
-    loadgens: 2,
-    rates: [
-      { rate: 200, seconds: 2 },
-      { rate: 2_000, seconds: 1 },
-    ],
-    pollIntervalMs: 1_000,
-  },
+  memory: { subscribers: 2_000, loadgens: 1, heartbeatMs: 250, heartbeatSeconds: 0.5, variants: LIGHT_MEMORY },
+  replay: replay(20_000, 2_000, 200, 1_000, 20),
+  slow: { ...FULL.slow, subscribers: 100, rate: 100, seconds: 3.5, variants: OURS_SLOW },
+  manyTopics: { ...FULL.manyTopics, topics: [100, 2_000, 10_000], sseTopics: [100, 2_000], rates: ratesFor(2, 1) },
   processes: { counts: [1, 2, 4], subscribers: 500, loadgens: 2, rate: 500, seconds: 2 },
   multiTopic: MULTI_TOPIC,
 }
@@ -253,62 +208,14 @@ const SMOKE: Sizes = {
   reps: 1,
   fanout: {
     payloadBytes: 128,
-    groups: [
-      {
-        id: 'fanout-2k',
-        topics: 1,
-        perTopic: 50,
-        loadgens: 1,
-        variants: CORE,
-        phases: [
-          { key: 'unloaded', label: 'unloaded, 20 events/s', rate: 20, count: 5 },
-          { key: 'capacity', label: 'saturating, 1,000 events/s', rate: 1_000, count: 20 },
-        ],
-      },
-      {
-        id: 'fanout-100x100',
-        topics: 4,
-        perTopic: 5,
-        loadgens: 1,
-        variants: ['ours'],
-        phases: [{ key: 'load', label: '200 events/s over 4 topics', rate: 200, count: 40 }],
-      },
-    ],
+    groups: [oneTopic('fanout-2k', 50, 1, CORE, [phase(UNLOADED, 5), phase(SATURATING, 20)]), spread(4, 5, 1, ['ours'], 200, 40)],
   },
   publish: { sqlitePublishers: [4], pgPublishers: [4], durationMs: 150, payloadBytes: 256 },
   xproc: { rate: 200, seconds: 0.3, pollIntervalMs: 100 },
-  memory: {
-    subscribers: 100,
-    loadgens: 1,
-    heartbeatMs: 200,
-    heartbeatSeconds: 0.4,
-    variants: ['ours', 'raw-http', 'better-sse'],
-  },
-  replay: {
-    backlog: 1_000,
-    smallBacklog: 100,
-    stormClients: 10,
-    stormEach: 50,
-    liveSubscribers: 5,
-    liveRate: 20,
-    payloadBytes: 128,
-  },
-  slow: {
-    subscribers: 20,
-    stallEvery: 10,
-    rate: 100,
-    seconds: 0.5,
-    payloadBytes: 512,
-    queueLimit: 20,
-    variants: SLOW.slice(0, 2),
-  },
-  manyTopics: {
-    topics: [100, 1_000],
-    sseTopics: [100],
-    loadgens: 2,
-    rates: [{ rate: 200, seconds: 0.5 }],
-    pollIntervalMs: 250,
-  },
+  memory: { subscribers: 100, loadgens: 1, heartbeatMs: 200, heartbeatSeconds: 0.4, variants: LIGHT_MEMORY },
+  replay: replay(1_000, 100, 10, 50, 5),
+  slow: { subscribers: 20, stallEvery: 10, rate: 100, seconds: 0.5, payloadBytes: 512, queueLimit: 20, variants: OURS_SLOW },
+  manyTopics: { ...FULL.manyTopics, topics: [100, 1_000], sseTopics: [100], rates: ratesFor(0.5), pollIntervalMs: 250 },
   processes: { counts: [1, 2], subscribers: 100, loadgens: 2, rate: 200, seconds: 0.5 },
   multiTopic: MULTI_TOPIC,
 }

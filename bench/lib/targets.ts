@@ -1,8 +1,9 @@
 /**
- * The targets of issues 7, 11 and 12, checked against a run's medians. A target whose scenario did
+ * The targets of issues 7, 11, 12 and 19, checked against a run's medians. A target whose scenario did
  * not run (or ran at reduced size where the size matters) is reported as not measured.
  * @module
  */
+import { deliveryTargets } from './delivery-targets.js'
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
 import { scaleTargets } from './scale-targets.js'
 import { ratio } from './stats.js'
@@ -168,6 +169,6 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       `${fmt(held)} queue-fulls (better-sse, uncapped: ${fmt(m('slow', 'heldPerStalled', 'better-sse-stalled'))})`,
     ),
   )
-  checks.push(...scaleTargets(results), ...streamTargets(results))
+  checks.push(...scaleTargets(results), ...streamTargets(results), ...deliveryTargets(results))
   return checks
 }

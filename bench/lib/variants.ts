@@ -30,7 +30,7 @@ export const VARIANT_NOTES: Record<string, string> = {
   'ours@N':
     'many-topics: durable-sse in one app process tailing N topics, one subscriber each; `ours-exp-baseline@N`: the same on the `--baseline` commit',
   'ours-10t / ours-10t-own':
-    'multi-topic: durable-sse, memory store, each connection one stream over 10 topics (the published one and 9 quiet ones, the same 9 for every stream / its own 9)',
+    'multi-topic: durable-sse, memory store, each connection one stream over 10 topics (the published one and 9 quiet ones, the same 9 for every stream / its own 9); `ours-exp-baseline-10t`, `-10t-own`: the same on the `--baseline` commit',
   'N processes':
     'processes: N app processes (durable-sse on one Postgres with NOTIFY, SSE over node:http), each tailing every topic',
 }
@@ -52,19 +52,24 @@ export function processesColumn(count: number): string {
 
 let files = 0
 
-/** `ours-10t` (a stream over 10 topics, 9 quiet ones shared) and `ours-10t-own` (9 of its own): the quiet topics, else `undefined`. */
+/**
+ * The quiet topics of a stream over several topics: `-10t` (its topic and 9 quiet ones, the same 9
+ * for every stream) or `-10t-own` (9 of its own) at the end of `ours` or `ours-exp-NAME`.
+ */
 function quietTopicsOf(variant: string): TargetConfig['quietTopics'] {
-  const match = /^ours-(\d+)t(-own)?$/.exec(variant)
+  const match = /-(\d+)t(-own)?$/.exec(variant)
   return match ? { count: Number(match[1]) - 1, perStream: match[2] !== undefined } : undefined
 }
 
 /** The server configuration of `variant`; SQLite variants get a fresh file under `tmpDir`. */
 export function targetFor(variant: string, tmpDir: string, extra: Partial<TargetConfig> = {}): TargetConfig {
-  if (variant.startsWith('ours-exp')) {
-    return { kind: 'ours', store: { kind: 'memory' }, experimental: variant.slice('ours-exp-'.length), ...extra }
-  }
   const quietTopics = quietTopicsOf(variant)
-  if (quietTopics) return { kind: 'ours', store: { kind: 'memory' }, quietTopics, ...extra }
+  const quiet = quietTopics ? { quietTopics } : {}
+  if (variant.startsWith('ours-exp')) {
+    const experimental = variant.slice('ours-exp-'.length).replace(/-\d+t(-own)?$/, '')
+    return { kind: 'ours', store: { kind: 'memory' }, experimental, ...quiet, ...extra }
+  }
+  if (quietTopics && variant.startsWith('ours-')) return { kind: 'ours', store: { kind: 'memory' }, quietTopics, ...extra }
   switch (variant) {
     case 'ours':
       return { kind: 'ours', store: { kind: 'memory' }, ...extra }

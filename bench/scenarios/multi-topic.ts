@@ -6,7 +6,8 @@
  * the fan-out scenario's phases and load generators: deliveries/s, latency and server CPU per
  * delivery. Then idle memory per connection at the `memory` scenario's connection count, by its
  * method. Every `id:` of a 10-topic stream is its cursor (about 150 bytes), the rest of each frame
- * is shared.
+ * is shared. With `--baseline`, that commit's `src/` runs the same three kinds of stream beside
+ * ours (`ours-exp-baseline`, `-10t`, `-10t-own`; the commit must have streams over several topics).
  * @module
  */
 import type { RunContext } from '../lib/context.js'
@@ -21,9 +22,22 @@ import { runFanoutTable } from './fanout.js'
 /** The fan-out group whose sizes and phases the fan-out table reuses. */
 const FANOUT_GROUP = 'fanout-2k'
 
-/** Ratio columns: each multi-topic variant over the one-topic stream. */
+/** Ratio columns: each multi-topic variant over the one-topic stream, and each kind of stream over the baseline's. */
 function comparisonsOf(variants: readonly string[]): Comparison[] {
-  return variants.filter((v) => v !== 'ours').map((variant) => ({ label: `${variant} / ours`, a: variant, b: 'ours' }))
+  const ours = variants.filter((v) => !v.startsWith('ours-exp-'))
+  const overOne = ours.filter((v) => v !== 'ours').map((variant) => ({ label: `${variant} / ours`, a: variant, b: 'ours' }))
+  const overBaseline = ours
+    .map((variant) => ({ variant, before: variant.replace(/^ours/, 'ours-exp-baseline') }))
+    .filter(({ before }) => variants.includes(before))
+    .map(({ variant, before }) => ({ label: `${variant} / baseline`, a: variant, b: before }))
+  return [...overOne, ...overBaseline]
+}
+
+/** The mode's kinds of stream, and with `--baseline` the same kinds on that commit. */
+function variantsOf(ctx: RunContext): string[] {
+  const { variants } = ctx.sizes.multiTopic
+  if (!ctx.baseline) return [...variants]
+  return [...variants, ...variants.map((variant) => variant.replace(/^ours/, 'ours-exp-baseline'))]
 }
 
 /** Idle memory per connection of each variant, by the memory scenario's method. */
@@ -34,7 +48,12 @@ async function memoryTable(ctx: RunContext, variants: string[]): Promise<Scenari
     `Multi-topic streams: idle memory per connection at ${subscribers.toLocaleString('en')} connections, streams over 10 topics or one`,
     variants,
     comparisonsOf(variants),
-    { subscribers, baseline: baselineConnections(subscribers), quietTopics: 9 },
+    {
+      subscribers,
+      baseline: baselineConnections(subscribers),
+      quietTopics: 9,
+      ...(ctx.baseline && { baselineCommit: ctx.baseline }),
+    },
   )
   recorder.metric('heapPerConn', 'V8 heap per connection (after GC)', 'B', 'lower')
   recorder.metric('rssPerConn', 'RSS per connection (after GC)', 'B', 'lower')
@@ -70,7 +89,7 @@ async function memoryTable(ctx: RunContext, variants: string[]): Promise<Scenari
 
 /** Runs the multi-topic tables. */
 export async function multiTopicScenarios(ctx: RunContext, selected: (id: string) => boolean): Promise<ScenarioResult[]> {
-  const { variants } = ctx.sizes.multiTopic
+  const variants = variantsOf(ctx)
   const results: ScenarioResult[] = []
   const group = ctx.sizes.fanout.groups.find((g) => g.id === FANOUT_GROUP)
   if (selected('multi-topic-fanout') && group) {

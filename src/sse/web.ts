@@ -9,58 +9,37 @@
  * on a new connection.
  * @module
  */
-import type { Batch } from '../batch.js'
-import type { Connection } from '../connection.js'
-import { encodeFrames, farewellFrame, HEARTBEAT_FRAME, retryFrame } from '../frame.js'
-import type { EndReason, Sink } from '../sink.js'
+import type { ByteSink } from '../sink.js'
 import { refusalHeaders, retryLaterHeaders, sseHeaders } from './headers.js'
-import type { StreamStart } from './stream-start.js'
+import type { SseStream, StreamStart } from './stream-start.js'
 
-/** Enqueues a connection's batches into a stream controller, one per read. */
-class WebSink implements Sink {
-  private readonly connection: Connection
+/** Enqueues a stream's bytes into a stream controller. */
+class WebSink implements ByteSink {
   private readonly controller: ReadableStreamDefaultController<Uint8Array>
-  private readonly retryMs: number
   private readonly done: () => void
 
-  constructor(
-    connection: Connection,
-    controller: ReadableStreamDefaultController<Uint8Array>,
-    retryMs: number,
-    done: () => void,
-  ) {
-    this.connection = connection
+  constructor(controller: ReadableStreamDefaultController<Uint8Array>, done: () => void) {
     this.controller = controller
-    this.retryMs = retryMs
     this.done = done
   }
 
-  write(batch: Batch): boolean {
-    return this.enqueue(this.connection.framesOf(batch))
-  }
-
-  heartbeat(): void {
-    this.enqueue(HEARTBEAT_FRAME)
-  }
-
-  end(reason: EndReason): void {
-    this.done()
-    if (reason !== 'closed') this.enqueue(farewellFrame(reason === 'shutdown', this.retryMs))
-    try {
-      this.controller.close()
-    } catch {
-      // already closed or errored by the consumer
-    }
-  }
-
   /** Enqueues bytes; false once the reader has what it asked for (it pulls again for more). */
-  enqueue(bytes: Uint8Array): boolean {
+  write(bytes: Uint8Array): boolean {
     try {
       this.controller.enqueue(bytes)
     } catch {
       return false // the stream was cancelled meanwhile
     }
     return (this.controller.desiredSize ?? 0) > 0
+  }
+
+  end(): void {
+    this.done()
+    try {
+      this.controller.close()
+    } catch {
+      // already closed or errored by the consumer
+    }
   }
 }
 
@@ -78,22 +57,21 @@ export function toWebResponse(request: Request, start: StreamStart): Response {
     })
   }
   if (start.kind === 'retry-later') {
-    return new Response(retryFrame(start.retryMs), { status: 200, headers: retryLaterHeaders(true) })
+    return new Response(start.body, { status: 200, headers: retryLaterHeaders(true) })
   }
-  const { connection, prelude, retryMs } = start
-  const abort = () => connection.end('closed')
+  let stream: SseStream | undefined
+  const abort = () => stream?.cancel()
   const forget = () => request.signal.removeEventListener('abort', abort)
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        const sink = new WebSink(connection, controller, retryMs, forget)
-        connection.bind(sink, !sink.enqueue(encodeFrames(prelude)))
+        stream = start.open(new WebSink(controller, forget))
       },
       pull() {
-        connection.drained()
+        stream?.drained()
       },
       cancel() {
-        connection.end('closed')
+        stream?.cancel()
       },
     },
     { highWaterMark: 0 },

@@ -2,7 +2,7 @@
 import type pg from 'pg'
 import { expect, it } from 'vitest'
 import { type PostgresPoolLike, postgresStore } from '../../adapters/postgres/index.js'
-import { InvalidEventIdError } from '../../src/errors.js'
+import { InvalidEventIdError, StoreNotMigratedError } from '../../src/errors.js'
 import type { EventDraft } from '../../src/event.js'
 import { parseEventId } from '../../src/event-id.js'
 import { describePostgres, seqOf, uniqueTopic } from '../helpers/postgres.js'
@@ -160,6 +160,19 @@ describePostgres('postgres store', (database) => {
     database.defer(() => store.close())
     await expect(store.append([draft(uniqueTopic(), 1)])).rejects.toMatchObject({ code: '42P01' })
     await expect(store.heads(['x'])).rejects.toMatchObject({ code: '42P01' })
+  })
+
+  it('rejects with StoreNotMigratedError when its tables exist but hold no epoch (a migration cut short)', async () => {
+    const options = { connectionString: database.url, schema: database.schema, tablePrefix: 'no_epoch_', notify: false }
+    const migrated = postgresStore(options)
+    await migrated.migrate()
+    await migrated.close()
+    await database.query(`DELETE FROM "${database.schema}".no_epoch_meta`)
+    const store = postgresStore(options)
+    database.defer(() => store.close())
+    const failure = await store.heads(['x']).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(StoreNotMigratedError)
+    expect(failure).toMatchObject({ code: 'STORE_NOT_MIGRATED', message: expect.stringContaining('run store.migrate()') })
   })
 
   it('writes a 10,000-event batch in one call, read back in order in bounded pages', async () => {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../adapters/sqlite/index.js'
+import { StoreClosedError, StoreNotMigratedError, StoreTimeoutError } from '../../src/errors.js'
 import type { EventDraft } from '../../src/event.js'
 import { parseEventId } from '../../src/event-id.js'
 import { kyselyOn, type OpenedStore, sqliteForms, useTempFiles } from '../helpers/sqlite.js'
@@ -249,6 +250,8 @@ describe.each(sqliteForms)('sqliteStore({ $name })', (form) => {
       files.defer(() => opened.close())
       await expect(opened.store.append([draft('a', 1)])).rejects.toThrow(/migrate\(\)/)
       await expect(opened.store.heads(['a'])).rejects.toThrow(/migrate\(\)/)
+      await expect(opened.store.heads(['a'])).rejects.toBeInstanceOf(StoreNotMigratedError)
+      await expect(opened.store.append([draft('a', 1)])).rejects.toMatchObject({ code: 'STORE_NOT_MIGRATED' })
       await opened.store.migrate()
       expect(await opened.store.append([draft('a', 1)])).toHaveLength(1)
     })
@@ -272,6 +275,8 @@ describe.each(sqliteForms)('sqliteStore({ $name })', (form) => {
     await opened.store.close()
     await opened.store.close() // twice is fine
     await expect(opened.store.heads(['a'])).rejects.toThrow(/closed/)
+    await expect(opened.store.append([draft('a', 2)])).rejects.toBeInstanceOf(StoreClosedError)
+    await expect(opened.store.readAfter([{ topic: 'a', after: 'x.0' }], 1)).rejects.toMatchObject({ code: 'STORE_CLOSED' })
     if (opened.database) expect(opened.database.prepare('SELECT count(*) AS n FROM durable_sse_events').get()).toEqual({ n: 1 })
     await opened.close()
   })
@@ -287,6 +292,25 @@ describe('sqliteStore on a private database', () => {
       const read = await store.readAfter([{ topic: 'a', after: records[0]!.id }], 10)
       expect(read.get('a')).toEqual([records[1]])
       expect((await store.heads(['a'])).get('a')).toBe(records[1]!.id)
+    } finally {
+      await store.close()
+      database.close()
+    }
+  })
+
+  it('gives up with StoreTimeoutError when its one connection stays in a transaction of yours past busyTimeoutMs', async () => {
+    const database = new Database(':memory:')
+    const store = sqliteStore({ database, busyTimeoutMs: 100 })
+    try {
+      await store.migrate()
+      database.exec('BEGIN') // the app's own transaction on the shared connection, never ended
+      const started = performance.now()
+      const failure = await store.heads(['a']).catch((error: unknown) => error)
+      expect(failure).toBeInstanceOf(StoreTimeoutError)
+      expect(failure).toMatchObject({ code: 'STORE_TIMEOUT', operation: 'lock', timeoutMs: 100 })
+      expect(performance.now() - started).toBeGreaterThanOrEqual(95)
+      database.exec('ROLLBACK')
+      expect((await store.heads(['a'])).size).toBe(1)
     } finally {
       await store.close()
       database.close()
