@@ -6,7 +6,6 @@
 
 import type { ResetReason } from './errors.js'
 import type { EventDraft, EventRecord } from './event.js'
-import type { ParsedEventId } from './event-id.js'
 
 /** Where a reader stands in one topic: after the event with id `after` (or a topic's start id). */
 export interface TopicCursor {
@@ -106,7 +105,7 @@ export interface EventStore {
    * topic, or `undefined` when it is not such an id. A wake-up bus then delivers an event the
    * moment it is the next of its topic, without a read; without it, bus messages only wake.
    */
-  positionOf?(id: string): ParsedEventId | undefined
+  positionOf?(id: string): { epoch: string; seq: number } | undefined
   /** Releases what the store opened itself (never a connection the caller passed in). */
   close(): Promise<void>
 }
