@@ -105,7 +105,14 @@ export interface EventStore {
    * topic, or `undefined` when it is not such an id. A wake-up bus then delivers an event the
    * moment it is the next of its topic, without a read; without it, bus messages only wake.
    */
-  positionOf?(id: string): { epoch: string; seq: number } | undefined
+  positionOf?(id: string):
+    | {
+        /** The store epoch the id was minted in. */
+        epoch: string
+        /** The event's place in its topic's sequence (1 for a topic's first event). */
+        seq: number
+      }
+    | undefined
   /** Releases what the store opened itself (never a connection the caller passed in). */
   close(): Promise<void>
 }
