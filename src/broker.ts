@@ -19,6 +19,7 @@ import { BrokerClosedError, CannotResumeError } from './errors.js'
 import type { EventInput, EventMap, EventOf, StoredEvent } from './event.js'
 import { BoundFilter, type EventFilter } from './event-filter.js'
 import { FailureLog } from './failure-log.js'
+import { type BrokerHealth, healthOf } from './health.js'
 import { type BrokerConfig, type BrokerOptions, resolveOptions } from './options.js'
 import { StorePages } from './page-reader.js'
 import { Poller } from './poller.js'
@@ -28,7 +29,8 @@ import { RecordScreen } from './screen.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import { toWebResponse } from './sse/web.js'
-import type { EventStore } from './store.js'
+import type { EventStore, WakeStatus } from './store.js'
+import { StoreHealth } from './store-health.js'
 import { positionsOf, topicsOf } from './stream-request.js'
 import { StreamServer } from './stream-server.js'
 import { createSubscription, type SubscribeOptions, type Subscription } from './subscription.js'
@@ -120,6 +122,7 @@ function requested(options: { topic?: string; topics?: readonly string[] }): str
  */
 export class Broker<Events extends EventMap = EventMap> {
   private readonly store: EventStore
+  private readonly storeHealth = new StoreHealth()
   private readonly config: BrokerConfig
   private readonly poller: Poller
   private readonly connections: Connections
@@ -133,7 +136,7 @@ export class Broker<Events extends EventMap = EventMap> {
   /** Prefer {@link createBroker}. */
   constructor(store: EventStore, options: BrokerOptions = {}) {
     const config = resolveOptions(options)
-    this.store = boundedStore(store, config.storeTimeoutMs)
+    this.store = boundedStore(store, config.storeTimeoutMs, this.storeHealth)
     this.config = config
     const screen = new RecordScreen(config.onError)
     this.poller = new Poller(this.store, {
@@ -322,6 +325,28 @@ export class Broker<Events extends EventMap = EventMap> {
       delivered,
       pollLagMs: this.poller.lastLagMs,
     }
+  }
+
+  /**
+   * Whether this process delivers, for a readiness probe (`/healthz`; cheap enough to call every
+   * second, it never queries the store): `ok` is false while a store operation has been failing
+   * for longer than `health.storeFailingMs`, the poller (tailing topics) has not completed a poll
+   * for longer than `health.pollStalledMs`, or the wake-up path is down without a fallback.
+   * @example
+   * app.get('/healthz', (_req, res) => { const health = broker.health(); res.status(health.ok ? 200 : 503).json(health) })
+   */
+  health(): BrokerHealth {
+    return healthOf(
+      {
+        store: this.storeHealth,
+        poller: this.poller,
+        wake: {
+          source: this.store.onWake || this.store.wakeStatus ? 'store' : 'none',
+          status: this.store.wakeStatus && (() => (this.store.wakeStatus as () => WakeStatus)()),
+        },
+      },
+      this.config.health,
+    )
   }
 
   /**

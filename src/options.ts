@@ -3,7 +3,9 @@
  * the broker reads.
  * @module
  */
+
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_TOPIC_LENGTH, DEFAULT_MAX_TYPE_LENGTH } from './event.js'
+import type { HealthOptions } from './health.js'
 import { MAX_TIMER_MS, numberOption } from './options-check.js'
 
 /**
@@ -46,6 +48,8 @@ export interface BrokerOptions {
    * bound for stores without deadlines of their own; the bundled stores' are shorter. Default 30,000.
    */
   storeTimeoutMs?: number
+  /** When `broker.health()` says not ok: a store operation failing, or the poller without a completed poll, for longer than these. */
+  health?: HealthOptions
   /**
    * Where errors the broker handles itself go (poll and retention failures, each kind of a
    * repeating poll failure once until a poll succeeds; authorize throwing; corrupt rows). One that
@@ -63,8 +67,11 @@ export interface RetentionOptions {
 }
 
 /** Every option with its default applied. */
-export type BrokerConfig = Required<Omit<BrokerOptions, 'retention' | 'maxStreamMs'>> &
-  Pick<BrokerOptions, 'retention' | 'maxStreamMs'>
+export type BrokerConfig = Required<Omit<BrokerOptions, 'retention' | 'maxStreamMs' | 'health'>> &
+  Pick<BrokerOptions, 'retention' | 'maxStreamMs'> & {
+    /** `health` with its defaults. */
+    health: Required<HealthOptions>
+  }
 
 const OWNER = 'createBroker'
 
@@ -92,6 +99,16 @@ function retentionOf(retention: RetentionOptions | undefined): RetentionOptions 
   return { maxAgeMs, intervalMs: milliseconds('retention.intervalMs', retention.intervalMs, 0, 0, false) }
 }
 
+/** The health thresholds, checked, with their defaults (the poll threshold after `pollIntervalMs`'s). */
+function healthOf(health: HealthOptions | undefined, pollIntervalMs: number): Required<HealthOptions> {
+  if (health !== undefined && (typeof health !== 'object' || health === null))
+    throw new TypeError(`${OWNER}: health must be { storeFailingMs?, pollStalledMs? }`)
+  return {
+    storeFailingMs: milliseconds('health.storeFailingMs', health?.storeFailingMs, 10_000, 0, false),
+    pollStalledMs: milliseconds('health.pollStalledMs', health?.pollStalledMs, Math.max(10_000, 3 * pollIntervalMs), 0, false),
+  }
+}
+
 /** `report`, made safe to call: an `onError` that throws is logged, never thrown into the broker's loops. */
 function safeReport(report: unknown): (error: unknown) => void {
   if (report === undefined) return (error) => console.error('[durable-sse]', error)
@@ -114,10 +131,11 @@ export function resolveOptions(options: BrokerOptions): BrokerConfig {
   if (onSlow !== 'catch-up' && onSlow !== 'disconnect') {
     throw new TypeError(`${OWNER}: onSlow must be 'catch-up' or 'disconnect'`)
   }
+  const pollIntervalMs = milliseconds('pollIntervalMs', options.pollIntervalMs, 1_000, 0, false)
   return {
     heartbeatMs: milliseconds('heartbeatMs', options.heartbeatMs, 15_000, 0),
     retryMs: milliseconds('retryMs', options.retryMs, 2_000, 0),
-    pollIntervalMs: milliseconds('pollIntervalMs', options.pollIntervalMs, 1_000, 0, false),
+    pollIntervalMs,
     batchSize: count('batchSize', options.batchSize, 500),
     queueLimit: count('queueLimit', options.queueLimit, 1_000),
     onSlow,
@@ -130,6 +148,7 @@ export function resolveOptions(options: BrokerOptions): BrokerConfig {
     reauthorizeMs: milliseconds('reauthorizeMs', options.reauthorizeMs, 0, 0),
     retention: retentionOf(options.retention),
     storeTimeoutMs: milliseconds('storeTimeoutMs', options.storeTimeoutMs, 30_000, 0, false),
+    health: healthOf(options.health, pollIntervalMs),
     onError: safeReport(options.onError),
   }
 }

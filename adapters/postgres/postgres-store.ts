@@ -9,7 +9,7 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { InvalidEventIdError, StoreNotMigratedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
-import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicCursor } from '../../src/store.js'
+import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicCursor, WakeStatus } from '../../src/store.js'
 import { EpochCache } from '../kit/epoch-cache.js'
 import { callerTransaction } from '../kit/kysely.js'
 import { loadPg } from './load-pg.js'
@@ -26,6 +26,15 @@ export interface PostgresStore extends EventStore {
   migrate(): Promise<void>
   /** What the LISTEN connection is doing (for health checks): `'off'` without wake listeners or with `notify: false`. */
   listenerStatus(): PostgresListenerStatus
+}
+
+/** The LISTEN connection's status as `broker.health()` reads it: down and not receiving poll every `fallbackPollMs`. */
+const WAKE_STATUS: Record<PostgresListenerStatus, WakeStatus> = {
+  off: { state: 'off', fallback: false },
+  connecting: { state: 'starting', fallback: false },
+  listening: { state: 'up', fallback: false },
+  'not-receiving': { state: 'degraded', fallback: true },
+  down: { state: 'down', fallback: true },
 }
 
 /** Converts an int8 that left the database as text (safe below 2^53, far beyond any position). */
@@ -196,6 +205,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     listenerStatus(): PostgresListenerStatus {
       return wakes?.status() ?? 'off'
+    },
+
+    wakeStatus(): WakeStatus {
+      return WAKE_STATUS[wakes?.status() ?? 'off']
     },
 
     async close(): Promise<void> {
