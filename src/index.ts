@@ -29,6 +29,8 @@ export {
   ListenerNotReceivingError,
   PayloadTooLargeError,
   PublishFailedError,
+  RelayUnavailableError,
+  type RelayUnavailableReason,
   type ResetReason,
   SlowConsumerError,
   StoreClosedError,
