@@ -19,6 +19,7 @@ import { Connections } from './connections.js'
 import { StreamCursor } from './cursor.js'
 import { BrokerClosedError, CannotResumeError } from './errors.js'
 import type { EventInput, EventMap, EventOf, StoredEvent } from './event.js'
+import { BoundFilter, type EventFilter } from './event-filter.js'
 import { FailureLog } from './failure-log.js'
 import { type BrokerConfig, type BrokerOptions, resolveOptions } from './options.js'
 import { StorePages } from './page-reader.js'
@@ -35,13 +36,15 @@ import { StreamServer } from './stream-server.js'
 import { createSubscription, type SubscribeOptions, type Subscription } from './subscription.js'
 
 /** Options of {@link Broker.handle} and {@link Broker.response}: `topic` or `topics`, not both. */
-export interface StreamOptions {
+export interface StreamOptions<Event = StoredEvent> {
   /** The topic to stream. */
   topic?: string
   /** The topics to stream in one connection (1 to `maxTopicsPerStream`, duplicates folded). */
   topics?: readonly string[]
   /** Access check; a refusal answers 401/403 before any stream starts. */
   authorize?: Authorize
+  /** Per-event filter, told what `authorize` is told: an event it rejects is not sent, and the stream's position moves past it. */
+  filter?: EventFilter<Event>
 }
 
 /**
@@ -59,13 +62,15 @@ export interface RouteHandlerContext<Params = Record<string, string>> {
  * passes. Unannotated callbacks get a web route handler's `(request, context)`; annotate them to
  * get another framework's arguments, such as Node's `(req: IncomingMessage, res: ServerResponse)`.
  */
-export interface HandlerOptions<Args extends unknown[]> {
+export interface HandlerOptions<Args extends unknown[], Event = StoredEvent> {
   /** The topic, from the handler's arguments; may be async. `undefined` (a missing route segment) answers 400. */
   topic?: (...args: Args) => string | undefined | Promise<string | undefined>
   /** The topics, from the handler's arguments; may be async. */
   topics?: (...args: Args) => readonly string[] | Promise<readonly string[]>
   /** Access check; a refusal answers 401/403 before any stream starts. */
   authorize?: Authorize
+  /** Per-event filter, told what `authorize` is told: an event it rejects is not sent, and the stream's position moves past it. */
+  filter?: EventFilter<Event>
 }
 
 /** What {@link Broker.snapshot} returns. */
@@ -209,13 +214,20 @@ export class Broker<Events extends EventMap = EventMap> {
    * @example
    * for await (const event of broker.subscribe(['user-42', 'project-1'], { signal })) console.log(event.topic, event.type)
    */
-  subscribe(topics: string | readonly string[], options: SubscribeOptions = {}): Subscription<EventOf<Events>> {
-    const { after, signal } = options
+  subscribe(topics: string | readonly string[], options: SubscribeOptions<EventOf<Events>> = {}): Subscription<EventOf<Events>> {
+    const { after, signal, filter } = options
     const start = async () => {
       if (this.closing) throw new BrokerClosedError()
       const sorted = topicsOf(topics, this.config)
       const positions = positionsOf(after, sorted, this.store)
-      const started = await startConnection(this.store, this.connections, sorted, positions, this.isClosing)
+      const bound =
+        filter &&
+        new BoundFilter(
+          filter as EventFilter,
+          { topics: sorted, topic: sorted[0] as string, lastEventId: after },
+          this.config.onError,
+        )
+      const started = await startConnection(this.store, this.connections, sorted, positions, this.isClosing, bound)
       if (!started) throw new BrokerClosedError()
       const [first] = started.resets
       if (first) {
@@ -264,11 +276,17 @@ export class Broker<Events extends EventMap = EventMap> {
   async handle(
     req: IncomingMessage | Http2ServerRequest,
     res: ServerResponse | Http2ServerResponse,
-    options: StreamOptions,
+    options: StreamOptions<EventOf<Events>>,
   ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const lastEventId = lastEventIdOf(req.headers['last-event-id'], url.searchParams)
-    const start = await this.streams.start({ topics: requested(options), lastEventId, authorize: options.authorize, req })
+    const start = await this.streams.start({
+      topics: requested(options),
+      lastEventId,
+      authorize: options.authorize,
+      filter: options.filter as EventFilter | undefined,
+      req,
+    })
     // Returned, not awaited: an open stream keeps no suspended frame of this function alive.
     return writeNodeStream(req, res, start)
   }
@@ -279,12 +297,18 @@ export class Broker<Events extends EventMap = EventMap> {
    * @example
    * export const GET = (request: Request) => broker.response(request, { topics: ['user-42', 'project-1'] })
    */
-  async response(request: Request, options: StreamOptions): Promise<Response> {
+  async response(request: Request, options: StreamOptions<EventOf<Events>>): Promise<Response> {
     const url = new URL(request.url)
     const lastEventId = lastEventIdOf(request.headers.get('last-event-id'), url.searchParams)
     return toWebResponse(
       request,
-      await this.streams.start({ topics: requested(options), lastEventId, authorize: options.authorize, request }),
+      await this.streams.start({
+        topics: requested(options),
+        lastEventId,
+        authorize: options.authorize,
+        filter: options.filter as EventFilter | undefined,
+        request,
+      }),
     )
   }
 
@@ -299,14 +323,15 @@ export class Broker<Events extends EventMap = EventMap> {
    * app.get('/api/projects/:id/events', events) // Express
    */
   handler<Args extends unknown[] = [request: Request, context: RouteHandlerContext]>(
-    options: HandlerOptions<Args>,
+    options: HandlerOptions<Args, EventOf<Events>>,
   ): (...args: Args) => Promise<HandlerResult<Args>> {
     return async (...args: Args) => {
       const [first, second] = args as unknown as [unknown, unknown]
-      const stream: StreamOptions = {
+      const stream: StreamOptions<EventOf<Events>> = {
         topic: await options.topic?.(...args),
         topics: await options.topics?.(...args),
         authorize: options.authorize,
+        filter: options.filter,
       }
       if (isNodeResponse(second)) {
         await this.handle(first as IncomingMessage | Http2ServerRequest, second, stream)
