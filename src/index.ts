@@ -48,10 +48,11 @@ export {
   RESERVED_TYPES,
   type StoredEvent,
 } from './event.js'
+export type { EventFilter } from './event-filter.js'
 export { formatEventId, isEventId, newEpoch, ownSeq, type ParsedEventId, parseEventId, resumeCheck } from './event-id.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export type { BrokerOptions, RetentionOptions } from './options.js'
-export type { PublishOptions } from './publisher.js'
+export type { PublishOptions, TransactionRunner } from './publisher.js'
 export type {
   AppendOptions,
   EventStore,

@@ -207,6 +207,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     isValidId: isEventId,
+    positionOf: parseEventId,
 
     async snapshot<State>(
       topics: readonly string[],

@@ -13,7 +13,9 @@ import { type PostgresStore, postgresStore } from '../../adapters/postgres/index
 import { postgresSql } from '../../adapters/postgres/postgres-sql.js'
 import { resolveConfig } from '../../adapters/postgres/postgres-store-config.js'
 import { RelayUnavailableError } from '../../src/errors.js'
+import { createBroker } from '../../src/index.js'
 import { describeScratchPostgres } from '../helpers/scratch-postgres.js'
+import { until } from '../helpers/wait.js'
 import { type Fixture, startFixture, stopFixture } from './helpers/child.js'
 
 const SCHEMA = 'relay_app'
@@ -93,6 +95,32 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
       status.publication,
     ])
     expect(published.map((row) => row.tablename)).toEqual(['durable_sse_events'])
+  })
+
+  it("in the process that holds the relay, a broker delivers a { transaction } publish of another program's without NOTIFY or a poll", async () => {
+    const relayed = postgresStore({
+      connectionString: cluster().url(),
+      schema: SCHEMA,
+      notify: false,
+      relay: { takeoverMs: 200 },
+    })
+    // The backstop poll is an hour away: only the relay can deliver.
+    const broker = createBroker(relayed, { pollIntervalMs: 3_600_000 })
+    try {
+      await expect.poll(() => relayed.relayRole(), { timeout: 10_000 }).toBe('leader')
+      const subscription = broker.subscribe('in-process')
+      const next = subscription[Symbol.asyncIterator]().next()
+      await until(() => broker.stats().topics === 1, 5_000, 'the subscription to tail its topic')
+      const [record] = await db
+        .transaction()
+        .execute((trx) => store.append([{ topic: 'in-process', type: 'e', data: '{"n":1}' }], { transaction: trx }))
+      const { value } = await next
+      expect(value).toMatchObject({ id: record?.id, topic: 'in-process', type: 'e', payload: { n: 1 } })
+      expect(value.createdAt).toBe(record?.createdAt)
+    } finally {
+      await broker.close()
+      await relayed.close()
+    }
   })
 
   it('4 processes hold one active slot; every commit reaches the leader; a SIGKILLed leader is replaced within 5 s and nothing is lost', async () => {
