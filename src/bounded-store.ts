@@ -10,6 +10,7 @@
  */
 import { Deadline } from './deadline.js'
 import { StoreTimeoutError } from './errors.js'
+import type { EventRecord } from './event.js'
 import type { EventStore, StoreSnapshot } from './store.js'
 import type { StoreHealth } from './store-health.js'
 
@@ -19,7 +20,7 @@ import type { StoreHealth } from './store-health.js'
  * this in step with `store.ts`).
  */
 export function boundedStore(store: EventStore, timeoutMs: number, health: StoreHealth): EventStore {
-  const { changedTopics, onWake, snapshot, positionOf, wakeStatus } = store
+  const { changedTopics, onWake, onCommitted, snapshot, positionOf, wakeStatus } = store
   const deadline = new Deadline(timeoutMs)
   const within = <T>(operation: string, call: () => Promise<T>): Promise<T> => {
     let promise: Promise<T>
@@ -52,6 +53,9 @@ export function boundedStore(store: EventStore, timeoutMs: number, health: Store
     }),
     ...(onWake && { onWake: (listener: (topic?: string) => void) => onWake.call(store, listener) }),
     ...(wakeStatus && { wakeStatus: () => wakeStatus.call(store) }),
+    ...(onCommitted && {
+      onCommitted: (listener: (records: readonly EventRecord[]) => void) => onCommitted.call(store, listener),
+    }),
     ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
     ...(snapshot && {
       snapshot: <State>(topics: readonly string[], read: (transaction: any) => Promise<State>) =>

@@ -12,6 +12,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Authorize } from './authorize.js'
 import { boundedStore } from './bounded-store.js'
+import type { BusStatus } from './bus.js'
+import { BusLink } from './bus-link.js'
 import { startConnection } from './connection-start.js'
 import { Connections } from './connections.js'
 import { StreamCursor } from './cursor.js'
@@ -23,13 +25,13 @@ import { type BrokerHealth, healthOf } from './health.js'
 import { type BrokerConfig, type BrokerOptions, resolveOptions } from './options.js'
 import { StorePages } from './page-reader.js'
 import { Poller } from './poller.js'
-import { Publisher, type PublishOptions } from './publisher.js'
+import { Publisher, type PublishOptions, type TransactionRunner } from './publisher.js'
 import { startRetention } from './retention.js'
 import { RecordScreen } from './screen.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import { toWebResponse } from './sse/web.js'
-import type { EventStore, WakeStatus } from './store.js'
+import type { EventStore, Unsubscribe, WakeStatus } from './store.js'
 import { StoreHealth } from './store-health.js'
 import { positionsOf, topicsOf } from './stream-request.js'
 import { StreamServer } from './stream-server.js'
@@ -108,6 +110,8 @@ export interface BrokerStats {
   delivered: number
   /** Milliseconds from the oldest wake-up served by the last poll to its fan-out. */
   pollLagMs: number
+  /** The bus (`wake` option): `'connected'`, `'connecting'`, `'down'` (reconnecting; delivery falls back to the store), or `'none'`. */
+  bus: BusStatus | 'none'
 }
 
 /** `topic` or `topics` of stream options, or what makes `topicsOf` refuse it (neither, or both). */
@@ -129,6 +133,10 @@ export class Broker<Events extends EventMap = EventMap> {
   private readonly publisher: Publisher
   private readonly streams: StreamServer
   private readonly stopRetention: () => void
+  private readonly bus: BusLink
+  private readonly stopCommitted: Unsubscribe | undefined
+  /** The store's wake-up status for `health()`: `undefined` when it has no wake-ups. */
+  private readonly storeWakeStatus: (() => WakeStatus | undefined) | undefined
   private closing: Promise<void> | undefined
   /** Whether `close()` was called: from then on nothing new starts. */
   private readonly isClosing = (): boolean => this.closing !== undefined
@@ -144,7 +152,12 @@ export class Broker<Events extends EventMap = EventMap> {
       batchSize: config.batchSize,
       onError: config.onError,
       screen,
+      onTailed: (topic, tailed) => this.bus.tailed(topic, tailed),
     })
+    this.bus = new BusLink(this.poller, config.wake)
+    this.stopCommitted = this.store.onCommitted?.((records) => this.bus.committed(records))
+    const { wakeStatus, onWake } = this.store
+    this.storeWakeStatus = wakeStatus ?? (onWake ? () => undefined : undefined)
     this.connections = new Connections(
       this.poller,
       new StorePages(this.store, this.store, screen, new FailureLog(config.onError)),
@@ -154,7 +167,10 @@ export class Broker<Events extends EventMap = EventMap> {
         onSlow: config.onSlow,
       },
     )
-    this.publisher = new Publisher(this.store, config, this.poller)
+    this.publisher = new Publisher(this.store, config, {
+      committed: (records) => this.bus.committed(records),
+      wake: (topic) => this.poller.wake(topic),
+    })
     this.streams = new StreamServer(config, this.store, this.connections, this.isClosing)
     this.stopRetention = config.retention ? startRetention(this.store, config.retention, config.onError) : () => {}
   }
@@ -175,6 +191,24 @@ export class Broker<Events extends EventMap = EventMap> {
   ): Promise<StoredEvent | StoredEvent[]> {
     const stored = await this.publisher.publish(Array.isArray(input) ? input : [input], options)
     return Array.isArray(input) ? stored : (stored[0] as StoredEvent)
+  }
+
+  /**
+   * Runs `fn` in a Kysely transaction of `db` and returns what it returned; events published in it
+   * (pass `{ transaction: trx }` as usual) are delivered, and sent on the bus, right after the
+   * commit; none after a rollback. A bare `{ transaction }` publish outside it is delivered when the
+   * store's wake-up (NOTIFY), its relay or the backstop poll finds it.
+   * @example
+   * await broker.transaction(db, async (trx) => {
+   *   await trx.updateTable('sessions').set({ status: 'done' }).where('id', '=', 's1').execute()
+   *   await broker.publish({ topic: 'project-1', type: 'session_updated', payload: { sessionId: 's1', status: 'done' } }, { transaction: trx })
+   * })
+   */
+  transaction<Transaction, Result>(
+    db: TransactionRunner<Transaction>,
+    fn: (transaction: Transaction) => Promise<Result>,
+  ): Promise<Result> {
+    return this.publisher.transaction(db, fn)
   }
 
   /**
@@ -314,7 +348,7 @@ export class Broker<Events extends EventMap = EventMap> {
     }
   }
 
-  /** Current counters: subscribers, topics, lagging, published, delivered, pollLagMs. */
+  /** Current counters: subscribers, topics, lagging, published, delivered, pollLagMs, and the bus's state. */
   stats(): BrokerStats {
     const { subscribers, lagging, delivered } = this.connections.counts()
     return {
@@ -324,6 +358,7 @@ export class Broker<Events extends EventMap = EventMap> {
       published: this.publisher.published,
       delivered,
       pollLagMs: this.poller.lastLagMs,
+      bus: this.bus.status(),
     }
   }
 
@@ -340,10 +375,7 @@ export class Broker<Events extends EventMap = EventMap> {
       {
         store: this.storeHealth,
         poller: this.poller,
-        wake: {
-          source: this.store.onWake || this.store.wakeStatus ? 'store' : 'none',
-          status: this.store.wakeStatus && (() => (this.store.wakeStatus as () => WakeStatus)()),
-        },
+        wake: { bus: this.bus.status(), store: this.storeWakeStatus },
       },
       this.config.health,
     )
@@ -361,6 +393,8 @@ export class Broker<Events extends EventMap = EventMap> {
       this.streams.stopTimers()
       this.poller.stop()
       this.stopRetention()
+      this.stopCommitted?.()
+      await this.bus.close()
     })()
     return this.closing
   }

@@ -3,11 +3,12 @@
  * every second: it reads a few fields, never the store). Three checks, each with its own `ok`:
  * the store (no operation failing for longer than `storeFailingMs`), the poller (a poll completed
  * within `pollStalledMs` while it tails topics), and the wake-up path (not down without a
- * fallback). The wake-up path is the store's (`EventStore.wakeStatus`, Postgres LISTEN) today;
- * a bus or relay between processes reports through the same {@link WakeCheck}.
+ * fallback). The wake-up path is the bus when the broker has one (`wake` option; while it is down
+ * the store's own wake-ups, if up, are the fallback), else the store's (`EventStore.wakeStatus`:
+ * Postgres LISTEN, which polls faster while down).
  * @module
  */
-
+import type { BusStatus } from './bus.js'
 import type { WakeStatus } from './store.js'
 import type { FailingOperation, StoreHealth } from './store-health.js'
 
@@ -41,7 +42,7 @@ export interface PollerCheck {
 export interface WakeCheck {
   /** Not down without a fallback. */
   ok: boolean
-  /** Where wake-ups come from: the store's own (`'store'`: Postgres LISTEN, SQLite's file watch), a bus or relay between processes (`'bus'`), or none (polling only). */
+  /** Where wake-ups come from: a bus between processes (`'bus'`: the `wake` option), the store's own (`'store'`: Postgres LISTEN, SQLite's file watch), or none (polling only). */
   source: 'store' | 'bus' | 'none'
   /** What the path is doing (`'up'` when the source has no status to tell). */
   state: WakeStatus['state']
@@ -70,8 +71,27 @@ export interface HealthSources {
   store: StoreHealth
   /** The poller's last completed poll and whether it is idle. */
   poller: { readonly lastPollAt: number; readonly idle: boolean }
-  /** The wake-up source and its status (`undefined` status: it has none to tell). */
-  wake: { source: WakeCheck['source']; status: (() => WakeStatus) | undefined }
+  /** The wake-up paths: the bus's state (`'none'` without one), and the store's (`undefined`: it has no wake-ups; a function returning `undefined`: none to tell). */
+  wake: { bus: BusStatus | 'none'; store: (() => WakeStatus | undefined) | undefined }
+}
+
+/** A bus's state as a wake-up state. */
+const BUS_STATE: Record<BusStatus, WakeStatus['state']> = { connected: 'up', connecting: 'starting', down: 'down' }
+
+/** The wake-up check: the bus's, with the store's wake-ups as its fallback, else the store's own. */
+function wakeCheckOf(wake: HealthSources['wake']): WakeCheck {
+  const store = wake.store && (wake.store() ?? { state: 'up', fallback: false })
+  let status: WakeStatus
+  let source: WakeCheck['source']
+  if (wake.bus !== 'none') {
+    source = 'bus'
+    const storeWakes = store !== undefined && (store.state === 'up' || store.fallback)
+    status = { state: BUS_STATE[wake.bus], fallback: storeWakes }
+  } else {
+    source = store ? 'store' : 'none'
+    status = store ?? { state: 'up', fallback: false }
+  }
+  return { ok: status.fallback || (status.state !== 'down' && status.state !== 'degraded'), source, ...status }
 }
 
 /** The broker's health now, against thresholds already resolved. */
@@ -81,11 +101,6 @@ export function healthOf(sources: HealthSources, thresholds: Required<HealthOpti
   const { idle } = sources.poller
   const lastPollAgoMs = Math.round(performance.now() - sources.poller.lastPollAt)
   const poller: PollerCheck = { ok: idle || lastPollAgoMs <= thresholds.pollStalledMs, lastPollAgoMs, idle }
-  const status = sources.wake.status?.() ?? { state: 'up', fallback: false }
-  const wake: WakeCheck = {
-    ok: status.fallback || (status.state !== 'down' && status.state !== 'degraded'),
-    source: sources.wake.source,
-    ...status,
-  }
+  const wake = wakeCheckOf(sources.wake)
   return { ok: store.ok && poller.ok && wake.ok, checks: { store, poller, wake } }
 }

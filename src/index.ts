@@ -29,6 +29,8 @@ export {
   ListenerNotReceivingError,
   PayloadTooLargeError,
   PublishFailedError,
+  RelayUnavailableError,
+  type RelayUnavailableReason,
   type ResetReason,
   SlowConsumerError,
   StoreClosedError,
@@ -51,7 +53,7 @@ export { formatEventId, isEventId, newEpoch, ownSeq, type ParsedEventId, parseEv
 export type { BrokerHealth, HealthOptions, PollerCheck, StoreCheck, WakeCheck } from './health.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export type { BrokerOptions, RetentionOptions } from './options.js'
-export type { PublishOptions } from './publisher.js'
+export type { PublishOptions, TransactionRunner } from './publisher.js'
 export type {
   AppendOptions,
   EventStore,

@@ -101,6 +101,13 @@ export interface EventStore {
   /** Optional, for stores whose `onWake` depends on a connection (Postgres LISTEN): what it is doing now. Called by every `broker.health()`: keep it cheap. */
   wakeStatus?(): WakeStatus
   /**
+   * Optional, for stores that learn of commits with their events (the Postgres logical relay):
+   * calls `listener` with each committed transaction's events, in commit order. The broker hands
+   * them to its bus (every process of the app then delivers them without a read) and to its own
+   * poller; a store's call before a listener exists is simply not made.
+   */
+  onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
+  /**
    * Optional, for stores whose commits have one global order (SQLite's rowid): the topics with
    * events committed after `token` (one this method returned; `undefined` asks only for a first
    * token), in O(new events). Then a wake-up without a topic costs a read of what changed, not of

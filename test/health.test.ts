@@ -4,8 +4,11 @@
  * A store whose reads fail for 2 s is in `poller-supervision.test.ts`.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import type { BusStatus } from '../src/bus.js'
 import { type Broker, createBroker, type EventStore, memoryStore, type WakeStatus } from '../src/index.js'
 import { describePostgres } from './helpers/postgres.js'
+import { storeKinds } from './helpers/stores.js'
+import { POLITE, UnrulyHub } from './helpers/unruly-bus.js'
 import { until } from './helpers/wait.js'
 
 const closers: Array<() => Promise<void>> = []
@@ -50,6 +53,27 @@ describe('broker.health()', () => {
     expect(broker.health().ok).toBe(false)
     status = { state: 'down', fallback: true }
     expect(broker.health()).toMatchObject({ ok: true, checks: { wake: { ok: true, state: 'down', fallback: true } } })
+  })
+
+  it("reports the bus: not ok while it is down and the store has no wake-ups of its own, ok when the store's stand in", async () => {
+    let state: BusStatus = 'connected'
+    const hub = new UnrulyHub(POLITE)
+    const [memory, sqlite] = await Promise.all(storeKinds.map((kind) => kind.make()))
+    closers.push(async () => {
+      hub.close()
+      await memory?.dispose()
+      await sqlite?.dispose()
+    })
+    const alone = createBroker(memory?.store as EventStore, { wake: { ...hub.bus(), status: () => state } })
+    const withStore = createBroker(sqlite?.store as EventStore, { wake: { ...hub.bus(), status: () => state } })
+    closers.push(
+      () => alone.close(),
+      () => withStore.close(),
+    )
+    expect(alone.health().checks.wake).toEqual({ ok: true, source: 'bus', state: 'up', fallback: false })
+    state = 'down'
+    expect(alone.health()).toMatchObject({ ok: false, checks: { wake: { ok: false, source: 'bus', state: 'down' } } })
+    expect(withStore.health()).toMatchObject({ ok: true, checks: { wake: { ok: true, state: 'down', fallback: true } } })
   })
 
   it('refuses thresholds out of range with a TypeError naming them', () => {
