@@ -17,7 +17,7 @@ import type { EventStore, StoreSnapshot } from './store.js'
  * other member of `EventStore` is passed through (keep this in step with `store.ts`).
  */
 export function boundedStore(store: EventStore, timeoutMs: number): EventStore {
-  const { changedTopics, onWake, onCommitted, snapshot, positionOf } = store
+  const { changedTopics, onWake, onCommitted, relayRole, snapshot, positionOf } = store
   const deadline = new Deadline(timeoutMs)
   const within = <T>(promise: Promise<T>, operation: string): Promise<T> =>
     deadline.within(promise, () => new StoreTimeoutError(operation, timeoutMs))
@@ -36,6 +36,7 @@ export function boundedStore(store: EventStore, timeoutMs: number): EventStore {
     ...(onCommitted && {
       onCommitted: (listener: (records: readonly EventRecord[]) => void) => onCommitted.call(store, listener),
     }),
+    ...(relayRole && { relayRole: () => relayRole.call(store) }),
     ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
     ...(snapshot && {
       snapshot: <State>(topics: readonly string[], read: (transaction: any) => Promise<State>) =>

@@ -56,6 +56,7 @@ export type { PublishOptions, TransactionRunner } from './publisher.js'
 export type {
   AppendOptions,
   EventStore,
+  RelayRole,
   ResumeCheck,
   StoreSnapshot,
   TopicChanges,

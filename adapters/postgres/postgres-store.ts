@@ -9,7 +9,15 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { InvalidEventIdError, StoreNotMigratedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
-import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicCursor, Unsubscribe } from '../../src/store.js'
+import type {
+  AppendOptions,
+  EventStore,
+  RelayRole,
+  ResumeCheck,
+  StoreSnapshot,
+  TopicCursor,
+  Unsubscribe,
+} from '../../src/store.js'
 import { EpochCache } from '../kit/epoch-cache.js'
 import { callerTransaction } from '../kit/kysely.js'
 import { loadPg } from './load-pg.js'
@@ -20,7 +28,6 @@ import { type PostgresRelayStatus, relaySource } from './postgres-relay.js'
 import { postgresSql, runtimeStatements } from './postgres-sql.js'
 import { type PostgresClientConfig, type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
-import type { RelayRole } from './relay-leader.js'
 
 /** An `EventStore` on Postgres, plus what only this adapter has. */
 export interface PostgresStore extends EventStore {
@@ -35,7 +42,7 @@ export interface PostgresStore extends EventStore {
    */
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
   /** What this process's relay is doing: `'leader'` (it streams the slot), `'standby'`, `'starting'`, `'unavailable'`, or `'off'` (no relay, or no listener). */
-  relayRole(): RelayRole | 'off'
+  relayRole(): RelayRole
   /** With `relay`: this process's role and the slot's state on the server (retained WAL, who streams it). */
   relayStatus(): Promise<PostgresRelayStatus>
   /**
@@ -242,7 +249,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return wakes?.status() ?? 'off'
     },
 
-    relayRole(): RelayRole | 'off' {
+    relayRole(): RelayRole {
       return relay?.role() ?? 'off'
     },
 
