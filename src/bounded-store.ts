@@ -20,7 +20,7 @@ import type { StoreHealth } from './store-health.js'
  * this in step with `store.ts`).
  */
 export function boundedStore(store: EventStore, timeoutMs: number, health: StoreHealth): EventStore {
-  const { changedTopics, onWake, onCommitted, snapshot, positionOf, wakeStatus } = store
+  const { changedTopics, onWake, onCommitted, relayRole, snapshot, positionOf, wakeStatus } = store
   const deadline = new Deadline(timeoutMs)
   const within = <T>(operation: string, call: () => Promise<T>): Promise<T> => {
     let promise: Promise<T>
@@ -56,6 +56,7 @@ export function boundedStore(store: EventStore, timeoutMs: number, health: Store
     ...(onCommitted && {
       onCommitted: (listener: (records: readonly EventRecord[]) => void) => onCommitted.call(store, listener),
     }),
+    ...(relayRole && { relayRole: () => relayRole.call(store) }),
     ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
     ...(snapshot && {
       snapshot: <State>(topics: readonly string[], read: (transaction: any) => Promise<State>) =>

@@ -31,7 +31,7 @@ import { RecordScreen } from './screen.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import { toWebResponse } from './sse/web.js'
-import type { EventStore, Unsubscribe, WakeStatus } from './store.js'
+import type { EventStore, RelayRole, Unsubscribe, WakeStatus } from './store.js'
 import { StoreHealth } from './store-health.js'
 import { positionsOf, topicsOf } from './stream-request.js'
 import { StreamServer } from './stream-server.js'
@@ -112,6 +112,8 @@ export interface BrokerStats {
   pollLagMs: number
   /** The bus (`wake` option): `'connected'`, `'connecting'`, `'down'` (reconnecting; delivery falls back to the store), or `'none'`. */
   bus: BusStatus | 'none'
+  /** This process's part in the store's change feed (the Postgres relay): `'leader'` when it holds it, `'off'` without one. */
+  relay: RelayRole
 }
 
 /** `topic` or `topics` of stream options, or what makes `topicsOf` refuse it (neither, or both). */
@@ -359,6 +361,7 @@ export class Broker<Events extends EventMap = EventMap> {
       delivered,
       pollLagMs: this.poller.lastLagMs,
       bus: this.bus.status(),
+      relay: this.store.relayRole?.() ?? 'off',
     }
   }
 

@@ -57,6 +57,7 @@ export type { PublishOptions, TransactionRunner } from './publisher.js'
 export type {
   AppendOptions,
   EventStore,
+  RelayRole,
   ResumeCheck,
   StoreSnapshot,
   TopicChanges,

@@ -70,6 +70,13 @@ export interface WakeStatus {
   fallback: boolean
 }
 
+/**
+ * A process's part in a store's change feed (the Postgres logical relay): `'leader'` (it reads
+ * the feed and hands on every commit), `'standby'` (another process does; it takes over when that
+ * one dies), `'starting'`, `'unavailable'` (the database cannot run it), or `'off'`.
+ */
+export type RelayRole = 'off' | 'starting' | 'standby' | 'leader' | 'unavailable'
+
 /** Stops a wake-up subscription started with {@link EventStore.onWake}. */
 export type Unsubscribe = () => void
 
@@ -107,6 +114,8 @@ export interface EventStore {
    * poller; a store's call before a listener exists is simply not made.
    */
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
+  /** Optional, with `onCommitted`: this process's part in it (`'leader'`: its store hands on every commit of the database). Keep it cheap. */
+  relayRole?(): RelayRole
   /**
    * Optional, for stores whose commits have one global order (SQLite's rowid): the topics with
    * events committed after `token` (one this method returned; `undefined` asks only for a first

@@ -23,5 +23,4 @@ export type {
   PostgresStoreOptions,
   PostgresStoreSettings,
 } from './postgres-store-config.js'
-export type { RelayRole } from './relay-leader.js'
 export type { RelaySlotState } from './relay-setup.js'

@@ -7,10 +7,10 @@
  */
 import { RelayUnavailableError } from '../../src/errors.js'
 import type { EventRecord } from '../../src/event.js'
-import type { Unsubscribe } from '../../src/store.js'
+import type { RelayRole, Unsubscribe } from '../../src/store.js'
 import { loadPg, type PgModule } from './load-pg.js'
 import type { PostgresClientConfig, ResolvedRelayOptions } from './postgres-store-config.js'
-import { type RelayLeader, type RelayRole, startRelayLeader } from './relay-leader.js'
+import { type RelayLeader, startRelayLeader } from './relay-leader.js'
 import { relayRecords } from './relay-records.js'
 import {
   checkRelayAvailable,
@@ -28,7 +28,7 @@ import type { PgReplicationClientLike } from './relay-stream.js'
 /** What `store.relayStatus()` reports. */
 export interface PostgresRelayStatus {
   /** This process: `'off'` (no relay, or no broker listening), `'starting'`, `'standby'` (another process leads), `'leader'` (it streams the slot) or `'unavailable'` (the server cannot run it: see `onError`). */
-  role: RelayRole | 'off'
+  role: RelayRole
   /** The slot's name (`undefined` with the relay off). */
   slot: string | undefined
   /** The publication's name. */
@@ -62,7 +62,7 @@ export interface RelaySource {
   /** Adds a listener of committed events; the first one starts competing for the relay. */
   onCommitted(listener: (records: readonly EventRecord[]) => void): Unsubscribe
   /** What this process's relay is doing. */
-  role(): RelayRole | 'off'
+  role(): RelayRole
   /** Creates the publication and slot when missing; a server that cannot run the relay is reported, not thrown. */
   ensure(): Promise<void>
   /** This process's role and the slot's state on the server. */

@@ -12,6 +12,7 @@ import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../
 import type {
   AppendOptions,
   EventStore,
+  RelayRole,
   ResumeCheck,
   StoreSnapshot,
   TopicCursor,
@@ -28,7 +29,6 @@ import { type PostgresRelayStatus, relaySource } from './postgres-relay.js'
 import { postgresSql, runtimeStatements } from './postgres-sql.js'
 import { type PostgresClientConfig, type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
-import type { RelayRole } from './relay-leader.js'
 
 /** An `EventStore` on Postgres, plus what only this adapter has. */
 export interface PostgresStore extends EventStore {
@@ -43,7 +43,7 @@ export interface PostgresStore extends EventStore {
    */
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
   /** What this process's relay is doing: `'leader'` (it streams the slot), `'standby'`, `'starting'`, `'unavailable'`, or `'off'` (no relay, or no listener). */
-  relayRole(): RelayRole | 'off'
+  relayRole(): RelayRole
   /** With `relay`: this process's role and the slot's state on the server (retained WAL, who streams it). */
   relayStatus(): Promise<PostgresRelayStatus>
   /**
@@ -263,7 +263,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return WAKE_STATUS[wakes?.status() ?? 'off']
     },
 
-    relayRole(): RelayRole | 'off' {
+    relayRole(): RelayRole {
       return relay?.role() ?? 'off'
     },
 

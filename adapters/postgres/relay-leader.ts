@@ -10,12 +10,13 @@
  * @module
  */
 import { RelayUnavailableError } from '../../src/errors.js'
+import type { RelayRole } from '../../src/store.js'
 import type { PgClientLike } from './load-pg.js'
 import { OBJECT_IN_USE, sqlState } from './relay-setup.js'
 import { type CommittedRow, type PgReplicationClientLike, streamSlot } from './relay-stream.js'
 
 /** What this process's relay is doing: trying for the lock, holding it (streaming), or unable to run here. */
-export type RelayRole = 'starting' | 'standby' | 'leader' | 'unavailable'
+export type CandidateRole = Exclude<RelayRole, 'off'>
 
 /** Settings of {@link startRelayLeader}. */
 export interface RelayLeaderOptions {
@@ -25,7 +26,7 @@ export interface RelayLeaderOptions {
   connectReplication(): Promise<PgClientLike & PgReplicationClientLike>
   /** Rejects with `RelayUnavailableError` when the relay cannot run (checked before anything else). */
   checkAvailable(): Promise<void>
-  /** Run once leader, before streaming: creates what is missing, learns what the rows need (the epoch). */
+  /** Run before each stream: creates what is missing (or was invalidated), learns what the rows need (the epoch). */
   prepare(): Promise<void>
   /** Ends the stream the server still counts as active on the slot. */
   endStaleStream(): Promise<boolean>
@@ -53,7 +54,7 @@ export interface RelayLeaderOptions {
 /** A running relay candidate. */
 export interface RelayLeader {
   /** What it is doing now. */
-  role(): RelayRole
+  role(): CandidateRole
   /** Stops streaming (acknowledging what was handled), releases the lock, closes its connections. */
   stop(): Promise<void>
 }
@@ -75,7 +76,7 @@ async function discard(client: PgClientLike | undefined): Promise<void> {
 
 /** Starts competing for the relay. */
 export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
-  let role: RelayRole = 'starting'
+  let role: CandidateRole = 'starting'
   let stopped = false
   let lockClient: PgClientLike | undefined
   let replicationClient: PgClientLike | undefined
@@ -105,9 +106,9 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
     void lost.then((error) => {
       lockGone = { error }
     })
-    await options.prepare()
     while (!stopped) {
       if (lockGone !== undefined) throw lockGone.error
+      await options.prepare()
       const client = await options.connectReplication()
       if (stopped) {
         await discard(client)

@@ -75,7 +75,12 @@ export async function checkRelayAvailable(run: RunSql): Promise<void> {
   if (row.replicates !== true) throw new RelayUnavailableError('privilege', 'the role lacks REPLICATION')
 }
 
-/** Creates the publication of `events` (inserts only) and the slot, whichever is missing; safe from several processes at once. */
+/**
+ * Creates the publication of `events` (inserts only) and the slot, whichever is missing, and
+ * replaces a slot the server invalidated (`wal_status` `lost`: it retained more than
+ * `max_slot_wal_keep_size`; what it lost is delivered by NOTIFY or the backstop). Safe from
+ * several processes at once.
+ */
 export async function ensureRelay(run: RunSql, names: RelayNames, events: string): Promise<void> {
   await checkRelayAvailable(run)
   const ignoreDuplicate = (error: unknown): void => {
@@ -87,8 +92,13 @@ export async function ensureRelay(run: RunSql, names: RelayNames, events: string
       ignoreDuplicate,
     )
   }
-  const [slot] = await run('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [names.slot])
-  if (slot === undefined) {
+  const [slot] = await run<{ wal_status: string | null }>('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [
+    names.slot,
+  ])
+  if (slot?.wal_status === 'lost') {
+    await run('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [names.slot])
+  }
+  if (slot === undefined || slot.wal_status === 'lost') {
     await run(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [names.slot]).catch(ignoreDuplicate)
   }
 }

@@ -14,7 +14,7 @@ import { postgresSql } from '../../adapters/postgres/postgres-sql.js'
 import { resolveConfig } from '../../adapters/postgres/postgres-store-config.js'
 import { RelayUnavailableError } from '../../src/errors.js'
 import { createBroker } from '../../src/index.js'
-import { describeScratchPostgres } from '../helpers/scratch-postgres.js'
+import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
 import { until } from '../helpers/wait.js'
 import { type Fixture, startFixture, stopFixture } from './helpers/child.js'
 
@@ -107,7 +107,7 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
     // The backstop poll is an hour away: only the relay can deliver.
     const broker = createBroker(relayed, { pollIntervalMs: 3_600_000 })
     try {
-      await expect.poll(() => relayed.relayRole(), { timeout: 10_000 }).toBe('leader')
+      await expect.poll(() => broker.stats().relay, { timeout: 10_000 }).toBe('leader')
       const subscription = broker.subscribe('in-process')
       const next = subscription[Symbol.asyncIterator]().next()
       await until(() => broker.stats().topics === 1, 5_000, 'the subscription to tail its topic')
@@ -199,3 +199,41 @@ describeScratchPostgres('the relay without wal_level=logical', { config: ['fsync
     }
   })
 })
+
+describeScratchPostgres(
+  'a relay slot invalidated by max_slot_wal_keep_size',
+  { config: ['fsync = off', 'max_slot_wal_keep_size = 1MB', 'wal_keep_size = 0'] },
+  (cluster) => {
+    it('is replaced by the next leader, which then hands on new commits', async () => {
+      const store = postgresStore({ connectionString: cluster().url(), notify: false, relay: { takeoverMs: 200 } })
+      const admin = new pg.Pool({ connectionString: cluster().url(), max: 1 })
+      try {
+        await store.migrate()
+        // Nobody streams the slot: WAL past max_slot_wal_keep_size invalidates it at a checkpoint.
+        await admin.query('CREATE TABLE filler (n int, pad text)')
+        await expect
+          .poll(
+            async () => {
+              await admin.query(`INSERT INTO filler SELECT g, repeat('x', 1000) FROM generate_series(1, 20000) g`)
+              await admin.query('SELECT pg_switch_wal()')
+              await admin.query('CHECKPOINT')
+              return (await store.relayStatus()).server?.walStatus
+            },
+            { timeout: 30_000, interval: 10 },
+          )
+          .toBe('lost')
+
+        const handed: string[] = []
+        const stop = store.onCommitted?.((records) => handed.push(...records.map((record) => record.id)))
+        await expect.poll(() => store.relayRole(), { timeout: 10_000 }).toBe('leader')
+        const [record] = await store.append([{ topic: 'after-loss', type: 'e', data: '1' }])
+        await expect.poll(() => handed, { timeout: 5_000 }).toContain(record?.id)
+        expect((await store.relayStatus()).server?.walStatus).not.toBe('lost')
+        stop?.()
+      } finally {
+        await store.close()
+        await admin.end()
+      }
+    }, 60_000)
+  },
+)
