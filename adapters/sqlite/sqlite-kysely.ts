@@ -47,7 +47,7 @@ export async function insertThroughKysely(
   const ids: number[] = []
   for (let start = 0; start < drafts.length; start += MAX_INSERT_ROWS) {
     const chunk = drafts.slice(start, start + MAX_INSERT_ROWS)
-    const parameters = chunk.flatMap((draft) => [draft.topic, draft.type, draft.data, createdAt])
+    const parameters = chunk.flatMap((draft) => [draft.topic, draft.type, draft.data, createdAt, draft.traceContext ?? null])
     const rows = await runSql<{ id: number | bigint }>(db, sql.insert(chunk.length, true), parameters)
     if (rows.length !== chunk.length) {
       throw new Error(`durable-sse/sqlite: inserted ${rows.length} of ${chunk.length} events`)

@@ -141,13 +141,17 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     return opened ? opened.dataVersion() : backend().then((ready) => ready.dataVersion())
   }, intervalMs)
 
-  const toRecord = (epochId: string, row: EventRow): EventRecord => ({
-    topic: row.topic,
-    type: row.type,
-    data: row.data,
-    id: formatEventId(epochId, Number(row.id)),
-    createdAt: row.created_at,
-  })
+  const toRecord = (epochId: string, row: EventRow): EventRecord => {
+    const record: EventRecord = {
+      topic: row.topic,
+      type: row.type,
+      data: row.data,
+      id: formatEventId(epochId, Number(row.id)),
+      createdAt: row.created_at,
+    }
+    if (row.trace_context !== null) record.traceContext = row.trace_context
+    return record
+  }
 
   /** A topic's head seq and pruned-through seq: after pruning everything, the head stays at the mark. */
   const headOf = (row: HeadRow | undefined): { head: number; through: number } => {
@@ -187,9 +191,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       // more, the events are lost with it, so the append fails instead (a `stat`, a few µs).
       assertFileInPlace()
       return drafts.map((draft, index) => ({
-        topic: draft.topic,
-        type: draft.type,
-        data: draft.data,
+        ...draft,
         id: formatEventId(epochId, ids[index] as number),
         createdAt,
       }))
