@@ -111,7 +111,10 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
     const watch = (): (() => void) => {
       const timer = setInterval(() => {
         heartbeat
-          .within(client.query('SELECT 1'), () => new Error(`the relay lock connection got no answer in ${options.heartbeatMs} ms`))
+          .within(
+            client.query('SELECT 1'),
+            () => new Error(`the relay lock connection got no answer in ${options.heartbeatMs} ms`),
+          )
           .catch(lose)
       }, options.heartbeatMs)
       timer.unref()
