@@ -5,7 +5,8 @@
  * write call). Its noise is the machine's, not the network's, so it tells apart changes to the
  * delivery path that the socket-bound fan-out rows cannot on a busy machine.
  *
- * `npx tsx bench/core-fanout.ts <path to src/index.ts> [streams=2000] [perPublish=1] [rounds=100] [topicsPerStream=1]`
+ * `npx tsx bench/core-fanout.ts <path to src/index.ts> [streams=2000] [perPublish=1] [rounds=100] [topicsPerStream=1] [filter]`
+ * (`filter`: every stream has a filter that passes every event)
  * (a copy of another commit's `src/` must sit under this repository, so it compiles with the same
  * tsconfig: `git archive <rev> src | tar -x -C .tmp/base`).
  * @module
@@ -13,7 +14,7 @@
 import { pathToFileURL } from 'node:url'
 import type { OursModule } from './lib/ours.js'
 
-const [entry = 'src/index.ts', streamsArg = '2000', perPublishArg = '1', roundsArg = '100', topicsArg = '1'] =
+const [entry = 'src/index.ts', streamsArg = '2000', perPublishArg = '1', roundsArg = '100', topicsArg = '1', mode = 'plain'] =
   process.argv.slice(2)
 const [streams, perPublish, rounds, topics] = [streamsArg, perPublishArg, roundsArg, topicsArg].map(Number) as [
   number,
@@ -43,7 +44,8 @@ const fakeResponse = () => ({
 const quiet = Array.from({ length: topics - 1 }, (_, i) => `quiet-${i}`)
 for (let i = 0; i < streams; i++) {
   const req = { url: '/', headers: {}, httpVersionMajor: 1 } as never
-  void broker.handle(req, fakeResponse() as never, topics > 1 ? { topics: ['t', ...quiet] } : { topic: 't' })
+  const filter = mode === 'filter' ? { filter: () => true } : {}
+  void broker.handle(req, fakeResponse() as never, { ...(topics > 1 ? { topics: ['t', ...quiet] } : { topic: 't' }), ...filter })
 }
 while (broker.stats().subscribers < streams) await new Promise((resolve) => setTimeout(resolve, 5))
 
@@ -68,6 +70,7 @@ console.log(
     streams,
     perPublish,
     topics,
+    mode,
     deliveries,
     cpuNsPerDelivery: ((cpu.user + cpu.system) * 1_000) / deliveries,
   }),

@@ -26,6 +26,7 @@ import { fanoutScenarios } from './scenarios/fanout.js'
 import { manyTopicsScenarios } from './scenarios/many-topics.js'
 import { memoryScenario } from './scenarios/memory.js'
 import { multiTopicScenarios } from './scenarios/multi-topic.js'
+import { opsScenario } from './scenarios/ops.js'
 import { processesScenario } from './scenarios/processes.js'
 import { publishScenarios } from './scenarios/publish.js'
 import { replayScenarios } from './scenarios/replay.js'
@@ -80,6 +81,7 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['many-topics', () => manyTopicsScenarios(ctx, only)],
   ['processes', () => processesScenario(ctx, only)],
   ['ai-streams', () => aiStreamsScenario(ctx, only)],
+  ['ops', () => opsScenario(ctx, only)],
 ]
 try {
   for (const [name, stage] of stages) {

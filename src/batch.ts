@@ -6,11 +6,13 @@
  * @module
  */
 import { restAfter } from './cursor.js'
-import type { EventRecord } from './event.js'
+import { type EventRecord, type StoredEvent, toStoredEvent } from './event.js'
 import { cursorFrames, type EventBodies, encodeFrames, eventBodies, eventFrame, type IdLine } from './frame.js'
 
 /** Most distinct cursor texts whose frames one batch keeps for the streams that share them. */
 const MAX_SHARED_FRAMES = 64
+/** Most distinct filtered subsets one batch keeps for the streams whose filters let the same events through. */
+const MAX_SHARED_SUBSETS = 64
 
 /** Each event's id after a cursor's shared prefix, escaped. */
 interface Rests {
@@ -35,6 +37,9 @@ export class Batch {
   private rests: Rests | undefined
   /** Frames made for streams over several topics, by cursor text (`IdLine.key`). */
   private framesByCursor: Map<string, Uint8Array> | undefined
+  private storedEvents: StoredEvent[] | undefined
+  /** Subsets made for filtered streams, by which events they keep (`subset`'s mask). */
+  private subsets: Map<string, Batch> | undefined
 
   /** `lastId` defaults to the last record's id; it is later when corrupt events after it were left out. */
   constructor(topic: string, records: readonly EventRecord[], lastId = (records[records.length - 1] as EventRecord).id) {
@@ -71,6 +76,31 @@ export class Batch {
       if (this.framesByCursor.size < MAX_SHARED_FRAMES) this.framesByCursor.set(line.key, out)
     }
     return out
+  }
+
+  /** The events as filters see them, parsed once per batch and shared by every connection's filter. */
+  events(): readonly StoredEvent[] {
+    this.storedEvents ??= this.records.map(toStoredEvent)
+    return this.storedEvents
+  }
+
+  /**
+   * The batch of the events whose `mask` character is `'1'`, ending at the same position
+   * (`lastId`), so a connection moves past the events left out. Streams whose filters keep the
+   * same events share it, and with it its frames.
+   */
+  subset(mask: string): Batch {
+    this.subsets ??= new Map()
+    let subset = this.subsets.get(mask)
+    if (!subset) {
+      subset = new Batch(
+        this.topic,
+        this.records.filter((_, i) => mask.charCodeAt(i) === 49),
+        this.lastId,
+      )
+      if (this.subsets.size < MAX_SHARED_SUBSETS) this.subsets.set(mask, subset)
+    }
+    return subset
   }
 
   /** The batch from event `index` on (the same batch when `index` is 0). */

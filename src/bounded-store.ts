@@ -9,6 +9,7 @@
  */
 import { Deadline } from './deadline.js'
 import { StoreTimeoutError } from './errors.js'
+import type { EventRecord } from './event.js'
 import type { EventStore, StoreSnapshot } from './store.js'
 
 /**
@@ -16,7 +17,7 @@ import type { EventStore, StoreSnapshot } from './store.js'
  * other member of `EventStore` is passed through (keep this in step with `store.ts`).
  */
 export function boundedStore(store: EventStore, timeoutMs: number): EventStore {
-  const { changedTopics, onWake, snapshot, positionOf } = store
+  const { changedTopics, onWake, onCommitted, relayRole, snapshot, positionOf } = store
   const deadline = new Deadline(timeoutMs)
   const within = <T>(promise: Promise<T>, operation: string): Promise<T> =>
     deadline.within(promise, () => new StoreTimeoutError(operation, timeoutMs))
@@ -32,6 +33,10 @@ export function boundedStore(store: EventStore, timeoutMs: number): EventStore {
       changedTopics: (token: string | undefined) => within(changedTopics.call(store, token), 'changedTopics'),
     }),
     ...(onWake && { onWake: (listener: (topic?: string) => void) => onWake.call(store, listener) }),
+    ...(onCommitted && {
+      onCommitted: (listener: (records: readonly EventRecord[]) => void) => onCommitted.call(store, listener),
+    }),
+    ...(relayRole && { relayRole: () => relayRole.call(store) }),
     ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
     ...(snapshot && {
       snapshot: <State>(topics: readonly string[], read: (transaction: any) => Promise<State>) =>

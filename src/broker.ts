@@ -12,34 +12,39 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Authorize } from './authorize.js'
 import { boundedStore } from './bounded-store.js'
+import type { BusStatus } from './bus.js'
+import { BusLink } from './bus-link.js'
 import { startConnection } from './connection-start.js'
 import { Connections } from './connections.js'
 import { StreamCursor } from './cursor.js'
 import { BrokerClosedError, CannotResumeError } from './errors.js'
 import type { EventInput, EventMap, EventOf, StoredEvent } from './event.js'
+import { BoundFilter, type EventFilter } from './event-filter.js'
 import { FailureLog } from './failure-log.js'
 import { type BrokerConfig, type BrokerOptions, resolveOptions } from './options.js'
 import { StorePages } from './page-reader.js'
 import { Poller } from './poller.js'
-import { Publisher, type PublishOptions } from './publisher.js'
+import { Publisher, type PublishOptions, type TransactionRunner } from './publisher.js'
 import { startRetention } from './retention.js'
 import { RecordScreen } from './screen.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import { toWebResponse } from './sse/web.js'
-import type { EventStore } from './store.js'
+import type { EventStore, RelayRole, Unsubscribe } from './store.js'
 import { positionsOf, topicsOf } from './stream-request.js'
 import { StreamServer } from './stream-server.js'
 import { createSubscription, type SubscribeOptions, type Subscription } from './subscription.js'
 
 /** Options of {@link Broker.handle} and {@link Broker.response}: `topic` or `topics`, not both. */
-export interface StreamOptions {
+export interface StreamOptions<Event = StoredEvent> {
   /** The topic to stream. */
   topic?: string
   /** The topics to stream in one connection (1 to `maxTopicsPerStream`, duplicates folded). */
   topics?: readonly string[]
   /** Access check; a refusal answers 401/403 before any stream starts. */
   authorize?: Authorize
+  /** Per-event filter, told what `authorize` is told: an event it rejects is not sent, and the stream's position moves past it. */
+  filter?: EventFilter<Event>
 }
 
 /**
@@ -57,13 +62,15 @@ export interface RouteHandlerContext<Params = Record<string, string>> {
  * passes. Unannotated callbacks get a web route handler's `(request, context)`; annotate them to
  * get another framework's arguments, such as Node's `(req: IncomingMessage, res: ServerResponse)`.
  */
-export interface HandlerOptions<Args extends unknown[]> {
+export interface HandlerOptions<Args extends unknown[], Event = StoredEvent> {
   /** The topic, from the handler's arguments; may be async. `undefined` (a missing route segment) answers 400. */
   topic?: (...args: Args) => string | undefined | Promise<string | undefined>
   /** The topics, from the handler's arguments; may be async. */
   topics?: (...args: Args) => readonly string[] | Promise<readonly string[]>
   /** Access check; a refusal answers 401/403 before any stream starts. */
   authorize?: Authorize
+  /** Per-event filter, told what `authorize` is told: an event it rejects is not sent, and the stream's position moves past it. */
+  filter?: EventFilter<Event>
 }
 
 /** What {@link Broker.snapshot} returns. */
@@ -101,6 +108,10 @@ export interface BrokerStats {
   delivered: number
   /** Milliseconds from the oldest wake-up served by the last poll to its fan-out. */
   pollLagMs: number
+  /** The bus (`wake` option): `'connected'`, `'connecting'`, `'down'` (reconnecting; delivery falls back to the store), or `'none'`. */
+  bus: BusStatus | 'none'
+  /** This process's part in the store's change feed (the Postgres relay): `'leader'` when it holds it, `'off'` without one. */
+  relay: RelayRole
 }
 
 /** `topic` or `topics` of stream options, or what makes `topicsOf` refuse it (neither, or both). */
@@ -121,6 +132,8 @@ export class Broker<Events extends EventMap = EventMap> {
   private readonly publisher: Publisher
   private readonly streams: StreamServer
   private readonly stopRetention: () => void
+  private readonly bus: BusLink
+  private readonly stopCommitted: Unsubscribe | undefined
   private closing: Promise<void> | undefined
   /** Whether `close()` was called: from then on nothing new starts. */
   private readonly isClosing = (): boolean => this.closing !== undefined
@@ -136,7 +149,10 @@ export class Broker<Events extends EventMap = EventMap> {
       batchSize: config.batchSize,
       onError: config.onError,
       screen,
+      onTailed: (topic, tailed) => this.bus.tailed(topic, tailed),
     })
+    this.bus = new BusLink(this.poller, config.wake)
+    this.stopCommitted = this.store.onCommitted?.((records) => this.bus.committed(records))
     this.connections = new Connections(
       this.poller,
       new StorePages(this.store, this.store, screen, new FailureLog(config.onError)),
@@ -146,7 +162,10 @@ export class Broker<Events extends EventMap = EventMap> {
         onSlow: config.onSlow,
       },
     )
-    this.publisher = new Publisher(this.store, config, this.poller)
+    this.publisher = new Publisher(this.store, config, {
+      committed: (records) => this.bus.committed(records),
+      wake: (topic) => this.poller.wake(topic),
+    })
     this.streams = new StreamServer(config, this.store, this.connections, this.isClosing)
     this.stopRetention = config.retention ? startRetention(this.store, config.retention, config.onError) : () => {}
   }
@@ -170,6 +189,24 @@ export class Broker<Events extends EventMap = EventMap> {
   }
 
   /**
+   * Runs `fn` in a Kysely transaction of `db` and returns what it returned; events published in it
+   * (pass `{ transaction: trx }` as usual) are delivered, and sent on the bus, right after the
+   * commit; none after a rollback. A bare `{ transaction }` publish outside it is delivered when the
+   * store's wake-up (NOTIFY), its relay or the backstop poll finds it.
+   * @example
+   * await broker.transaction(db, async (trx) => {
+   *   await trx.updateTable('sessions').set({ status: 'done' }).where('id', '=', 's1').execute()
+   *   await broker.publish({ topic: 'project-1', type: 'session_updated', payload: { sessionId: 's1', status: 'done' } }, { transaction: trx })
+   * })
+   */
+  transaction<Transaction, Result>(
+    db: TransactionRunner<Transaction>,
+    fn: (transaction: Transaction) => Promise<Result>,
+  ): Promise<Result> {
+    return this.publisher.transaction(db, fn)
+  }
+
+  /**
    * Subscribes in-process: an async iterator over the events of a topic (or of several), from their
    * heads (or after `after`: an event id, or the `lastEventId` of an earlier subscription). It ends
    * normally when `signal` aborts or the loop breaks; when the broker closes it throws
@@ -179,13 +216,20 @@ export class Broker<Events extends EventMap = EventMap> {
    * @example
    * for await (const event of broker.subscribe(['user-42', 'project-1'], { signal })) console.log(event.topic, event.type)
    */
-  subscribe(topics: string | readonly string[], options: SubscribeOptions = {}): Subscription<EventOf<Events>> {
-    const { after, signal } = options
+  subscribe(topics: string | readonly string[], options: SubscribeOptions<EventOf<Events>> = {}): Subscription<EventOf<Events>> {
+    const { after, signal, filter } = options
     const start = async () => {
       if (this.closing) throw new BrokerClosedError()
       const sorted = topicsOf(topics, this.config)
       const positions = positionsOf(after, sorted, this.store)
-      const started = await startConnection(this.store, this.connections, sorted, positions, this.isClosing)
+      const bound =
+        filter &&
+        new BoundFilter(
+          filter as EventFilter,
+          { topics: sorted, topic: sorted[0] as string, lastEventId: after },
+          this.config.onError,
+        )
+      const started = await startConnection(this.store, this.connections, sorted, positions, this.isClosing, bound)
       if (!started) throw new BrokerClosedError()
       const [first] = started.resets
       if (first) {
@@ -234,11 +278,17 @@ export class Broker<Events extends EventMap = EventMap> {
   async handle(
     req: IncomingMessage | Http2ServerRequest,
     res: ServerResponse | Http2ServerResponse,
-    options: StreamOptions,
+    options: StreamOptions<EventOf<Events>>,
   ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const lastEventId = lastEventIdOf(req.headers['last-event-id'], url.searchParams)
-    const start = await this.streams.start({ topics: requested(options), lastEventId, authorize: options.authorize, req })
+    const start = await this.streams.start({
+      topics: requested(options),
+      lastEventId,
+      authorize: options.authorize,
+      filter: options.filter as EventFilter | undefined,
+      req,
+    })
     // Returned, not awaited: an open stream keeps no suspended frame of this function alive.
     return writeNodeStream(req, res, start)
   }
@@ -249,12 +299,18 @@ export class Broker<Events extends EventMap = EventMap> {
    * @example
    * export const GET = (request: Request) => broker.response(request, { topics: ['user-42', 'project-1'] })
    */
-  async response(request: Request, options: StreamOptions): Promise<Response> {
+  async response(request: Request, options: StreamOptions<EventOf<Events>>): Promise<Response> {
     const url = new URL(request.url)
     const lastEventId = lastEventIdOf(request.headers.get('last-event-id'), url.searchParams)
     return toWebResponse(
       request,
-      await this.streams.start({ topics: requested(options), lastEventId, authorize: options.authorize, request }),
+      await this.streams.start({
+        topics: requested(options),
+        lastEventId,
+        authorize: options.authorize,
+        filter: options.filter as EventFilter | undefined,
+        request,
+      }),
     )
   }
 
@@ -269,14 +325,15 @@ export class Broker<Events extends EventMap = EventMap> {
    * app.get('/api/projects/:id/events', events) // Express
    */
   handler<Args extends unknown[] = [request: Request, context: RouteHandlerContext]>(
-    options: HandlerOptions<Args>,
+    options: HandlerOptions<Args, EventOf<Events>>,
   ): (...args: Args) => Promise<HandlerResult<Args>> {
     return async (...args: Args) => {
       const [first, second] = args as unknown as [unknown, unknown]
-      const stream: StreamOptions = {
+      const stream: StreamOptions<EventOf<Events>> = {
         topic: await options.topic?.(...args),
         topics: await options.topics?.(...args),
         authorize: options.authorize,
+        filter: options.filter,
       }
       if (isNodeResponse(second)) {
         await this.handle(first as IncomingMessage | Http2ServerRequest, second, stream)
@@ -286,7 +343,7 @@ export class Broker<Events extends EventMap = EventMap> {
     }
   }
 
-  /** Current counters: subscribers, topics, lagging, published, delivered, pollLagMs. */
+  /** Current counters: subscribers, topics, lagging, published, delivered, pollLagMs, and the bus's state. */
   stats(): BrokerStats {
     const { subscribers, lagging, delivered } = this.connections.counts()
     return {
@@ -296,6 +353,8 @@ export class Broker<Events extends EventMap = EventMap> {
       published: this.publisher.published,
       delivered,
       pollLagMs: this.poller.lastLagMs,
+      bus: this.bus.status(),
+      relay: this.store.relayRole?.() ?? 'off',
     }
   }
 
@@ -311,6 +370,8 @@ export class Broker<Events extends EventMap = EventMap> {
       this.streams.stopTimers()
       this.poller.stop()
       this.stopRetention()
+      this.stopCommitted?.()
+      await this.bus.close()
     })()
     return this.closing
   }

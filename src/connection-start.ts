@@ -9,6 +9,7 @@
 import type { Connection } from './connection.js'
 import type { Connections } from './connections.js'
 import type { TopicReset } from './errors.js'
+import type { BoundFilter } from './event-filter.js'
 import type { EventStore } from './store.js'
 
 /** A started connection. */
@@ -23,7 +24,7 @@ export interface StartedConnection {
 
 /**
  * Reads heads and resume checks (all topics at once) for a connection over `sortedTopics` asking
- * for `positions`, then opens it (unless `cancelled()` by then).
+ * for `positions`, then opens it (unless `cancelled()` by then), with `filter` if given.
  */
 export async function startConnection(
   store: EventStore,
@@ -31,6 +32,7 @@ export async function startConnection(
   sortedTopics: readonly string[],
   positions: ReadonlyMap<string, string | null>,
   cancelled: () => boolean,
+  filter?: BoundFilter,
 ): Promise<StartedConnection | undefined> {
   const headOf = await store.heads(sortedTopics)
   const heads = sortedTopics.map((topic) => headOf.get(topic) as string)
@@ -51,7 +53,7 @@ export async function startConnection(
   )
   if (cancelled()) return undefined
   resets.sort((a, b) => (a.topic < b.topic ? -1 : 1))
-  const connection = connections.add(sortedTopics, starts, heads)
+  const connection = connections.add(sortedTopics, starts, heads, filter)
   // The positions hold the starts as the poller interned them (nothing moves them before a sink is bound).
   return { connection, starts: connection.positions.map((position) => position.lastId), resets }
 }

@@ -10,6 +10,7 @@
  */
 import type { Batch } from './batch.js'
 import { CannotResumeError } from './errors.js'
+import type { BoundFilter } from './event-filter.js'
 import type { PageReader } from './page-reader.js'
 import type { BatchSink, EndReason } from './sink.js'
 import { type PositionOwner, TopicPosition } from './topic-position.js'
@@ -53,6 +54,8 @@ export class Connection implements PositionOwner {
   whenEnded: ((connection: Connection) => void) | undefined
 
   private readonly context: ConnectionContext
+  /** Its per-event filter, if any: events it rejects are moved past, never written. */
+  private readonly filter: BoundFilter | undefined
   /** Batches waiting for the sink, oldest first (made when the first one waits: idle streams have none). */
   private queue: Batch[] | undefined
   private queued = 0
@@ -61,10 +64,11 @@ export class Connection implements PositionOwner {
   private draining = false
   private reading = false
 
-  /** `topics` sorted and distinct; `starts` the id each starts after. */
-  constructor(topics: readonly string[], starts: readonly string[], context: ConnectionContext) {
+  /** `topics` sorted and distinct; `starts` the id each starts after; `filter` leaves events out. */
+  constructor(topics: readonly string[], starts: readonly string[], context: ConnectionContext, filter?: BoundFilter) {
     this.positions = topics.map((topic, i) => new TopicPosition(this, topic, starts[i] as string))
     this.context = context
+    this.filter = filter
   }
 
   /** Whether some topic is catching up from the store instead of taking live events. */
@@ -175,10 +179,11 @@ export class Connection implements PositionOwner {
     }
   }
 
-  /** Moves `position` past `batch` and writes it at once if the sink can take it, else queues it. */
-  private accept(position: TopicPosition, batch: Batch): void {
-    position.advance(batch)
-    if (batch.size === 0) return // only corrupt events were left out: nothing to write
+  /** Moves `position` past `batch` and writes what the filter keeps of it at once if the sink can take it, else queues it. */
+  private accept(position: TopicPosition, whole: Batch): void {
+    position.advance(whole)
+    const batch = this.filter ? this.filter.apply(whole) : whole
+    if (batch.size === 0) return // only corrupt or filtered events were left out: nothing to write
     if (this.full || this.queue?.length) {
       this.queue ??= []
       this.queue.push(batch)

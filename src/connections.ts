@@ -4,6 +4,7 @@
  * @module
  */
 import { Connection, type ConnectionContext, type ConnectionLimits } from './connection.js'
+import type { BoundFilter } from './event-filter.js'
 import type { PageReader } from './page-reader.js'
 import type { Poller } from './poller.js'
 import type { EndReason } from './sink.js'
@@ -46,15 +47,16 @@ export class Connections implements ConnectionContext {
   /**
    * Opens a connection over `topics` (sorted, distinct) from `starts`, has the poller follow its
    * topics (a topic new to the poller starts at its `heads` entry, the store's head read before),
-   * and begins delivery.
+   * and begins delivery; `filter` leaves events out of it.
    */
-  add(topics: readonly string[], starts: readonly string[], heads: readonly string[]): Connection {
+  add(topics: readonly string[], starts: readonly string[], heads: readonly string[], filter?: BoundFilter): Connection {
     const { poller } = this
     const names = topics.map((topic) => poller.internedTopic(topic))
     const connection = new Connection(
       names,
       starts.map((start, i) => poller.interned(names[i] as string, start)),
       this,
+      filter,
     )
     this.open.add(connection)
     for (const [i, position] of connection.positions.entries()) poller.follow(position, heads[i] as string)

@@ -29,6 +29,8 @@ export {
   ListenerNotReceivingError,
   PayloadTooLargeError,
   PublishFailedError,
+  RelayUnavailableError,
+  type RelayUnavailableReason,
   type ResetReason,
   SlowConsumerError,
   StoreClosedError,
@@ -46,13 +48,15 @@ export {
   RESERVED_TYPES,
   type StoredEvent,
 } from './event.js'
+export type { EventFilter } from './event-filter.js'
 export { formatEventId, isEventId, newEpoch, ownSeq, type ParsedEventId, parseEventId, resumeCheck } from './event-id.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export type { BrokerOptions, RetentionOptions } from './options.js'
-export type { PublishOptions } from './publisher.js'
+export type { PublishOptions, TransactionRunner } from './publisher.js'
 export type {
   AppendOptions,
   EventStore,
+  RelayRole,
   ResumeCheck,
   StoreSnapshot,
   TopicChanges,

@@ -102,6 +102,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
     },
 
     isValidId: isEventId,
+    positionOf: parseEventId,
 
     async deleteBefore(date: Date): Promise<number> {
       const cutoff = date.toISOString()

@@ -3,6 +3,7 @@
  * the broker reads.
  * @module
  */
+import type { WakeBus } from './bus.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_TOPIC_LENGTH, DEFAULT_MAX_TYPE_LENGTH } from './event.js'
 import { MAX_TIMER_MS, numberOption } from './options-check.js'
 
@@ -38,6 +39,13 @@ export interface BrokerOptions {
   maxStreamMs?: number
   /** Re-run `authorize` for open streams this often, in ms, ending those it now refuses. Default 0 (never). */
   reauthorizeMs?: number
+  /**
+   * A bus between the app's processes (`natsWake` from `durable-sse/nats`, `redisWake` from
+   * `durable-sse/redis`, or your own `WakeBus`): committed events travel on it after their commit
+   * and each process delivers them without reading the database; the store stays the truth (gaps,
+   * reconnects and the backstop read it). Default none.
+   */
+  wake?: WakeBus
   /** Delete events older than `maxAgeMs`, every `intervalMs` (default: a tenth of the age, at most an hour). Default none. */
   retention?: RetentionOptions
   /**
@@ -63,8 +71,8 @@ export interface RetentionOptions {
 }
 
 /** Every option with its default applied. */
-export type BrokerConfig = Required<Omit<BrokerOptions, 'retention' | 'maxStreamMs'>> &
-  Pick<BrokerOptions, 'retention' | 'maxStreamMs'>
+export type BrokerConfig = Required<Omit<BrokerOptions, 'retention' | 'maxStreamMs' | 'wake'>> &
+  Pick<BrokerOptions, 'retention' | 'maxStreamMs' | 'wake'>
 
 const OWNER = 'createBroker'
 
@@ -90,6 +98,17 @@ function retentionOf(retention: RetentionOptions | undefined): RetentionOptions 
   })
   if (retention.intervalMs === undefined) return { maxAgeMs }
   return { maxAgeMs, intervalMs: milliseconds('retention.intervalMs', retention.intervalMs, 0, 0, false) }
+}
+
+/** The `wake` option, checked: a `WakeBus` or nothing. */
+function busOf(wake: unknown): WakeBus | undefined {
+  if (wake === undefined) return undefined
+  const bus = wake as Partial<Record<keyof WakeBus, unknown>> | null
+  const methods = ['open', 'send', 'follow', 'unfollow', 'status', 'close'] as const
+  if (typeof bus !== 'object' || bus === null || methods.some((name) => typeof bus[name] !== 'function')) {
+    throw new TypeError(`${OWNER}: wake must be a WakeBus (natsWake(...), redisWake(...) or { ${methods.join(', ')} })`)
+  }
+  return wake as WakeBus
 }
 
 /** `report`, made safe to call: an `onError` that throws is logged, never thrown into the broker's loops. */
@@ -129,6 +148,7 @@ export function resolveOptions(options: BrokerOptions): BrokerConfig {
     maxStreamMs: options.maxStreamMs === undefined ? undefined : milliseconds('maxStreamMs', options.maxStreamMs, 0, 0),
     reauthorizeMs: milliseconds('reauthorizeMs', options.reauthorizeMs, 0, 0),
     retention: retentionOf(options.retention),
+    wake: busOf(options.wake),
     storeTimeoutMs: milliseconds('storeTimeoutMs', options.storeTimeoutMs, 30_000, 0, false),
     onError: safeReport(options.onError),
   }

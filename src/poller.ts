@@ -11,10 +11,13 @@
  * It survives whatever a store throws: the poll's work is put back, the failure is reported once
  * per kind until a poll succeeds, and the next poll waits a backoff (doubling up to the backstop
  * interval) instead of retrying at every wake-up. A batch's events enter delivery in one place,
- * {@link Poller.advance}: where a batch of committed events from elsewhere (a bus) would join.
+ * {@link Poller.advance}: the poller's reads, and committed events handed over by this process's
+ * publishes, a bus or the store ({@link Poller.offer}), when they continue the topic's tail
+ * (`continuation.ts`); anything else they hold is read from the store.
  * @module
  */
 import { Batch } from './batch.js'
+import { continuation } from './continuation.js'
 import type { EventRecord } from './event.js'
 import { FailureLog } from './failure-log.js'
 import { PollPlan, type PollWork } from './poll-plan.js'
@@ -41,6 +44,8 @@ export interface PollerOptions {
   onError: (error: unknown) => void
   /** Checks what the store returns before it is handed on. */
   screen: RecordScreen
+  /** Told when a topic starts (`true`) or stops (`false`) being tailed: a bus follows the same topics. */
+  onTailed?: (topic: string, tailed: boolean) => void
 }
 
 /** The first pause after a failed poll, in ms; it doubles while polls keep failing. */
@@ -77,9 +82,11 @@ export class Poller {
   private wokenAt: number | undefined
   private backstop: ReturnType<typeof setInterval> | undefined
   private stopWake: Unsubscribe | undefined
+  private readonly positionOf: EventStore['positionOf']
 
   constructor(store: EventStore, options: PollerOptions) {
     this.store = store
+    this.positionOf = store.positionOf?.bind(store)
     this.options = options
     this.failures = new FailureLog(options.onError)
   }
@@ -116,6 +123,7 @@ export class Poller {
       tail = { topic: follower.topic, cursor: head, followers: new Set() }
       this.tails.set(follower.topic, tail)
       if (this.tails.size === 1) this.start()
+      this.options.onTailed?.(follower.topic, true)
       this.wake(follower.topic)
     }
     tail.followers.add(follower)
@@ -126,6 +134,7 @@ export class Poller {
     const tail = this.tails.get(follower.topic)
     if (!tail?.followers.delete(follower) || tail.followers.size > 0) return
     this.tails.delete(follower.topic)
+    this.options.onTailed?.(follower.topic, false)
     if (this.tails.size === 0) this.stop()
   }
 
@@ -141,6 +150,29 @@ export class Poller {
     } else if (this.store.changedTopics) this.plan.askChanges()
     else this.plan.readEverything()
     this.schedule()
+  }
+
+  /**
+   * Committed events of `topic` (consecutive, oldest first) from elsewhere: this process's
+   * publishes, a bus, the store. Those that continue the tail are handed on at once, those handed
+   * on before are dropped, and when they leave a gap (or cannot be placed) the topic is read.
+   */
+  offer(topic: string, records: readonly EventRecord[]): void {
+    const tail = this.tails.get(topic)
+    if (!tail || records.length === 0) return
+    const { next, gap } = continuation(this.positionOf, tail.cursor, records)
+    if (next.length > 0) this.advance(tail, next)
+    if (gap) this.wake(topic)
+  }
+
+  /** A wake-up naming `topic`'s head (`head`): read it unless the tail is there already. */
+  offerHead(topic: string, head: string): void {
+    const tail = this.tails.get(topic)
+    if (!tail || tail.cursor === head) return
+    const at = this.positionOf?.(tail.cursor)
+    const named = this.positionOf?.(head)
+    if (at && named && at.epoch === named.epoch && named.seq <= at.seq) return
+    this.wake(topic)
   }
 
   /** Stops timers and the store's wake-up subscription. */
@@ -240,9 +272,10 @@ export class Poller {
     for (const { topic, after, tail } of asked) {
       const read = result.get(topic)
       // Skip a topic that was dropped (or dropped and re-added) while the read was in flight.
-      if (!read?.length || this.tails.get(topic) !== tail || tail.cursor !== after) continue
+      if (!read?.length || this.tails.get(topic) !== tail) continue
       if (read.length >= this.options.batchSize) this.plan.addTopic(topic)
-      this.advance(tail, read)
+      if (tail.cursor === after) this.advance(tail, read)
+      else this.offer(topic, read) // events offered meanwhile moved the tail: hand on only what continues it
     }
   }
 

@@ -1,14 +1,32 @@
 /**
  * Publishing: every event is validated before anything is written (a bad one rejects the whole
- * call with a typed error), appended through group commit (or inside the caller's transaction),
- * and its topic woken in the poller, which delivers it once it is committed.
+ * call with a typed error) and appended through group commit; once committed, its events are
+ * handed to the bus link (`bus-link.ts`: sent on the bus, delivered here without a read). Inside a
+ * caller's transaction the commit is not seen: the poller is woken for its topics, and within
+ * {@link Publisher.transaction} the events are handed over after the commit.
  * @module
  */
 import { BrokerClosedError, publishFailure } from './errors.js'
-import { type EventLimits, type StoredEvent, toDraft } from './event.js'
+import { type EventLimits, type EventRecord, type StoredEvent, toDraft } from './event.js'
 import { GroupCommit } from './group-commit.js'
-import type { Poller } from './poller.js'
 import type { EventStore } from './store.js'
+
+/** Where the publisher hands what it wrote. */
+export interface PublishTarget {
+  /** Committed events (in commit order per topic). */
+  committed(records: readonly EventRecord[]): void
+  /** Events written in a caller's transaction whose commit is not seen: read `topic` soon. */
+  wake(topic: string): void
+}
+
+/** What `broker.transaction` needs of a Kysely database: `db.transaction().execute(fn)`. */
+export interface TransactionRunner<Transaction> {
+  /** Kysely's transaction builder. */
+  transaction(): {
+    /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
+    execute<Result>(fn: (transaction: Transaction) => Promise<Result>): Promise<Result>
+  }
+}
 
 /** Options of a publish. */
 export interface PublishOptions {
@@ -22,14 +40,16 @@ export class Publisher {
   published = 0
   private readonly store: EventStore
   private readonly limits: EventLimits
-  private readonly poller: Poller
+  private readonly target: PublishTarget
   private readonly groupCommit: GroupCommit
+  /** The events written so far in each open {@link Publisher.transaction}, by its transaction. */
+  private readonly open = new WeakMap<object, EventRecord[]>()
   private closed = false
 
-  constructor(store: EventStore, limits: EventLimits, poller: Poller) {
+  constructor(store: EventStore, limits: EventLimits, target: PublishTarget) {
     this.store = store
     this.limits = limits
-    this.poller = poller
+    this.target = target
     this.groupCommit = new GroupCommit(store)
   }
 
@@ -37,14 +57,20 @@ export class Publisher {
   async publish(events: readonly unknown[], options: PublishOptions = {}): Promise<StoredEvent[]> {
     if (this.closed) throw new BrokerClosedError()
     const drafts = events.map((event) => toDraft(event, this.limits))
+    const { transaction } = options
     const records =
-      options.transaction === undefined
+      transaction === undefined
         ? await this.groupCommit.append(drafts)
-        : await this.store.append(drafts, { transaction: options.transaction }).catch((cause: unknown) => {
+        : await this.store.append(drafts, { transaction }).catch((cause: unknown) => {
             throw publishFailure(cause, true)
           })
     this.published += records.length
-    for (const { topic } of records) this.poller.wake(topic)
+    if (transaction === undefined) this.target.committed(records)
+    else {
+      const pending = typeof transaction === 'object' && transaction !== null ? this.open.get(transaction) : undefined
+      if (pending) pending.push(...records)
+      else for (const { topic } of records) this.target.wake(topic)
+    }
     return records.map((record, i) => ({
       id: record.id,
       topic: record.topic,
@@ -52,6 +78,24 @@ export class Publisher {
       payload: (events[i] as { payload: unknown }).payload,
       createdAt: record.createdAt,
     }))
+  }
+
+  /**
+   * Runs `fn` in a transaction of `db` and, once it commits, hands over the events published in it
+   * (with `{ transaction }`); none when it rolls back. Resolves with what `fn` resolved with.
+   */
+  async transaction<Transaction, Result>(
+    db: TransactionRunner<Transaction>,
+    fn: (transaction: Transaction) => Promise<Result>,
+  ): Promise<Result> {
+    if (this.closed) throw new BrokerClosedError()
+    const written: EventRecord[] = []
+    const result = await db.transaction().execute((transaction) => {
+      if (typeof transaction === 'object' && transaction !== null) this.open.set(transaction, written)
+      return fn(transaction)
+    })
+    this.target.committed(written)
+    return result
   }
 
   /** Stops taking publishes; resolves once every publish in flight has been written or rejected. */

@@ -58,6 +58,13 @@ export interface StoreSnapshot<State> {
   heads: Map<string, string>
 }
 
+/**
+ * A process's part in a store's change feed (the Postgres logical relay): `'leader'` (it reads
+ * the feed and hands on every commit), `'standby'` (another process does; it takes over when that
+ * one dies), `'starting'`, `'unavailable'` (the database cannot run it), or `'off'`.
+ */
+export type RelayRole = 'off' | 'starting' | 'standby' | 'leader' | 'unavailable'
+
 /** Stops a wake-up subscription started with {@link EventStore.onWake}. */
 export type Unsubscribe = () => void
 
@@ -86,6 +93,15 @@ export interface EventStore {
   deleteBefore(date: Date): Promise<number>
   /** Calls `listener` when events may have been committed elsewhere: with their topic when known, without one when any topic may have changed. Optional. */
   onWake?(listener: (topic?: string) => void): Unsubscribe
+  /**
+   * Optional, for stores that learn of commits with their events (the Postgres logical relay):
+   * calls `listener` with each committed transaction's events, in commit order. The broker hands
+   * them to its bus (every process of the app then delivers them without a read) and to its own
+   * poller; a store's call before a listener exists is simply not made.
+   */
+  onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
+  /** Optional, with `onCommitted`: this process's part in it (`'leader'`: its store hands on every commit of the database). Keep it cheap. */
+  relayRole?(): RelayRole
   /**
    * Optional, for stores whose commits have one global order (SQLite's rowid): the topics with
    * events committed after `token` (one this method returned; `undefined` asks only for a first

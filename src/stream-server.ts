@@ -13,6 +13,7 @@ import type { Connection } from './connection.js'
 import { startConnection } from './connection-start.js'
 import type { Connections } from './connections.js'
 import { StreamCursor } from './cursor.js'
+import { BoundFilter, type EventFilter } from './event-filter.js'
 import { connectedFrame, resetFrame, retryFrame } from './frame.js'
 import type { BrokerConfig } from './options.js'
 import type { StreamStart } from './sse/stream-start.js'
@@ -28,6 +29,8 @@ export interface StreamRequest {
   lastEventId: string | undefined
   /** Access check. */
   authorize: Authorize | undefined
+  /** Per-event filter. */
+  filter?: EventFilter | undefined
   /** The Node request (Node handlers): HTTP/1.x, or HTTP/2's compatibility API. */
   req?: IncomingMessage | Http2ServerRequest
   /** The web request (web handlers). */
@@ -73,6 +76,7 @@ export class StreamServer {
     }
     const { lastEventId, authorize, req, request: webRequest } = request
     const context: AuthorizeContext = { topics, topic: topics[0] as string, lastEventId, req, request: webRequest }
+    const filter = request.filter && new BoundFilter(request.filter, context, config.onError)
     if (authorize) {
       let verdict: AuthorizeResult
       try {
@@ -89,7 +93,7 @@ export class StreamServer {
     if (this.closing() || this.connections.size >= config.maxSubscribers) return retryLater
     let started: Awaited<ReturnType<typeof startConnection>>
     try {
-      started = await startConnection(this.store, this.connections, topics, positions, this.closing)
+      started = await startConnection(this.store, this.connections, topics, positions, this.closing, filter)
     } catch (error) {
       config.onError(error)
       return retryLater

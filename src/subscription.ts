@@ -16,14 +16,17 @@ import type { StartedConnection } from './connection-start.js'
 import { StreamCursor } from './cursor.js'
 import { BrokerClosedError, SlowConsumerError } from './errors.js'
 import { type StoredEvent, toStoredEvent } from './event.js'
+import type { EventFilter } from './event-filter.js'
 import type { BatchSink } from './sink.js'
 
 /** Options of `broker.subscribe()`. */
-export interface SubscribeOptions {
+export interface SubscribeOptions<Event = StoredEvent> {
   /** Resume strictly after this position (an event id, or a multi-topic cursor); without it, start from each topic's head. */
   after?: string
   /** Ends the iteration when aborted: it returns normally, even while the broker closes. */
   signal?: AbortSignal
+  /** Per-event filter (its context: the topics and `after`): an event it rejects is not yielded, and the position moves past it. */
+  filter?: EventFilter<Event>
 }
 
 /**

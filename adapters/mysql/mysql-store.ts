@@ -9,7 +9,7 @@
 import type { Kysely } from 'kysely'
 import { InvalidTopicError, PublishFailedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
-import { formatEventId, isEventId, ownSeq, resumeCheck } from '../../src/event-id.js'
+import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
 import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicChanges, TopicCursor } from '../../src/store.js'
 import { callerTransaction } from '../kit/kysely.js'
 import { addRecord, epochReader, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
@@ -258,6 +258,8 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
     },
 
     isValidId: isEventId,
+
+    positionOf: parseEventId,
 
     changedTopics: (token) => changedTopics(changeQueries, token),
 

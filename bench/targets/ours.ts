@@ -18,6 +18,9 @@ function streamTopics(config: TargetConfig): (topic: string, stream: number) => 
   return (topic, stream) => ({ topics: [topic, ...shared.map((name) => `${name}-${stream}`)] })
 }
 
+/** A filter that passes every event: what a filter costs at the least. */
+const passAll = (): boolean => true
+
 /** Starts durable-sse with the configured store. */
 export async function oursTarget(config: TargetConfig): Promise<SseTarget> {
   const { createBroker } = await loadOurs(config.experimental)
@@ -30,9 +33,10 @@ export async function oursTarget(config: TargetConfig): Promise<SseTarget> {
     onError: () => failures++,
   })
   const topicsOf = streamTopics(config)
+  const filter = config.filter ? { filter: passAll } : {}
   let streams = 0
   const server = createServer((req, res) => {
-    broker.handle(req, res, topicsOf(topicOf(req.url), streams++)).catch(() => failures++)
+    broker.handle(req, res, { ...topicsOf(topicOf(req.url), streams++), ...filter }).catch(() => failures++)
   })
   return {
     listen: () => listenOn(server),

@@ -39,6 +39,8 @@ export interface TargetConfig {
    * to): the same for every stream, or, with `perStream`, its own.
    */
   quietTopics?: { count: number; perStream: boolean }
+  /** Ours serves each stream with a `filter` that passes every event (the ops scenario's `ours-filter`). */
+  filter?: boolean
 }
 
 /** An SSE server under test. */

@@ -1,0 +1,32 @@
+/**
+ * The operations scenario (issue 23): what a per-event `filter` costs on the fan-out path. The
+ * `fanout-2k` group's subscribers, phases and load generators, with streams that have no filter
+ * (`ours`) beside streams whose filter passes every event (`ours-filter`): server CPU per delivery,
+ * deliveries/s and latency, repetitions alternating between them.
+ * @module
+ */
+import type { RunContext } from '../lib/context.js'
+import type { ScenarioResult } from '../lib/results.js'
+import { runFanoutTable } from './fanout.js'
+
+/** The fan-out group whose sizes and phases this scenario reuses. */
+const FANOUT_GROUP = 'fanout-2k'
+/** This scenario's id. */
+export const OPS_SCENARIO = 'ops-fanout-2k'
+
+/** Runs the ops fan-out table when selected. */
+export async function opsScenario(ctx: RunContext, selected: (id: string) => boolean): Promise<ScenarioResult[]> {
+  if (!selected(OPS_SCENARIO)) return []
+  const group = ctx.sizes.fanout.groups.find((g) => g.id === FANOUT_GROUP)
+  if (!group) throw new Error(`the ${ctx.args.mode} sizes have no ${FANOUT_GROUP} group`)
+  const variants = ctx.args.variants.length ? [...ctx.args.variants] : ['ours', 'ours-filter']
+  ctx.log(`${OPS_SCENARIO}: ${group.perTopic} subscribers, variants ${variants.join(', ')}`)
+  return [
+    await runFanoutTable(ctx, {
+      group: { ...group, id: OPS_SCENARIO, variants },
+      title: `Operations: a pass-all filter on fan-out to ${group.perTopic.toLocaleString('en')} subscribers`,
+      comparisons: [{ label: 'ours-filter / ours', a: 'ours-filter', b: 'ours' }],
+      profiled: [],
+    }),
+  ]
+}
