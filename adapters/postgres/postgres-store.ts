@@ -16,6 +16,7 @@ import type {
   StoreSnapshot,
   TopicCursor,
   Unsubscribe,
+  WakeStatus,
 } from '../../src/store.js'
 import { callerTransaction } from '../kit/kysely.js'
 import { addRecord, epochReader, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
@@ -60,6 +61,15 @@ function relayClientConfig(listenConfig: PostgresClientConfig | undefined): Post
   if (listenConfig === undefined)
     throw new TypeError("postgresStore({ db, relay }) needs `pool` (or `listen`) to open the relay's connections")
   return listenConfig
+}
+
+/** The LISTEN connection's status as `broker.health()` reads it: down and not receiving poll every `fallbackPollMs`. */
+const WAKE_STATUS: Record<PostgresListenerStatus, WakeStatus> = {
+  off: { state: 'off', fallback: false },
+  connecting: { state: 'starting', fallback: false },
+  listening: { state: 'up', fallback: false },
+  'not-receiving': { state: 'degraded', fallback: true },
+  down: { state: 'down', fallback: true },
 }
 
 /** Converts an int8 that left the database as text (safe below 2^53, far beyond any position). */
@@ -217,6 +227,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     listenerStatus(): PostgresListenerStatus {
       return wakes?.status() ?? 'off'
+    },
+
+    wakeStatus(): WakeStatus {
+      return WAKE_STATUS[wakes?.status() ?? 'off']
     },
 
     relayRole(): RelayRole {
