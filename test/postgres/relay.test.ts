@@ -15,6 +15,7 @@ import { resolveConfig } from '../../adapters/postgres/postgres-store-config.js'
 import { RelayUnavailableError } from '../../src/errors.js'
 import { createBroker } from '../../src/index.js'
 import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../helpers/wait.js'
 import { type Fixture, startFixture, stopFixture } from './helpers/child.js'
 
@@ -162,6 +163,34 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
     expect(server?.unconfirmedBytes).toBeGreaterThanOrEqual(0)
     expect(server?.retainedWalBytes).toBeGreaterThan(0)
   }, 60_000)
+
+  it('a leader cut off by a silent network loses the relay: another takes over and hands on what it missed', async () => {
+    await Promise.all(fixtures.map(stopFixture))
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster().port })
+    try {
+      const cutOff = startFixture('relay-holder', { DATABASE_URL: proxy.url(cluster().url()), SCHEMA })
+      fixtures.push(cutOff)
+      await cutOff.until(() => roleOf(cutOff) === 'leader', 'the proxied process to lead', 20_000)
+      const other = startFixture('relay-holder', { DATABASE_URL: cluster().url(), SCHEMA })
+      fixtures.push(other)
+      await other.until(() => roleOf(other) === 'standby', 'a standby', 20_000)
+
+      proxy.blackhole()
+      const silencedAt = Date.now()
+      const missed = await publishEveryWay('partitioned')
+      const takeover = await other.message(
+        (message) => message.kind === 'role' && message.role === 'leader',
+        'a takeover',
+        40_000,
+      )
+      // The server ends the silent leader's idle lock session after three heartbeats (15 s).
+      expect(takeover.at as number).toBeLessThan(silencedAt + 25_000)
+      await other.until(() => missed.every((id) => committedIds(other).includes(id)), 'the missed commits', 10_000)
+      await expect.poll(slotCount, { timeout: 10_000 }).toEqual({ slots: 1, active: 1 })
+    } finally {
+      await proxy.close()
+    }
+  }, 90_000)
 
   it('dropRelay() drops the slot and the publication', async () => {
     await Promise.all(fixtures.map(stopFixture))
