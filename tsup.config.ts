@@ -6,6 +6,7 @@ export const entries = {
   index: 'src/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
   postgres: 'adapters/postgres/index.ts',
+  mysql: 'adapters/mysql/index.ts',
   client: 'src/client/index.ts',
   react: 'src/react/index.ts',
   trpc: 'src/trpc/index.ts',
