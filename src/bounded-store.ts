@@ -4,42 +4,63 @@
  * start waits longer than `storeTimeoutMs`. A call past it rejects with `StoreTimeoutError` naming
  * the method, and the broker goes on (a poll is retried at the next wake-up or backstop tick); what
  * the call does later is ignored. The bundled stores' own deadlines are shorter and also destroy
- * the connection that hung, so this bound is the second line.
+ * the connection that hung, so this bound is the second line. Every call's outcome (a method
+ * that throws at once included) is reported to the broker's {@link StoreHealth}.
  * @module
  */
 import { Deadline } from './deadline.js'
 import { StoreTimeoutError } from './errors.js'
 import type { EventRecord } from './event.js'
 import type { EventStore, StoreSnapshot } from './store.js'
+import type { StoreHealth } from './store-health.js'
 
 /**
- * A view of `store` whose awaited methods reject with `StoreTimeoutError` after `timeoutMs`; every
- * other member of `EventStore` is passed through (keep this in step with `store.ts`).
+ * A view of `store` whose awaited methods reject with `StoreTimeoutError` after `timeoutMs` and
+ * report how they ended to `health`; every other member of `EventStore` is passed through (keep
+ * this in step with `store.ts`).
  */
-export function boundedStore(store: EventStore, timeoutMs: number): EventStore {
-  const { changedTopics, onWake, onCommitted, snapshot, positionOf } = store
+export function boundedStore(store: EventStore, timeoutMs: number, health: StoreHealth): EventStore {
+  const { changedTopics, onWake, onCommitted, relayRole, snapshot, positionOf, wakeStatus } = store
   const deadline = new Deadline(timeoutMs)
-  const within = <T>(promise: Promise<T>, operation: string): Promise<T> =>
-    deadline.within(promise, () => new StoreTimeoutError(operation, timeoutMs))
+  const within = <T>(operation: string, call: () => Promise<T>): Promise<T> => {
+    let promise: Promise<T>
+    try {
+      promise = deadline.within(call(), () => new StoreTimeoutError(operation, timeoutMs))
+    } catch (error) {
+      promise = Promise.reject(error) // a store method that threw instead of rejecting
+    }
+    return promise.then(
+      (value) => {
+        health.succeeded(operation)
+        return value
+      },
+      (error: unknown) => {
+        health.failed(operation, error)
+        throw error
+      },
+    )
+  }
   return {
-    append: (drafts, options) => within(store.append(drafts, options), 'append'),
-    readAfter: (cursors, limit) => within(store.readAfter(cursors, limit), 'readAfter'),
-    heads: (topics) => within(store.heads(topics), 'heads'),
-    checkResume: (topic, id) => within(store.checkResume(topic, id), 'checkResume'),
-    deleteBefore: (date) => within(store.deleteBefore(date), 'deleteBefore'),
+    append: (drafts, options) => within('append', () => store.append(drafts, options)),
+    readAfter: (cursors, limit) => within('readAfter', () => store.readAfter(cursors, limit)),
+    heads: (topics) => within('heads', () => store.heads(topics)),
+    checkResume: (topic, id) => within('checkResume', () => store.checkResume(topic, id)),
+    deleteBefore: (date) => within('deleteBefore', () => store.deleteBefore(date)),
     isValidId: (id) => store.isValidId(id),
     close: () => store.close(),
     ...(changedTopics && {
-      changedTopics: (token: string | undefined) => within(changedTopics.call(store, token), 'changedTopics'),
+      changedTopics: (token: string | undefined) => within('changedTopics', () => changedTopics.call(store, token)),
     }),
     ...(onWake && { onWake: (listener: (topic?: string) => void) => onWake.call(store, listener) }),
+    ...(wakeStatus && { wakeStatus: () => wakeStatus.call(store) }),
     ...(onCommitted && {
       onCommitted: (listener: (records: readonly EventRecord[]) => void) => onCommitted.call(store, listener),
     }),
+    ...(relayRole && { relayRole: () => relayRole.call(store) }),
     ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
     ...(snapshot && {
       snapshot: <State>(topics: readonly string[], read: (transaction: any) => Promise<State>) =>
-        within(snapshot.call(store, topics, read) as Promise<StoreSnapshot<State>>, 'snapshot'),
+        within('snapshot', () => snapshot.call(store, topics, read) as Promise<StoreSnapshot<State>>),
     }),
   }
 }

@@ -21,6 +21,7 @@ import { BrokerClosedError, CannotResumeError } from './errors.js'
 import type { EventInput, EventMap, EventOf, StoredEvent } from './event.js'
 import { BoundFilter, type EventFilter } from './event-filter.js'
 import { FailureLog } from './failure-log.js'
+import { type BrokerHealth, healthOf } from './health.js'
 import { type BrokerConfig, type BrokerOptions, resolveOptions } from './options.js'
 import { StorePages } from './page-reader.js'
 import { Poller } from './poller.js'
@@ -30,7 +31,8 @@ import { RecordScreen } from './screen.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import { toWebResponse } from './sse/web.js'
-import type { EventStore, Unsubscribe } from './store.js'
+import type { EventStore, RelayRole, Unsubscribe, WakeStatus } from './store.js'
+import { StoreHealth } from './store-health.js'
 import { positionsOf, topicsOf } from './stream-request.js'
 import { StreamServer } from './stream-server.js'
 import { createSubscription, type SubscribeOptions, type Subscription } from './subscription.js'
@@ -110,6 +112,8 @@ export interface BrokerStats {
   pollLagMs: number
   /** The bus (`wake` option): `'connected'`, `'connecting'`, `'down'` (reconnecting; delivery falls back to the store), or `'none'`. */
   bus: BusStatus | 'none'
+  /** This process's part in the store's change feed (the Postgres relay): `'leader'` when it holds it, `'off'` without one. */
+  relay: RelayRole
 }
 
 /** `topic` or `topics` of stream options, or what makes `topicsOf` refuse it (neither, or both). */
@@ -124,6 +128,7 @@ function requested(options: { topic?: string; topics?: readonly string[] }): str
  */
 export class Broker<Events extends EventMap = EventMap> {
   private readonly store: EventStore
+  private readonly storeHealth = new StoreHealth()
   private readonly config: BrokerConfig
   private readonly poller: Poller
   private readonly connections: Connections
@@ -132,6 +137,8 @@ export class Broker<Events extends EventMap = EventMap> {
   private readonly stopRetention: () => void
   private readonly bus: BusLink
   private readonly stopCommitted: Unsubscribe | undefined
+  /** The store's wake-up status for `health()`: `undefined` when it has no wake-ups. */
+  private readonly storeWakeStatus: (() => WakeStatus | undefined) | undefined
   private closing: Promise<void> | undefined
   /** Whether `close()` was called: from then on nothing new starts. */
   private readonly isClosing = (): boolean => this.closing !== undefined
@@ -139,7 +146,7 @@ export class Broker<Events extends EventMap = EventMap> {
   /** Prefer {@link createBroker}. */
   constructor(store: EventStore, options: BrokerOptions = {}) {
     const config = resolveOptions(options)
-    this.store = boundedStore(store, config.storeTimeoutMs)
+    this.store = boundedStore(store, config.storeTimeoutMs, this.storeHealth)
     this.config = config
     const screen = new RecordScreen(config.onError)
     this.poller = new Poller(this.store, {
@@ -151,6 +158,8 @@ export class Broker<Events extends EventMap = EventMap> {
     })
     this.bus = new BusLink(this.poller, config.wake)
     this.stopCommitted = this.store.onCommitted?.((records) => this.bus.committed(records))
+    const { wakeStatus, onWake } = this.store
+    this.storeWakeStatus = wakeStatus ?? (onWake ? () => undefined : undefined)
     this.connections = new Connections(
       this.poller,
       new StorePages(this.store, this.store, screen, new FailureLog(config.onError)),
@@ -352,7 +361,27 @@ export class Broker<Events extends EventMap = EventMap> {
       delivered,
       pollLagMs: this.poller.lastLagMs,
       bus: this.bus.status(),
+      relay: this.store.relayRole?.() ?? 'off',
     }
+  }
+
+  /**
+   * Whether this process delivers, for a readiness probe (`/healthz`; cheap enough to call every
+   * second, it never queries the store): `ok` is false while a store operation has been failing
+   * for longer than `health.storeFailingMs`, the poller (tailing topics) has not completed a poll
+   * for longer than `health.pollStalledMs`, or the wake-up path is down without a fallback.
+   * @example
+   * app.get('/healthz', (_req, res) => { const health = broker.health(); res.status(health.ok ? 200 : 503).json(health) })
+   */
+  health(): BrokerHealth {
+    return healthOf(
+      {
+        store: this.storeHealth,
+        poller: this.poller,
+        wake: { bus: this.bus.status(), store: this.storeWakeStatus },
+      },
+      this.config.health,
+    )
   }
 
   /**

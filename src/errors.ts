@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'STORE_NOT_MIGRATED'
   | 'STORE_CLOSED'
+  | 'RELAY_UNAVAILABLE'
 
 /** Base class of every error thrown by durable-sse; branch on `code`. */
 export class DurableSseError extends Error {
@@ -232,6 +233,29 @@ export class ListenerNotReceivingError extends DurableSseError {
       `LISTEN does not receive notifications: a transaction-mode pooler? give \`listen:\` a direct connection (channel ${JSON.stringify(channel)})`,
     )
     this.channel = channel
+  }
+}
+
+/** Why a store's logical relay cannot run: `wal_level` is not `logical`, or the role may not replicate. */
+export type RelayUnavailableReason = 'wal-level' | 'privilege'
+
+/**
+ * `postgresStore({ relay })` cannot run its logical relay on this server: `wal_level` is not
+ * `logical` (set it and restart Postgres), or the store's role lacks the `REPLICATION` attribute.
+ * Reported once through the store's `onError`; delivery falls back to NOTIFY (when on) and the
+ * broker's backstop poll.
+ */
+export class RelayUnavailableError extends DurableSseError {
+  /** What is missing. */
+  readonly reason: RelayUnavailableReason
+
+  constructor(reason: RelayUnavailableReason, detail: string) {
+    const fix =
+      reason === 'wal-level'
+        ? 'set wal_level = logical in postgresql.conf and restart the server'
+        : 'ALTER ROLE ... WITH REPLICATION, or run the relay as a role that has it'
+    super('RELAY_UNAVAILABLE', `the logical relay cannot run (${detail}): ${fix}; falling back to NOTIFY or polling`)
+    this.reason = reason
   }
 }
 

@@ -29,6 +29,8 @@ export {
   ListenerNotReceivingError,
   PayloadTooLargeError,
   PublishFailedError,
+  RelayUnavailableError,
+  type RelayUnavailableReason,
   type ResetReason,
   SlowConsumerError,
   StoreClosedError,
@@ -48,16 +50,20 @@ export {
 } from './event.js'
 export type { EventFilter } from './event-filter.js'
 export { formatEventId, isEventId, newEpoch, ownSeq, type ParsedEventId, parseEventId, resumeCheck } from './event-id.js'
+export type { BrokerHealth, HealthOptions, PollerCheck, StoreCheck, WakeCheck } from './health.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export type { BrokerOptions, RetentionOptions } from './options.js'
 export type { PublishOptions, TransactionRunner } from './publisher.js'
 export type {
   AppendOptions,
   EventStore,
+  RelayRole,
   ResumeCheck,
   StoreSnapshot,
   TopicChanges,
   TopicCursor,
   Unsubscribe,
+  WakeStatus,
 } from './store.js'
+export type { FailingOperation } from './store-health.js'
 export type { SubscribeOptions, Subscription } from './subscription.js'

@@ -5,6 +5,7 @@
  */
 import type { WakeBus } from './bus.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_TOPIC_LENGTH, DEFAULT_MAX_TYPE_LENGTH } from './event.js'
+import type { HealthOptions } from './health.js'
 import { MAX_TIMER_MS, numberOption } from './options-check.js'
 
 /**
@@ -54,6 +55,8 @@ export interface BrokerOptions {
    * bound for stores without deadlines of their own; the bundled stores' are shorter. Default 30,000.
    */
   storeTimeoutMs?: number
+  /** When `broker.health()` says not ok: a store operation failing, or the poller without a completed poll, for longer than these. */
+  health?: HealthOptions
   /**
    * Where errors the broker handles itself go (poll and retention failures, each kind of a
    * repeating poll failure once until a poll succeeds; authorize throwing; corrupt rows). One that
@@ -71,8 +74,11 @@ export interface RetentionOptions {
 }
 
 /** Every option with its default applied. */
-export type BrokerConfig = Required<Omit<BrokerOptions, 'retention' | 'maxStreamMs' | 'wake'>> &
-  Pick<BrokerOptions, 'retention' | 'maxStreamMs' | 'wake'>
+export type BrokerConfig = Required<Omit<BrokerOptions, 'retention' | 'maxStreamMs' | 'wake' | 'health'>> &
+  Pick<BrokerOptions, 'retention' | 'maxStreamMs' | 'wake'> & {
+    /** `health` with its defaults. */
+    health: Required<HealthOptions>
+  }
 
 const OWNER = 'createBroker'
 
@@ -98,6 +104,16 @@ function retentionOf(retention: RetentionOptions | undefined): RetentionOptions 
   })
   if (retention.intervalMs === undefined) return { maxAgeMs }
   return { maxAgeMs, intervalMs: milliseconds('retention.intervalMs', retention.intervalMs, 0, 0, false) }
+}
+
+/** The health thresholds, checked, with their defaults (the poll threshold after `pollIntervalMs`'s). */
+function healthOf(health: HealthOptions | undefined, pollIntervalMs: number): Required<HealthOptions> {
+  if (health !== undefined && (typeof health !== 'object' || health === null))
+    throw new TypeError(`${OWNER}: health must be { storeFailingMs?, pollStalledMs? }`)
+  return {
+    storeFailingMs: milliseconds('health.storeFailingMs', health?.storeFailingMs, 10_000, 0, false),
+    pollStalledMs: milliseconds('health.pollStalledMs', health?.pollStalledMs, Math.max(10_000, 3 * pollIntervalMs), 0, false),
+  }
 }
 
 /** The `wake` option, checked: a `WakeBus` or nothing. */
@@ -133,10 +149,11 @@ export function resolveOptions(options: BrokerOptions): BrokerConfig {
   if (onSlow !== 'catch-up' && onSlow !== 'disconnect') {
     throw new TypeError(`${OWNER}: onSlow must be 'catch-up' or 'disconnect'`)
   }
+  const pollIntervalMs = milliseconds('pollIntervalMs', options.pollIntervalMs, 1_000, 0, false)
   return {
     heartbeatMs: milliseconds('heartbeatMs', options.heartbeatMs, 15_000, 0),
     retryMs: milliseconds('retryMs', options.retryMs, 2_000, 0),
-    pollIntervalMs: milliseconds('pollIntervalMs', options.pollIntervalMs, 1_000, 0, false),
+    pollIntervalMs,
     batchSize: count('batchSize', options.batchSize, 500),
     queueLimit: count('queueLimit', options.queueLimit, 1_000),
     onSlow,
@@ -150,6 +167,7 @@ export function resolveOptions(options: BrokerOptions): BrokerConfig {
     retention: retentionOf(options.retention),
     wake: busOf(options.wake),
     storeTimeoutMs: milliseconds('storeTimeoutMs', options.storeTimeoutMs, 30_000, 0, false),
+    health: healthOf(options.health, pollIntervalMs),
     onError: safeReport(options.onError),
   }
 }

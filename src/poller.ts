@@ -65,6 +65,8 @@ interface Tail {
 export class Poller {
   /** Milliseconds from the oldest wake-up served by the last poll to its fan-out. */
   lastLagMs = 0
+  /** `performance.now()` when the last poll completed (or tailing started): how `broker.health()` sees a stalled poller. */
+  lastPollAt = performance.now()
 
   private readonly tails = new Map<string, Tail>()
   private readonly store: EventStore
@@ -94,6 +96,11 @@ export class Poller {
   /** Number of topics being tailed. */
   get topicCount(): number {
     return this.tails.size
+  }
+
+  /** Whether no topic is tailed (nothing to poll for). */
+  get idle(): boolean {
+    return this.tails.size === 0
   }
 
   /** The id of the last event handed on for `topic`, if it is tailed. */
@@ -188,6 +195,7 @@ export class Poller {
   }
 
   private start(): void {
+    this.lastPollAt = performance.now()
     this.backstop = setInterval(() => this.backstopTick(), this.options.pollIntervalMs)
     this.backstop.unref()
     this.stopWake = this.store.onWake?.((topic) => this.wake(topic))
@@ -232,6 +240,7 @@ export class Poller {
           return
         }
         this.failedPolls = 0
+        this.lastPollAt = performance.now()
         this.failures.succeeded()
         if (wokenAt !== undefined) this.lastLagMs = performance.now() - wokenAt
       }

@@ -58,6 +58,25 @@ export interface StoreSnapshot<State> {
   heads: Map<string, string>
 }
 
+/** What a store's wake-up path is doing, for `broker.health()`: see {@link EventStore.wakeStatus}. */
+export interface WakeStatus {
+  /**
+   * `'up'` (wake-ups arrive), `'starting'` (first connection), `'degraded'` (connected, but
+   * wake-ups do not arrive), `'down'` (reconnecting), or `'off'` (not listening: nobody follows a
+   * topic in this process, or wake-ups are turned off).
+   */
+  state: 'up' | 'starting' | 'degraded' | 'down' | 'off'
+  /** Whether the store wakes the broker on a faster timer meanwhile, so events still arrive soon. */
+  fallback: boolean
+}
+
+/**
+ * A process's part in a store's change feed (the Postgres logical relay): `'leader'` (it reads
+ * the feed and hands on every commit), `'standby'` (another process does; it takes over when that
+ * one dies), `'starting'`, `'unavailable'` (the database cannot run it), or `'off'`.
+ */
+export type RelayRole = 'off' | 'starting' | 'standby' | 'leader' | 'unavailable'
+
 /** Stops a wake-up subscription started with {@link EventStore.onWake}. */
 export type Unsubscribe = () => void
 
@@ -86,6 +105,8 @@ export interface EventStore {
   deleteBefore(date: Date): Promise<number>
   /** Calls `listener` when events may have been committed elsewhere: with their topic when known, without one when any topic may have changed. Optional. */
   onWake?(listener: (topic?: string) => void): Unsubscribe
+  /** Optional, for stores whose `onWake` depends on a connection (Postgres LISTEN): what it is doing now. Called by every `broker.health()`: keep it cheap. */
+  wakeStatus?(): WakeStatus
   /**
    * Optional, for stores that learn of commits with their events (the Postgres logical relay):
    * calls `listener` with each committed transaction's events, in commit order. The broker hands
@@ -93,6 +114,8 @@ export interface EventStore {
    * poller; a store's call before a listener exists is simply not made.
    */
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
+  /** Optional, with `onCommitted`: this process's part in it (`'leader'`: its store hands on every commit of the database). Keep it cheap. */
+  relayRole?(): RelayRole
   /**
    * Optional, for stores whose commits have one global order (SQLite's rowid): the topics with
    * events committed after `token` (one this method returned; `undefined` asks only for a first

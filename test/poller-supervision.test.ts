@@ -1,35 +1,18 @@
 /**
  * The poller survives whatever a store throws: a store whose reads throw (a bug, not a dropped
- * connection) for two seconds, and a stream whose transport throws while the poller hands it a
- * batch. Real SQLite files, a real HTTP server and real SSE clients.
+ * connection) for two seconds, which `broker.health()` shows while it lasts, and a stream whose
+ * transport throws while the poller hands it a batch. Real SQLite files, a real HTTP server and
+ * real SSE clients.
  */
 import { setTimeout as pause } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sqliteStore } from '../adapters/sqlite/index.js'
-import { type Broker, createBroker, type EventStore, type StoredEvent } from '../src/index.js'
+import { type Broker, type BrokerHealth, createBroker, type EventStore, type StoredEvent } from '../src/index.js'
+import { withBrokenReads } from './helpers/broken-store.js'
 import { httpServer } from './helpers/servers.js'
 import { useTempFiles } from './helpers/sqlite.js'
 import { recordingClient } from './helpers/sse-client.js'
 import { take, until } from './helpers/wait.js'
-
-/** `store`, except that `readAfter` throws a `TypeError` (synchronously, like a bug would) while `failing()`; counts the calls that threw. */
-function withBrokenReads(store: EventStore, failing: () => boolean): { store: EventStore; thrown: () => number } {
-  let thrown = 0
-  const broken = new Proxy(store, {
-    get(target, property) {
-      if (property === 'readAfter') {
-        return (...args: Parameters<EventStore['readAfter']>) => {
-          if (!failing()) return target.readAfter(...args)
-          thrown++
-          throw new TypeError("Cannot read properties of undefined (reading 'rows')")
-        }
-      }
-      const value = Reflect.get(target, property, target)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  return { store: broken, thrown: () => thrown }
-}
 
 describe('the poller', () => {
   const files = useTempFiles()
@@ -39,12 +22,16 @@ describe('the poller', () => {
   })
 
   async function brokerOn(store: EventStore, errors: unknown[]): Promise<Broker> {
-    const broker = createBroker(store, { pollIntervalMs: 200, onError: (error) => errors.push(error) })
+    const broker = createBroker(store, {
+      pollIntervalMs: 200,
+      health: { storeFailingMs: 500, pollStalledMs: 500 },
+      onError: (error) => errors.push(error),
+    })
     closers.push(() => broker.close())
     return broker
   }
 
-  it('survives a store whose reads throw TypeError for 2 s: reports it once, retries with backoff, then delivers everything published meanwhile once, in order', async () => {
+  it('survives a store whose reads throw TypeError for 2 s: reports it once, retries with backoff, health() says not ok meanwhile, then delivers everything published meanwhile once, in order', async () => {
     const sqlite = sqliteStore({ filename: files.file() })
     closers.push(() => sqlite.close())
     await sqlite.migrate()
@@ -60,14 +47,24 @@ describe('the poller', () => {
     closers.push(async () => client.close())
     await client.until((received) => received.some((message) => message.type === 'connected'))
 
+    expect(broker.health().ok).toBe(true)
     failingUntil = performance.now() + 2_000
     const published: StoredEvent[] = []
+    const health: BrokerHealth[] = []
     for (let i = 0; performance.now() < failingUntil - 100; i++) {
       published.push(
         ...(await broker.publish(Array.from({ length: 5 }, (_, k) => ({ topic: 't', type: 'n', payload: i * 5 + k })))),
       )
+      health.push(broker.health())
       await pause(50) // pacing: publishes spread over the outage
     }
+    const unhealthy = health.filter((sample) => !sample.ok)
+    expect(unhealthy.length).toBeGreaterThan(0) // past the 500 ms thresholds it said so
+    expect(unhealthy.at(-1)?.checks.store).toMatchObject({ ok: false, failing: [{ operation: 'readAfter' }] })
+    expect(unhealthy.at(-1)?.checks.poller.ok).toBe(false)
+    const ages = health.map((sample) => sample.checks.poller.lastPollAgoMs)
+    expect(ages.at(-1)).toBeGreaterThan(1_000) // no poll completed for as long as the outage lasted
+    expect(ages.every((age, i) => i === 0 || age >= (ages[i - 1] as number))).toBe(true) // it only grew
     expect(published.length).toBeGreaterThan(50)
     expect(client.events()).toEqual([]) // the outage is still on: nothing got through
     await until(() => performance.now() >= failingUntil, 3_000, 'the outage to end')
@@ -75,6 +72,7 @@ describe('the poller', () => {
     expect(thrown()).toBeGreaterThanOrEqual(5) // it kept retrying...
     expect(thrown()).toBeLessThan(60) // ...with a backoff, not at every publish or in a loop
 
+    await until(() => broker.health().ok, 5_000, 'health() to be ok again')
     const ids = published.map((event) => event.id)
     expect((await take(subscription, ids.length, 10_000)).map((event) => event.id)).toEqual(ids)
     await client.until((received) => received.filter((message) => message.type === 'n').length >= ids.length, 10_000)

@@ -11,6 +11,7 @@
  */
 
 export type { PostgresListenerStatus } from './postgres-listener.js'
+export type { PostgresRelayStatus } from './postgres-relay.js'
 export { type PostgresStore, postgresStore } from './postgres-store.js'
 export type {
   PoolEvent,
@@ -18,6 +19,8 @@ export type {
   PostgresConnectionOptions,
   PostgresErrorSource,
   PostgresPoolLike,
+  PostgresRelayOptions,
   PostgresStoreOptions,
   PostgresStoreSettings,
 } from './postgres-store-config.js'
+export type { RelaySlotState } from './relay-setup.js'

@@ -29,8 +29,18 @@ export type PostgresClientConfig = {
   connectionString?: string
 } & Record<string, unknown>
 
-/** Where a store's events come from, the part that reacts to `pg` failures, and what it reports to. */
-export type PostgresErrorSource = 'listener' | 'pool'
+/** The part of a store that survived an error: its LISTEN connection, its pool, or its logical relay. */
+export type PostgresErrorSource = 'listener' | 'pool' | 'relay'
+
+/** Settings of the logical relay (`relay: true` takes every default). */
+export interface PostgresRelayOptions {
+  /** The replication slot (one per database; slot names are cluster-wide: `[a-z0-9_]`, at most 63). Default `<tablePrefix>relay_<hash of the database and schema>`. */
+  slot?: string
+  /** The publication of the events table. Default: the slot's name. */
+  publication?: string
+  /** How often a process that does not hold the relay tries to take it over, in ms. Default 1 000. */
+  takeoverMs?: number
+}
 
 /** How `postgresStore` reaches the database: a URL, the app's `pg.Pool`, or the app's Kysely. */
 export type PostgresConnectionOptions =
@@ -98,7 +108,13 @@ export interface PostgresStoreSettings {
    * store's own pool; only the store's statements on a pool you pass. Default 10 000.
    */
   queryTimeoutMs?: number
-  /** Reports errors the store survives (a dropped LISTEN or pool connection, a LISTEN that receives nothing, a throwing wake listener). Default: `console.warn`. */
+  /**
+   * The logical relay (needs `wal_level=logical` and a role with `REPLICATION`): one process per
+   * database streams the events table's committed inserts from one `pgoutput` slot and hands them
+   * to its broker's bus (see README.md, "The logical relay"). Default off.
+   */
+  relay?: boolean | PostgresRelayOptions
+  /** Reports errors the store survives (a dropped LISTEN, pool or relay connection, a LISTEN that receives nothing, a relay that cannot run, a throwing wake listener). Default: `console.warn`. */
   onError?: (error: unknown, source: PostgresErrorSource) => void
 }
 
@@ -129,8 +145,38 @@ export interface PostgresStoreConfig {
   connectTimeoutMs: number
   /** Statement deadline, in ms. */
   queryTimeoutMs: number
+  /** The relay's settings, or `undefined` when it is off. */
+  relay: ResolvedRelayOptions | undefined
   /** Where survived connection errors go. */
   onError: (error: unknown, source: PostgresErrorSource) => void
+}
+
+/** The relay's settings, checked; names left out are derived once the database's name is known. */
+export interface ResolvedRelayOptions {
+  /** The slot, when given. */
+  slot: string | undefined
+  /** The publication, when given. */
+  publication: string | undefined
+  /** Takeover attempt interval, in ms. */
+  takeoverMs: number
+}
+
+/** Replication slot names Postgres accepts. */
+const SLOT_NAME = /^[a-z0-9_]{1,63}$/
+
+/** The `relay` option, checked. */
+function relayOptions(relay: PostgresStoreSettings['relay']): ResolvedRelayOptions | undefined {
+  if (relay === undefined || relay === false) return undefined
+  const given = relay === true ? {} : relay
+  if (typeof given !== 'object' || given === null)
+    throw new TypeError('postgresStore: relay must be true, false or { slot, publication, takeoverMs }')
+  if (given.slot !== undefined && !SLOT_NAME.test(given.slot))
+    throw new TypeError('postgresStore: relay.slot must be 1 to 63 characters of a-z, 0-9 and _')
+  return {
+    slot: given.slot,
+    publication: given.publication === undefined ? undefined : identifier('relay.publication', given.publication),
+    takeoverMs: positive('relay.takeoverMs', given.takeoverMs, 1_000),
+  }
 }
 
 /** Postgres truncates identifiers and channel names longer than this many bytes. */
@@ -192,6 +238,7 @@ export function resolveConfig(settings: PostgresStoreSettings): PostgresStoreCon
     deleteBatchSize,
     connectTimeoutMs: positive('connectTimeoutMs', settings.connectTimeoutMs, 10_000),
     queryTimeoutMs: positive('queryTimeoutMs', settings.queryTimeoutMs, 10_000),
+    relay: relayOptions(settings.relay),
     onError: settings.onError ?? defaultOnError(fallbackPollMs),
   }
 }

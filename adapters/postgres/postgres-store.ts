@@ -9,15 +9,25 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { InvalidEventIdError, StoreNotMigratedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
-import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicCursor } from '../../src/store.js'
+import type {
+  AppendOptions,
+  EventStore,
+  RelayRole,
+  ResumeCheck,
+  StoreSnapshot,
+  TopicCursor,
+  Unsubscribe,
+  WakeStatus,
+} from '../../src/store.js'
 import { EpochCache } from '../kit/epoch-cache.js'
 import { callerTransaction } from '../kit/kysely.js'
 import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
 import { migratePostgres } from './postgres-migrations.js'
+import { type PostgresRelayStatus, relaySource } from './postgres-relay.js'
 import { postgresSql, runtimeStatements } from './postgres-sql.js'
-import { type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
+import { type PostgresClientConfig, type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
 
 /** An `EventStore` on Postgres, plus what only this adapter has. */
@@ -26,6 +36,41 @@ export interface PostgresStore extends EventStore {
   migrate(): Promise<void>
   /** What the LISTEN connection is doing (for health checks): `'off'` without wake listeners or with `notify: false`. */
   listenerStatus(): PostgresListenerStatus
+  /**
+   * With `relay`: calls `listener` with each committed transaction's events (whoever committed
+   * them), in commit order, in the one process that holds the relay; while a listener is
+   * registered this process competes for it. A broker registers itself. Without `relay`, absent.
+   */
+  onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
+  /** What this process's relay is doing: `'leader'` (it streams the slot), `'standby'`, `'starting'`, `'unavailable'`, or `'off'` (no relay, or no listener). */
+  relayRole(): RelayRole
+  /** With `relay`: this process's role and the slot's state on the server (retained WAL, who streams it). */
+  relayStatus(): Promise<PostgresRelayStatus>
+  /**
+   * Stops this process's relay and drops the replication slot and publication, so the server
+   * keeps no WAL for them. Turn `relay` off in every process first: one still running it creates
+   * them again.
+   */
+  dropRelay(): Promise<void>
+}
+
+/** `relayStatus()` of a store without `relay`. */
+const RELAY_OFF: PostgresRelayStatus = { role: 'off', slot: undefined, publication: undefined, server: undefined }
+
+/** The relay's connection settings: the LISTEN client's; a store that has none cannot run the relay. */
+function relayClientConfig(listenConfig: PostgresClientConfig | undefined): PostgresClientConfig {
+  if (listenConfig === undefined)
+    throw new TypeError("postgresStore({ db, relay }) needs `pool` (or `listen`) to open the relay's connections")
+  return listenConfig
+}
+
+/** The LISTEN connection's status as `broker.health()` reads it: down and not receiving poll every `fallbackPollMs`. */
+const WAKE_STATUS: Record<PostgresListenerStatus, WakeStatus> = {
+  off: { state: 'off', fallback: false },
+  connecting: { state: 'starting', fallback: false },
+  listening: { state: 'up', fallback: false },
+  'not-receiving': { state: 'degraded', fallback: true },
+  down: { state: 'down', fallback: true },
 }
 
 /** Converts an int8 that left the database as text (safe below 2^53, far beyond any position). */
@@ -90,11 +135,26 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         })
       : undefined
 
+  const relay =
+    config.relay === undefined
+      ? undefined
+      : relaySource({
+          run: (text, parameters) => rows(connection.migrations, text, parameters),
+          relay: config.relay,
+          schema: config.schema,
+          tablePrefix: config.tablePrefix,
+          events: sql.tables.events,
+          clientConfig: relayClientConfig(listenConfig),
+          epoch,
+          onError: (error) => config.onError(error, 'relay'),
+        })
+
   const store: PostgresStore = {
     async migrate(): Promise<void> {
       await migratePostgres(connection.migrations, sql, config.schema, config.tablePrefix)
       epochs.forget()
       await epoch()
+      await relay?.ensure()
     },
 
     async append(drafts: readonly EventDraft[], options?: AppendOptions): Promise<EventRecord[]> {
@@ -199,11 +259,30 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return wakes?.status() ?? 'off'
     },
 
+    wakeStatus(): WakeStatus {
+      return WAKE_STATUS[wakes?.status() ?? 'off']
+    },
+
+    relayRole(): RelayRole {
+      return relay?.role() ?? 'off'
+    },
+
+    async relayStatus(): Promise<PostgresRelayStatus> {
+      return relay === undefined ? RELAY_OFF : relay.status()
+    },
+
+    async dropRelay(): Promise<void> {
+      if (relay === undefined) throw new TypeError('durable-sse/postgres: dropRelay() needs a store made with relay')
+      await relay.drop()
+    },
+
     async close(): Promise<void> {
+      await relay?.close()
       await wakes?.close()
       await connection.close()
     },
   }
   if (wakes !== undefined) store.onWake = wakes.onWake
+  if (relay !== undefined) store.onCommitted = relay.onCommitted
   return store
 }

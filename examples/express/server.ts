@@ -10,6 +10,7 @@ import express from 'express'
 import { defaultDbFile, openApp } from '../shared/app.js'
 import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
+import { HEALTH_PATH, healthReply } from '../shared/health.js'
 import { closeServer, listen, type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
 import { updateStatus } from '../shared/status-update.js'
 
@@ -23,6 +24,12 @@ export async function start({ port, dbFile = defaultDbFile('express') }: StartOp
   const app = await openApp({ dbFile })
   const server = express()
   server.use(express.json())
+
+  // Readiness probe: 200 while this process delivers, else 503 (the load balancer takes it out).
+  server.get(HEALTH_PATH, (_req, res) => {
+    const reply = healthReply(app.broker)
+    res.status(reply.status).json(reply.body)
+  })
 
   // Resolves when the stream ends; a refusal (400/401/403) is answered before any stream starts.
   server.get('/api/projects/:id/events', (req, res) =>

@@ -11,6 +11,7 @@ import Fastify from 'fastify'
 import { defaultDbFile, openApp } from '../shared/app.js'
 import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
+import { HEALTH_PATH, healthReply } from '../shared/health.js'
 import { type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
 import { updateStatus } from '../shared/status-update.js'
 
@@ -25,6 +26,11 @@ export async function start({ port = 3000, dbFile = defaultDbFile('fastify') }: 
   // close() runs after broker.close() has ended every stream (with a retry hint), so dropping the
   // connections left, rather than waiting out keep-alive timeouts, loses nothing.
   const fastify = Fastify({ forceCloseConnections: true })
+
+  fastify.get(HEALTH_PATH, async (_request, reply) => {
+    const health = healthReply(app.broker)
+    return reply.code(health.status).send(health.body)
+  })
 
   fastify.get<{ Params: { id: string } }>('/api/projects/:id/events', async (request, reply) => {
     reply.hijack()

@@ -18,6 +18,7 @@ import { Hono } from 'hono'
 import { defaultDbFile, openApp } from '../shared/app.js'
 import { authorizeProject, webCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
+import { HEALTH_PATH, healthReply } from '../shared/health.js'
 import { closeServer, type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
 import { updateStatus } from '../shared/status-update.js'
 
@@ -30,6 +31,11 @@ import { updateStatus } from '../shared/status-update.js'
 export async function start({ port = 3000, dbFile = defaultDbFile('hono') }: StartOptions = {}): Promise<RunningExample> {
   const app = await openApp({ dbFile })
   const hono = new Hono()
+
+  hono.get(HEALTH_PATH, (c) => {
+    const reply = healthReply(app.broker)
+    return c.json(reply.body, reply.status)
+  })
 
   hono.get('/api/projects/:id/events', (c) =>
     app.broker.response(c.req.raw, { topic: topicOf(c.req.param('id')), authorize: authorizeProject }),

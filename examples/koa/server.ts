@@ -11,6 +11,7 @@ import Koa from 'koa'
 import { defaultDbFile, openApp } from '../shared/app.js'
 import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
+import { healthReply } from '../shared/health.js'
 import { readJsonBody } from '../shared/node-body.js'
 import { matchRoute } from '../shared/routes.js'
 import { closeServer, listen, type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
@@ -31,6 +32,12 @@ export async function start({ port, dbFile = defaultDbFile('koa') }: StartOption
     if (route?.name === 'events') {
       ctx.respond = false // the broker writes the Node response; Koa leaves it alone
       await app.broker.handle(ctx.req, ctx.res, { topic: topicOf(route.projectId), authorize: authorizeProject })
+      return
+    }
+    if (route?.name === 'health') {
+      const reply = healthReply(app.broker)
+      ctx.status = reply.status
+      ctx.body = reply.body
       return
     }
     if (route?.name === 'status') {

@@ -9,6 +9,7 @@ import { createServer } from 'node:http'
 import { defaultDbFile, openApp } from '../shared/app.js'
 import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
+import { healthReply } from '../shared/health.js'
 import { readJsonBody } from '../shared/node-body.js'
 import { matchRoute } from '../shared/routes.js'
 import { closeServer, listen, type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
@@ -30,9 +31,12 @@ export async function start({ port, dbFile = defaultDbFile('node-http') }: Start
         await app.broker.handle(req, res, { topic: topicOf(route.projectId), authorize: authorizeProject })
         return
       }
-      const reply = route
-        ? await updateStatus(app, { ...route, body: await readJsonBody(req), credentials: nodeCredentials(req.headers) })
-        : { status: 404, body: { error: 'not found' } }
+      const reply =
+        route?.name === 'health'
+          ? healthReply(app.broker)
+          : route
+            ? await updateStatus(app, { ...route, body: await readJsonBody(req), credentials: nodeCredentials(req.headers) })
+            : { status: 404, body: { error: 'not found' } }
       res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' })
       res.end(JSON.stringify(reply.body))
     } catch (error) {

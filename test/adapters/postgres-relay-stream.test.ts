@@ -8,7 +8,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { decodePgOutput, type PgOutputMessage } from '../../adapters/postgres/pgoutput-decoder.js'
 import { type CommittedRow, streamSlot } from '../../adapters/postgres/relay-stream.js'
-import { describeScratchPostgres } from '../helpers/scratch-postgres.js'
+import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
 import { until } from '../helpers/wait.js'
 
 describeScratchPostgres('pgoutput decoding and the replication stream', { config: ['fsync = off'] }, (cluster) => {

@@ -1,4 +1,5 @@
 /** The Postgres store's reads and writes against the real server: ids, order, round trips, errors. */
+import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
 import { expect, it } from 'vitest'
 import { type PostgresPoolLike, postgresStore } from '../../adapters/postgres/index.js'
@@ -204,5 +205,12 @@ describePostgres('postgres store', (database) => {
     expect(() => postgresStore({ ...base, schema: 's'.repeat(60) })).not.toThrow() // a long schema gets a hashed channel
     expect(() => postgresStore({ ...base, fallbackPollMs: 0 })).toThrow(TypeError)
     expect(() => postgresStore({} as never)).toThrow(TypeError)
+    expect(() => postgresStore({ ...base, relay: { slot: 'Has-Capitals' } })).toThrow(/relay\.slot/)
+    expect(() => postgresStore({ ...base, relay: { publication: 'p'.repeat(64) } })).toThrow(/relay\.publication/)
+    expect(() => postgresStore({ ...base, relay: { takeoverMs: 0 } })).toThrow(/relay\.takeoverMs/)
+    expect(() => postgresStore({ ...base, relay: 'yes' as never })).toThrow(/relay must be/)
+    expect(() =>
+      postgresStore({ db: new Kysely<any>({ dialect: new PostgresDialect({ pool: {} as never }) }), notify: false, relay: true }),
+    ).toThrow(/relay/)
   })
 })

@@ -66,6 +66,12 @@ export function describeExample(name: string, start: (options: Required<StartOpt
       rmSync(dir, { recursive: true, force: true })
     })
 
+    it('answers the readiness probe at /healthz with broker.health(): 200 and ok', async () => {
+      const response = await fetch(`${example.url}/healthz`)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toMatchObject({ ok: true, checks: { store: { ok: true }, poller: { ok: true } } })
+    })
+
     it("streams both services' events, published inside their transactions, with their stored ids", async () => {
       const client = stream({ token: 'alice-token' })
       await client.until((received) => received.some((event) => event.type === 'connected'))

@@ -19,9 +19,11 @@ export async function nextRoutesListener(): Promise<RequestListener> {
   const events = await import('../../examples/next/app/api/projects/[id]/events/route.js')
   const sessions = await import('../../examples/next/app/api/projects/[id]/sessions/[sessionId]/status/route.js')
   const workspaces = await import('../../examples/next/app/api/projects/[id]/workspaces/[workspaceId]/status/route.js')
+  const health = await import('../../examples/next/app/healthz/route.js')
 
   return getRequestListener(async (request) => {
     const route = matchRoute(request.method, new URL(request.url).pathname)
+    if (route?.name === 'health') return health.GET()
     if (route?.name === 'events') {
       return events.GET(request, { params: Promise.resolve({ id: route.projectId }) })
     }

@@ -4,6 +4,7 @@
  * restart the server. `initdb` in a temp dir, `pg_ctl` to start and stop, run as the `postgres`
  * user when the tests run as root (Postgres refuses to run as root). Trust authentication on
  * 127.0.0.1, replication connections included. Never touches the shared server's configuration.
+ * No test runner here, so benchmarks use it too (`describe-scratch-postgres.ts` is the tests' wrapper).
  */
 import { execFile, execFileSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,7 +12,6 @@ import { appendFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, it } from 'vitest'
 import { freePort } from './servers.js'
 
 const run = promisify(execFile)
@@ -131,43 +131,4 @@ export async function startScratchPostgres(options: ScratchPostgresOptions = {})
   }
   await cluster.start()
   return cluster
-}
-
-/**
- * Declares a test group with a scratch cluster of its own, started before its tests and removed
- * after them; `body` receives a getter (usable inside tests and hooks). Without the server
- * binaries the group fails under `CI=true` and is skipped loudly otherwise.
- */
-export function describeScratchPostgres(
-  name: string,
-  options: ScratchPostgresOptions,
-  body: (cluster: () => ScratchPostgres) => void,
-): void {
-  let current: ScratchPostgres | undefined
-  const cluster = (): ScratchPostgres => {
-    if (current === undefined) throw new Error('the scratch cluster is not running (use it inside tests)')
-    return current
-  }
-  if (scratchPostgresUnavailable !== undefined) {
-    if (process.env.CI === 'true') {
-      describe(name, () => {
-        it('needs the PostgreSQL server binaries (CI=true)', () => {
-          throw new Error(`${scratchPostgresUnavailable}; .ci/run installs them`)
-        })
-      })
-      return
-    }
-    console.warn(`\n!!! SKIPPING "${name}": ${scratchPostgresUnavailable}\n`)
-    describe.skip(`${name} [SKIPPED: ${scratchPostgresUnavailable}]`, () => body(cluster))
-    return
-  }
-  describe(name, () => {
-    beforeAll(async () => {
-      current = await startScratchPostgres(options)
-    }, 60_000)
-    afterAll(async () => {
-      await current?.close()
-    }, 60_000)
-    body(cluster)
-  })
 }
