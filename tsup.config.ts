@@ -8,6 +8,7 @@ export const entries = {
   postgres: 'adapters/postgres/index.ts',
   nats: 'adapters/nats/index.ts',
   redis: 'adapters/redis/index.ts',
+  mysql: 'adapters/mysql/index.ts',
   client: 'src/client/index.ts',
   react: 'src/react/index.ts',
   trpc: 'src/trpc/index.ts',

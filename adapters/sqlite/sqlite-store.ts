@@ -21,6 +21,7 @@ import type {
 import { EpochCache } from '../kit/epoch-cache.js'
 import { callerKysely } from '../kit/kysely.js'
 import { numberOption } from '../kit/options.js'
+import { DataVersionWatcher } from '../kit/version-watcher.js'
 import type { SqliteBackend } from './sqlite-backend.js'
 import { deadlineOf } from './sqlite-busy.js'
 import { FileGuard } from './sqlite-file-guard.js'
@@ -46,7 +47,6 @@ import {
   type SqliteStoreOptions,
 } from './sqlite-store-config.js'
 import { appendInTransaction, readEpochIn } from './sqlite-transaction.js'
-import { DataVersionWatcher } from './sqlite-wake.js'
 
 /** The SQLite `EventStore`, plus the migration that creates its tables. */
 export interface SqliteEventStore extends EventStore {
