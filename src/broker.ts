@@ -401,6 +401,7 @@ export class Broker<Events extends EventMap = EventMap> {
         store: this.storeHealth,
         poller: this.poller,
         wake: { bus: this.bus.status(), store: this.storeWakeStatus },
+        relay: this.store.relayRole?.() ?? 'off',
       },
       this.config.health,
     )
