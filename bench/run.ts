@@ -22,6 +22,7 @@ import type { BenchResults, ScenarioResult } from './lib/results.js'
 import { sizesFor } from './lib/sizes.js'
 import { checkTargets } from './lib/targets.js'
 import { aiStreamsScenario } from './scenarios/ai-streams.js'
+import { busPublishScenario } from './scenarios/bus-publish.js'
 import { fanoutScenarios } from './scenarios/fanout.js'
 import { manyTopicsScenarios } from './scenarios/many-topics.js'
 import { memoryScenario } from './scenarios/memory.js'
@@ -74,6 +75,7 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['fanout', () => fanoutScenarios(ctx, only)],
   ['publish', () => publishScenarios(ctx, only)],
   ['xproc', () => xprocScenario(ctx, only)],
+  ['bus-publish', () => busPublishScenario(ctx, only)],
   ['memory', () => memoryScenario(ctx, only)],
   ['multi-topic', () => multiTopicScenarios(ctx, only)],
   ['replay', () => replayScenarios(ctx, only)],
