@@ -6,6 +6,8 @@ export const entries = {
   index: 'src/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
   postgres: 'adapters/postgres/index.ts',
+  nats: 'adapters/nats/index.ts',
+  redis: 'adapters/redis/index.ts',
   mysql: 'adapters/mysql/index.ts',
   client: 'src/client/index.ts',
   react: 'src/react/index.ts',

@@ -18,7 +18,7 @@ import type {
   Unsubscribe,
   WakeStatus,
 } from '../../src/store.js'
-import { callerTransaction } from '../kit/kysely.js'
+import { callerTransaction, type SqlExecutor } from '../kit/caller-transaction.js'
 import { addRecord, epochReader, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
 import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
@@ -79,12 +79,8 @@ function int8(text: string): number {
   return value
 }
 
-/** The caller's Kysely `Transaction`, without its plugins, or a `TypeError`. */
-const transactionOf = (value: unknown): Kysely<any> =>
-  callerTransaction(
-    value,
-    'durable-sse/postgres: `transaction` must be a Kysely Transaction, e.g. from db.transaction().execute(async (trx) => ...)',
-  )
+/** An executor in the caller's open transaction, or a `TypeError` saying what is accepted. */
+const transactionOf = (value: unknown): SqlExecutor => callerTransaction(value, 'postgres', 'durable-sse/postgres')
 
 /**
  * Creates a Postgres store. Call `await store.migrate()` once before use.

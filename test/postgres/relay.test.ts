@@ -109,6 +109,7 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
     const broker = createBroker(relayed, { pollIntervalMs: 3_600_000 })
     try {
       await expect.poll(() => broker.stats().relay, { timeout: 10_000 }).toBe('leader')
+      expect(broker.health().checks.relay).toEqual({ ok: true, role: 'leader' })
       const subscription = broker.subscribe('in-process')
       const next = subscription[Symbol.asyncIterator]().next()
       await until(() => broker.stats().topics === 1, 5_000, 'the subscription to tail its topic')
