@@ -9,11 +9,12 @@ import { InvalidEventIdError, StoreNotMigratedError } from '../../src/errors.js'
 import type { EventRecord } from '../../src/event.js'
 import { formatEventId, parseEventId } from '../../src/event-id.js'
 import type { StoreSnapshot, TopicCursor } from '../../src/store.js'
+import type { SqlExecutor } from './caller-transaction.js'
 import { EpochCache } from './epoch-cache.js'
 
 /** Runs `text` with `parameters` through `executor`, unchanged, and returns the rows. */
-export async function rowsOf<Row>(executor: Kysely<any>, text: string, parameters: readonly unknown[] = []): Promise<Row[]> {
-  return (await executor.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows
+export async function rowsOf<Row>(executor: SqlExecutor, text: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+  return (await executor.executeQuery(CompiledQuery.raw(text, [...parameters]))).rows as Row[]
 }
 
 /** The epoch of `adapter`'s database, read with `selectEpoch` (one row, `epoch`) from `table` once. */

@@ -11,7 +11,7 @@ import { InvalidTopicError, PublishFailedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
 import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicChanges, TopicCursor } from '../../src/store.js'
-import { callerTransaction } from '../kit/kysely.js'
+import { callerTransaction, type SqlExecutor } from '../kit/caller-transaction.js'
 import { addRecord, epochReader, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
 import { DataVersionWatcher } from '../kit/version-watcher.js'
 import { type ChangeQueries, changedTopics } from './mysql-changes.js'
@@ -69,12 +69,8 @@ const byteOrder = (topics: Iterable<string>): string[] =>
 /** The deadlock as what `publish()` rejects with: nothing committed, worth retrying. */
 const deadlockFailure = (cause: unknown): PublishFailedError => new PublishFailedError(cause, false, true)
 
-/** The caller's Kysely `Transaction`, without its plugins, or a `TypeError`. */
-const transactionOf = (value: unknown): Kysely<any> =>
-  callerTransaction(
-    value,
-    'durable-sse/mysql: `transaction` must be a Kysely Transaction, e.g. from db.transaction().execute(async (trx) => ...)',
-  )
+/** An executor in the caller's open transaction, or a `TypeError` saying what is accepted. */
+const transactionOf = (value: unknown): SqlExecutor => callerTransaction(value, 'mysql', 'durable-sse/mysql')
 
 /**
  * Creates a MySQL or MariaDB store. Call `await store.migrate()` once before use.
@@ -140,7 +136,7 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
   }
 
   /** Writes a prepared append through `executor`, which is inside a transaction (the store's or the caller's). */
-  const appendThrough = async (executor: Kysely<any>, { drafts, counts, topics, epoch: currentEpoch }: PreparedAppend) => {
+  const appendThrough = async (executor: SqlExecutor, { drafts, counts, topics, epoch: currentEpoch }: PreparedAppend) => {
     await rowsOf(executor, sql.bumpHeads(topics.length), [...topics.flatMap((topic) => [topic, counts.get(topic)]), topics])
     const heads = await rowsOf<{ topic: string; head: number | string; now: string }>(executor, sql.lockedHeads, [topics])
     // The upsert gave each topic positions head - n + 1 .. head, handed out in the order of `drafts`.

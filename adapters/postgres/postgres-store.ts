@@ -18,7 +18,7 @@ import type {
   Unsubscribe,
   WakeStatus,
 } from '../../src/store.js'
-import { callerTransaction } from '../kit/kysely.js'
+import { callerTransaction, type SqlExecutor } from '../kit/caller-transaction.js'
 import { addRecord, epochReader, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
 import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
@@ -53,6 +53,9 @@ export interface PostgresStore extends EventStore {
   dropRelay(): Promise<void>
 }
 
+/** With the relay, pauses before an id ahead of its topic's head is looked up again (commits seen by the relay become visible to other sessions within them), in ms. */
+const AHEAD_RETRIES_MS = [5, 20, 60, 200]
+
 /** `relayStatus()` of a store without `relay`. */
 const RELAY_OFF: PostgresRelayStatus = { role: 'off', slot: undefined, publication: undefined, server: undefined }
 
@@ -79,12 +82,8 @@ function int8(text: string): number {
   return value
 }
 
-/** The caller's Kysely `Transaction`, without its plugins, or a `TypeError`. */
-const transactionOf = (value: unknown): Kysely<any> =>
-  callerTransaction(
-    value,
-    'durable-sse/postgres: `transaction` must be a Kysely Transaction, e.g. from db.transaction().execute(async (trx) => ...)',
-  )
+/** An executor in the caller's open transaction, or a `TypeError` saying what is accepted. */
+const transactionOf = (value: unknown): SqlExecutor => callerTransaction(value, 'postgres', 'durable-sse/postgres')
 
 /**
  * Creates a Postgres store. Call `await store.migrate()` once before use.
@@ -198,8 +197,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
       const seq = ownSeq(id, await epoch())
       if (seq === undefined) return { ok: false, reason: 'foreign' }
-      const [state] = await rowsOf<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
-      return resumeCheck(seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+      const check = async (): Promise<ResumeCheck> => {
+        const [state] = await rowsOf<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
+        return resumeCheck(seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+      }
+      let answer = await check()
+      // The relay decodes a commit from the WAL a moment before other sessions see it, so a browser
+      // can resume after an id this session cannot see yet: look again before calling it ahead.
+      for (const pauseMs of relay === undefined ? [] : AHEAD_RETRIES_MS) {
+        if (answer.ok || answer.reason !== 'ahead') break
+        await new Promise((resolve) => setTimeout(resolve, pauseMs))
+        answer = await check()
+      }
+      return answer
     },
 
     isValidId: isEventId,

@@ -7,6 +7,7 @@
 import { busTargets } from './bus-targets.js'
 import { deliveryTargets } from './delivery-targets.js'
 import { opsTargets } from './ops-targets.js'
+import { relayTargets } from './relay-targets.js'
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
 import { scaleTargets } from './scale-targets.js'
 import { ratio } from './stats.js'
@@ -178,6 +179,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     ...deliveryTargets(results),
     ...opsTargets(results),
     ...busTargets(results),
+    ...relayTargets(results),
   )
   return checks
 }
