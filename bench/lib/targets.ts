@@ -3,6 +3,8 @@
  * not run (or ran at reduced size where the size matters) is reported as not measured.
  * @module
  */
+
+import { busTargets } from './bus-targets.js'
 import { deliveryTargets } from './delivery-targets.js'
 import { opsTargets } from './ops-targets.js'
 import { relayTargets } from './relay-targets.js'
@@ -176,6 +178,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     ...streamTargets(results),
     ...deliveryTargets(results),
     ...opsTargets(results),
+    ...busTargets(results),
     ...relayTargets(results),
   )
   return checks
