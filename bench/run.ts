@@ -22,6 +22,7 @@ import type { BenchResults, ScenarioResult } from './lib/results.js'
 import { sizesFor } from './lib/sizes.js'
 import { checkTargets } from './lib/targets.js'
 import { aiStreamsScenario } from './scenarios/ai-streams.js'
+import { busPublishScenario } from './scenarios/bus-publish.js'
 import { fanoutScenarios } from './scenarios/fanout.js'
 import { manyTopicsScenarios } from './scenarios/many-topics.js'
 import { memoryScenario } from './scenarios/memory.js'
@@ -29,6 +30,7 @@ import { multiTopicScenarios } from './scenarios/multi-topic.js'
 import { opsScenario } from './scenarios/ops.js'
 import { processesScenario } from './scenarios/processes.js'
 import { publishScenarios } from './scenarios/publish.js'
+import { relayScenario } from './scenarios/relay.js'
 import { replayScenarios } from './scenarios/replay.js'
 import { slowScenario } from './scenarios/slow.js'
 import { xprocScenario } from './scenarios/xproc.js'
@@ -74,6 +76,8 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['fanout', () => fanoutScenarios(ctx, only)],
   ['publish', () => publishScenarios(ctx, only)],
   ['xproc', () => xprocScenario(ctx, only)],
+  ['relay', () => relayScenario(ctx, only)],
+  ['bus-publish', () => busPublishScenario(ctx, only)],
   ['memory', () => memoryScenario(ctx, only)],
   ['multi-topic', () => multiTopicScenarios(ctx, only)],
   ['replay', () => replayScenarios(ctx, only)],

@@ -1,8 +1,8 @@
 /**
  * Pack-and-install smoke test: `npm pack`, install the tarball into temporary apps the way a user
  * would, then load every entry point with `import` and `require`.
- * - A bare app (durable-sse and kysely only: no pg, better-sqlite3, react or ai) loads `.`,
- *   `./client` and `./ai`, and `./postgres` / `./sqlite` answer a clear "npm install ..." message on first use
+ * - A bare app (durable-sse and kysely only: no pg, mysql2, better-sqlite3, react or ai) loads `.`,
+ *   `./client` and `./ai`, and `./postgres` / `./sqlite` / `./mysql` answer a clear "npm install ..." message on first use
  *   rather than a stack trace from a missing module.
  * - A full app (with the optional peers) imports and requires every subpath, and an error thrown by
  *   an adapter entry is `instanceof` the class exported by `durable-sse`, in ESM and in CJS;
@@ -63,6 +63,7 @@ try {
 import { createBroker, memoryStore } from 'durable-sse'
 import { createResumableStreamContext } from 'durable-sse/ai'
 import { connect } from 'durable-sse/client'
+import { mysqlStore } from 'durable-sse/mysql'
 import { postgresStore } from 'durable-sse/postgres'
 import { sqliteStore } from 'durable-sse/sqlite'
 assert.equal(typeof createBroker(memoryStore()).publish, 'function')
@@ -70,7 +71,8 @@ assert.equal(typeof connect, 'function')
 assert.equal(await createResumableStreamContext({ store: memoryStore() }).hasExistingStream('s'), null)
 await assert.rejects(postgresStore({ connectionString: 'postgres://127.0.0.1:1/none', notify: false }).migrate(), /npm install pg/)
 await assert.rejects(sqliteStore({ filename: 'x.db' }).migrate(), /npm install better-sqlite3/)
-console.log('bare app (ESM): ., ./client and ./ai load; ./postgres and ./sqlite name the missing driver')
+await assert.rejects(mysqlStore({ uri: 'mysql://127.0.0.1:1/none' }).migrate(), /npm install mysql2/)
+console.log('bare app (ESM): ., ./client and ./ai load; ./postgres, ./sqlite and ./mysql name the missing driver')
 `,
   )
   check(
@@ -87,6 +89,7 @@ assert.rejects(require('durable-sse/postgres').postgresStore({ connectionString:
   const full = app('full-app', tarball, [
     'kysely',
     'pg',
+    'mysql2',
     'better-sqlite3',
     'bindings',
     'file-uri-to-path',

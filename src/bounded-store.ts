@@ -10,7 +10,7 @@
  */
 import { Deadline } from './deadline.js'
 import { StoreTimeoutError } from './errors.js'
-import type { EventRecord } from './event.js'
+import type { EventDraft, EventRecord } from './event.js'
 import type { EventStore, StoreSnapshot } from './store.js'
 import type { StoreHealth } from './store-health.js'
 
@@ -20,7 +20,7 @@ import type { StoreHealth } from './store-health.js'
  * this in step with `store.ts`).
  */
 export function boundedStore(store: EventStore, timeoutMs: number, health: StoreHealth): EventStore {
-  const { changedTopics, onWake, onCommitted, relayRole, snapshot, positionOf, wakeStatus } = store
+  const { changedTopics, onWake, onCommitted, relayRole, snapshot, positionOf, wakeStatus, appendSync } = store
   const deadline = new Deadline(timeoutMs)
   const within = <T>(operation: string, call: () => Promise<T>): Promise<T> => {
     let promise: Promise<T>
@@ -58,6 +58,10 @@ export function boundedStore(store: EventStore, timeoutMs: number, health: Store
     }),
     ...(relayRole && { relayRole: () => relayRole.call(store) }),
     ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
+    // Synchronous: nothing to wait for, so no deadline (the SQLite store's lock wait is local).
+    ...(appendSync && {
+      appendSync: (drafts: readonly EventDraft[], options: { transaction: unknown }) => appendSync.call(store, drafts, options),
+    }),
     ...(snapshot && {
       snapshot: <State>(topics: readonly string[], read: (transaction: any) => Promise<State>) =>
         within('snapshot', () => snapshot.call(store, topics, read) as Promise<StoreSnapshot<State>>),

@@ -215,6 +215,28 @@ export class Broker<Events extends EventMap = EventMap> {
   }
 
   /**
+   * Like {@link Broker.publish} with `{ transaction }`, but synchronous: for better-sqlite3, whose
+   * transactions are synchronous functions (`db.transaction(() => ...)`, Drizzle's
+   * `db.transaction((tx) => ...)` on better-sqlite3), where nothing can be awaited. The events are
+   * written before it returns and delivered once the transaction commits. Needs a store with
+   * `appendSync` (`sqliteStore`); a `TypeError` otherwise.
+   * @example
+   * database.transaction(() => {
+   *   database.prepare('UPDATE sessions SET status = ? WHERE id = ?').run('done', 's1')
+   *   broker.publishSync({ topic: 'project-1', type: 'session_updated', payload: { sessionId: 's1', status: 'done' } }, { transaction: database })
+   * })()
+   */
+  publishSync<E extends EventInput<Events>>(event: E, options: { transaction: unknown }): StoredEvent<E['type'], E['payload']>
+  publishSync(events: readonly EventInput<Events>[], options: { transaction: unknown }): EventOf<Events>[]
+  publishSync(
+    input: EventInput<Events> | readonly EventInput<Events>[],
+    options: { transaction: unknown },
+  ): StoredEvent | StoredEvent[] {
+    const stored = this.publisher.publishSync(Array.isArray(input) ? input : [input], options)
+    return Array.isArray(input) ? stored : (stored[0] as StoredEvent)
+  }
+
+  /**
    * Runs `fn` in a Kysely transaction of `db` and returns what it returned; events published in it
    * (pass `{ transaction: trx }` as usual) are delivered, and sent on the bus, right after the
    * commit; none after a rollback. A bare `{ transaction }` publish outside it is delivered when the
@@ -398,6 +420,7 @@ export class Broker<Events extends EventMap = EventMap> {
         store: this.storeHealth,
         poller: this.poller,
         wake: { bus: this.bus.status(), store: this.storeWakeStatus },
+        relay: this.store.relayRole?.() ?? 'off',
       },
       this.config.health,
     )
@@ -417,7 +440,8 @@ export class Broker<Events extends EventMap = EventMap> {
       this.stopRetention()
       this.telemetry?.close()
       this.stopCommitted?.()
-      await this.bus.close()
+      const closingBus = this.bus.close()
+      if (closingBus) await closingBus
     })()
     return this.closing
   }

@@ -114,17 +114,21 @@ export class BrokerClosedError extends DurableSseError {
  * `cause`. `mayHaveCommitted` says whether the events may be in the log all the same: a statement
  * whose answer was lost may have committed, so retry only what is harmless to see twice (or
  * refetch state); `false` when nothing reached the database, or with `{ transaction }` (the events
- * commit only with your transaction, which this failure aborts).
+ * commit only with your transaction, which this failure aborts). `retryable` says the database
+ * rolled the work back for a reason the same publish may not meet again (MySQL's deadlock victim).
  */
 export class PublishFailedError extends DurableSseError {
   /** Whether the events may have been committed despite the failure. */
   readonly mayHaveCommitted: boolean
+  /** Whether nothing was committed and trying the same publish again (with your transaction, all of it) may succeed. */
+  readonly retryable: boolean
 
-  constructor(cause: unknown, mayHaveCommitted = !(cause instanceof StoreUnavailableError)) {
+  constructor(cause: unknown, mayHaveCommitted = !(cause instanceof StoreUnavailableError), retryable = false) {
     const detail = cause instanceof Error ? cause.message : String(cause)
     const outcome = mayHaveCommitted ? 'it may have committed' : 'nothing was committed'
-    super('PUBLISH_FAILED', `publish failed (${outcome}): ${detail}`, { cause })
+    super('PUBLISH_FAILED', `publish failed (${outcome}${retryable ? '; retry it' : ''}): ${detail}`, { cause })
     this.mayHaveCommitted = mayHaveCommitted
+    this.retryable = retryable
   }
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 import type { BusStatus } from './bus.js'
-import type { WakeStatus } from './store.js'
+import type { RelayRole, WakeStatus } from './store.js'
 import type { FailingOperation, StoreHealth } from './store-health.js'
 
 /** Thresholds of {@link Broker.health}; see `BrokerOptions.health`. */
@@ -50,6 +50,14 @@ export interface WakeCheck {
   fallback: boolean
 }
 
+/** The relay check of {@link BrokerHealth}. */
+export interface RelayCheck {
+  /** Always `true`: without the relay, commits reach this process by its other wake-ups or the backstop (later, never lost). */
+  ok: boolean
+  /** This process's part in the store's change feed (the Postgres relay): `'leader'` when it holds it, `'off'` without one. */
+  role: RelayRole
+}
+
 /** What {@link Broker.health} returns. */
 export interface BrokerHealth {
   /** Every check is ok: the process delivers. */
@@ -62,6 +70,8 @@ export interface BrokerHealth {
     poller: PollerCheck
     /** The wake-up path between processes. */
     wake: WakeCheck
+    /** Whether this process holds the store's relay. */
+    relay: RelayCheck
   }
 }
 
@@ -73,6 +83,8 @@ export interface HealthSources {
   poller: { readonly lastPollAt: number; readonly idle: boolean }
   /** The wake-up paths: the bus's state (`'none'` without one), and the store's (`undefined`: it has no wake-ups; a function returning `undefined`: none to tell). */
   wake: { bus: BusStatus | 'none'; store: (() => WakeStatus | undefined) | undefined }
+  /** This process's part in the store's relay. */
+  relay: RelayRole
 }
 
 /** A bus's state as a wake-up state. */
@@ -102,5 +114,6 @@ export function healthOf(sources: HealthSources, thresholds: Required<HealthOpti
   const lastPollAgoMs = Math.round(performance.now() - sources.poller.lastPollAt)
   const poller: PollerCheck = { ok: idle || lastPollAgoMs <= thresholds.pollStalledMs, lastPollAgoMs, idle }
   const wake = wakeCheckOf(sources.wake)
-  return { ok: store.ok && poller.ok && wake.ok, checks: { store, poller, wake } }
+  const relay: RelayCheck = { ok: true, role: sources.relay }
+  return { ok: store.ok && poller.ok && wake.ok, checks: { store, poller, wake, relay } }
 }

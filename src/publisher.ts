@@ -69,6 +69,35 @@ export class Publisher {
             throw publishFailure(cause, true)
           })
     const records = await (this.telemetry ? this.telemetry.publish(drafts, write) : write())
+    return this.written(events, records, transaction)
+  }
+
+  /**
+   * Appends `events` (all or nothing) inside the caller's open transaction and returns what was
+   * stored before returning: for synchronous transactions (better-sqlite3's `db.transaction()`),
+   * on a store with `appendSync`.
+   */
+  publishSync(events: readonly unknown[], options: { transaction: unknown }): StoredEvent[] {
+    if (this.closed) throw new BrokerClosedError()
+    const { appendSync } = this.store
+    if (appendSync === undefined) {
+      throw new TypeError('publishSync needs a store with a synchronous append (sqliteStore); use await publish() instead')
+    }
+    if (options?.transaction === undefined) throw new TypeError('publishSync needs { transaction }: publish() alone is async')
+    const drafts = events.map((event) => toDraft(event, this.limits))
+    const write = (): EventRecord[] => {
+      try {
+        return appendSync.call(this.store, drafts, { transaction: options.transaction })
+      } catch (cause) {
+        throw publishFailure(cause, true)
+      }
+    }
+    const records = this.telemetry ? this.telemetry.publishSync(drafts, write) : write()
+    return this.written(events, records, options.transaction)
+  }
+
+  /** Counts and hands over what a publish wrote, and returns it as the caller's events. */
+  private written(events: readonly unknown[], records: EventRecord[], transaction: unknown): StoredEvent[] {
     this.published += records.length
     if (transaction === undefined) this.target.committed(records)
     else {

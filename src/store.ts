@@ -91,6 +91,12 @@ export interface EventStore {
    */
   append(drafts: readonly EventDraft[], options?: AppendOptions): Promise<EventRecord[]>
   /**
+   * Optional, for stores on a synchronous driver (better-sqlite3): appends inside the caller's
+   * open transaction and returns at once, so it works inside a synchronous transaction function
+   * (`db.transaction(() => ...)`). Otherwise like `append` with `{ transaction }`.
+   */
+  appendSync?(drafts: readonly EventDraft[], options: { transaction: unknown }): EventRecord[]
+  /**
    * Reads committed events strictly after each cursor, oldest first, at most `limit` per topic, in
    * one round trip. Topics with nothing new may be absent from the map.
    */

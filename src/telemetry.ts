@@ -170,6 +170,32 @@ export class Telemetry {
    * `publish <topic>` that is a child of the caller's active span; records its duration.
    */
   async publish<T>(drafts: EventDraft[], run: () => Promise<T>): Promise<T> {
+    const publishing = this.startPublish(drafts)
+    try {
+      const result = await run()
+      publishing.end(undefined)
+      return result
+    } catch (error) {
+      publishing.end(error)
+      throw error
+    }
+  }
+
+  /** {@link Telemetry.publish} for a synchronous append (`publishSync` in the caller's transaction). */
+  publishSync<T>(drafts: EventDraft[], run: () => T): T {
+    const publishing = this.startPublish(drafts)
+    try {
+      const result = run()
+      publishing.end(undefined)
+      return result
+    } catch (error) {
+      publishing.end(error)
+      throw error
+    }
+  }
+
+  /** Starts a publish's span and stamps `drafts` with its context; `end` records how it ended and its duration. */
+  private startPublish(drafts: EventDraft[]): { end(error: unknown): void } {
     const { api: otelApi } = this
     const [first] = drafts
     const topic = first && drafts.every((draft) => draft.topic === first.topic) ? first.topic : undefined
@@ -188,15 +214,15 @@ export class Telemetry {
       for (const draft of drafts) draft.traceContext = context
     }
     const started = performance.now()
-    try {
-      return await run()
-    } catch (error) {
-      span.recordException(error as Error)
-      span.setStatus({ code: otelApi.SpanStatusCode.ERROR })
-      throw error
-    } finally {
-      span.end()
-      this.publishDuration.record((performance.now() - started) / 1_000)
+    return {
+      end: (error) => {
+        if (error !== undefined) {
+          span.recordException(error as Error)
+          span.setStatus({ code: otelApi.SpanStatusCode.ERROR })
+        }
+        span.end()
+        this.publishDuration.record((performance.now() - started) / 1_000)
+      },
     }
   }
 

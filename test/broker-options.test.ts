@@ -26,6 +26,7 @@ describe('createBroker options', () => {
     ['retention without maxAgeMs', { retention: {} as { maxAgeMs: number } }, 'retention.maxAgeMs'],
     ['retention.intervalMs: 0', { retention: { maxAgeMs: 1_000, intervalMs: 0 } }, 'retention.intervalMs'],
     ['onError not a function', { onError: 'log' as unknown as () => void }, 'onError'],
+    ['wake without send', { wake: { open() {} } as unknown as BrokerOptions['wake'] }, 'wake must be a WakeBus'],
   ])('rejects %s with a TypeError naming the option', (_name, options, message) => {
     const store = memoryStore()
     expect(() => createBroker(store, options)).toThrow(TypeError)

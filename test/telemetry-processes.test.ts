@@ -1,13 +1,14 @@
 /**
  * A trace across processes: a publish inside an active span in one process, delivered over SSE by
- * another (each with its own OpenTelemetry SDK and broker, on one SQLite file or one Postgres
- * schema). The publisher exports `publish <topic>` as a child of the caller's span; the serving
+ * another (each with its own OpenTelemetry SDK and broker, on one SQLite file, one Postgres
+ * schema or one MySQL database). The publisher exports `publish <topic>` as a child of the caller's span; the serving
  * process exports `deliver <topic>` linked to it.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
+import { describeMysql } from './helpers/mysql.js'
 import { DATABASE_URL, describePostgres } from './helpers/postgres.js'
 import { recordingClient } from './helpers/sse-client.js'
 import { tempDir } from './helpers/stores.js'
@@ -99,5 +100,11 @@ describe('a trace across processes', () => {
 describePostgres('a trace across processes on Postgres', (database) => {
   it('publish <topic> in the publisher, deliver <topic> linked to it in the SSE process', async () => {
     await traceAcrossProcesses(['postgres', DATABASE_URL, database.schema])
+  }, 60_000)
+})
+
+describeMysql('a trace across processes on MySQL', (database) => {
+  it('publish <topic> in the publisher, deliver <topic> linked to it in the SSE process', async () => {
+    await traceAcrossProcesses(['mysql', database.url])
   }, 60_000)
 })

@@ -1,22 +1,13 @@
 /**
  * Telling a caller's Kysely instance from a caller's Kysely `Transaction` (a `Transaction` is a
- * Kysely too), and running the store's SQL on a plugin-free view of either, so a caller's
- * `CamelCasePlugin` never rewrites it.
+ * Kysely too, accepted only as `{ transaction }`: `caller-transaction.ts`), and running the
+ * store's SQL on a plugin-free view of it, so a caller's `CamelCasePlugin` never rewrites it.
  * @module
  */
 import type { Kysely } from 'kysely'
 
 /** What the duck-typed checks look at. */
 type KyselyLike = { isTransaction?: unknown; withoutPlugins?: unknown; connection?: unknown } | null | undefined
-
-/** The caller's Kysely `Transaction`, plugin-free; else a `TypeError` with `hint`. */
-export function callerTransaction(value: unknown, hint: string): Kysely<any> {
-  const candidate = value as KyselyLike
-  if (candidate?.isTransaction === true && typeof candidate.withoutPlugins === 'function') {
-    return (value as Kysely<any>).withoutPlugins()
-  }
-  throw new TypeError(hint)
-}
 
 /** The caller's Kysely instance, plugin-free (never a `Transaction`); else a `TypeError` with `hint`. */
 export function callerKysely(value: unknown, hint: string): Kysely<any> {

@@ -37,6 +37,9 @@ export interface PostgresRelayStatus {
   server: RelaySlotState | undefined
 }
 
+/** The leader's heartbeat on its lock connection, in ms. */
+const RELAY_HEARTBEAT_MS = 5_000
+
 /** Settings of {@link relaySource}. */
 export interface RelaySourceOptions {
   /** Runs the store's statements. */
@@ -109,17 +112,31 @@ export function relaySource(options: RelaySourceOptions): RelaySource {
     return client
   }
 
+  /**
+   * The server probes the relay's connections every second after 5 s of silence and ends a session
+   * after 5 missed probes; and it ends a lock session idle for three heartbeats (or takeover
+   * tries). So the lock of a leader cut off by the network is freed within about 15 s, even where
+   * something between answers the probes for it.
+   */
+  const serverKeepalives = '-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=5'
+  const idleSessionMs = 3 * Math.max(RELAY_HEARTBEAT_MS, relay.takeoverMs)
+
   const start = async (): Promise<RelayLeader> => {
     const { slot, publication } = await resolveNames()
     return startRelayLeader({
-      connectLock: () => connect({ ...options.clientConfig, application_name: 'durable-sse-relay-lock' }),
+      connectLock: () =>
+        connect({
+          ...options.clientConfig,
+          application_name: 'durable-sse-relay-lock',
+          options: `${serverKeepalives} -c idle_session_timeout=${idleSessionMs}`,
+        }),
       connectReplication: async () =>
         (await connect({
           ...options.clientConfig,
           application_name: 'durable-sse-relay',
           replication: 'database',
           // The text form of `created_at` the relay parses.
-          options: '-c DateStyle=ISO -c TimeZone=UTC',
+          options: `-c DateStyle=ISO -c TimeZone=UTC ${serverKeepalives}`,
         })) as Awaited<ReturnType<typeof connect>> & PgReplicationClientLike,
       checkAvailable: () => checkRelayAvailable(run),
       prepare: async () => {
@@ -132,6 +149,7 @@ export function relaySource(options: RelaySourceOptions): RelaySource {
       publication,
       table: { schema: options.schema, name: `${options.tablePrefix}events` },
       takeoverMs: relay.takeoverMs,
+      heartbeatMs: RELAY_HEARTBEAT_MS,
       onCommit: (rows) => deliver(relayRecords(rows, epoch)),
       onError: options.onError,
     })

@@ -5,8 +5,7 @@
  * dedicated LISTEN connection wakes the broker's poller in every process.
  * @module
  */
-import { CompiledQuery, type Kysely } from 'kysely'
-import { InvalidEventIdError, StoreNotMigratedError } from '../../src/errors.js'
+import type { Kysely } from 'kysely'
 import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
 import type {
@@ -19,8 +18,8 @@ import type {
   Unsubscribe,
   WakeStatus,
 } from '../../src/store.js'
-import { EpochCache } from '../kit/epoch-cache.js'
-import { callerTransaction } from '../kit/kysely.js'
+import { callerTransaction, type SqlExecutor } from '../kit/caller-transaction.js'
+import { addRecord, epochReader, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
 import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
@@ -54,6 +53,9 @@ export interface PostgresStore extends EventStore {
   dropRelay(): Promise<void>
 }
 
+/** With the relay, pauses before an id ahead of its topic's head is looked up again (commits seen by the relay become visible to other sessions within them), in ms. */
+const AHEAD_RETRIES_MS = [5, 20, 60, 200]
+
 /** `relayStatus()` of a store without `relay`. */
 const RELAY_OFF: PostgresRelayStatus = { role: 'off', slot: undefined, publication: undefined, server: undefined }
 
@@ -80,12 +82,8 @@ function int8(text: string): number {
   return value
 }
 
-/** The caller's Kysely `Transaction`, without its plugins, or a `TypeError`. */
-const transactionOf = (value: unknown): Kysely<any> =>
-  callerTransaction(
-    value,
-    'durable-sse/postgres: `transaction` must be a Kysely Transaction, e.g. from db.transaction().execute(async (trx) => ...)',
-  )
+/** An executor in the caller's open transaction, or a `TypeError` saying what is accepted. */
+const transactionOf = (value: unknown): SqlExecutor => callerTransaction(value, 'postgres', 'durable-sse/postgres')
 
 /**
  * Creates a Postgres store. Call `await store.migrate()` once before use.
@@ -100,24 +98,18 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const connection = openConnection(options, config, runtimeStatements(sql))
   const { db } = connection
 
-  const rows = async <Row>(executor: Kysely<any>, text: string, parameters: readonly unknown[]): Promise<Row[]> =>
-    (await executor.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows
-
   /** The database's epoch, read once (ids of a re-created database then carry another one). */
-  const epochs = new EpochCache(async () => {
-    const [row] = await rows<{ epoch: string }>(db, sql.selectEpoch, [])
-    if (row === undefined)
-      throw new StoreNotMigratedError(`durable-sse/postgres: ${sql.tables.meta} is empty; run store.migrate()`)
-    return row.epoch
-  })
+  const epochs = epochReader(db, sql.selectEpoch, 'durable-sse/postgres', sql.tables.meta)
   const epoch = (): Promise<string> => epochs.get()
 
   /** Each topic's head id (the start id for a topic without events), read through `executor`. */
   const headsThrough = async (executor: Kysely<any>, topics: readonly string[]): Promise<Map<string, string>> => {
     const currentEpoch = await epoch()
-    const found = await rows<{ topic: string; head: string }>(executor, sql.heads, [[...new Set(topics)]])
-    const head = new Map(found.map((row) => [row.topic, row.head]))
-    return new Map(topics.map((topic) => [topic, formatEventId(currentEpoch, head.get(topic) ?? 0)]))
+    return headIds(
+      currentEpoch,
+      topics,
+      await rowsOf<{ topic: string; head: string }>(executor, sql.heads, [[...new Set(topics)]]),
+    )
   }
 
   const listenConfig = connection.listenConfig
@@ -125,7 +117,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     config.notify && listenConfig !== undefined
       ? wakeSource({
           createClient: async () => new (await loadPg()).Client(listenConfig),
-          notify: async (payload) => void (await rows(db, sql.notify, [payload])),
+          notify: async (payload) => void (await rowsOf(db, sql.notify, [payload])),
           channel: config.channel,
           heartbeatMs: config.listenerHeartbeatMs,
           fallbackPollMs: config.fallbackPollMs,
@@ -139,7 +131,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     config.relay === undefined
       ? undefined
       : relaySource({
-          run: (text, parameters) => rows(connection.migrations, text, parameters),
+          run: (text, parameters) => rowsOf(connection.migrations, text, parameters),
           relay: config.relay,
           schema: config.schema,
           tablePrefix: config.tablePrefix,
@@ -161,7 +153,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const executor = options?.transaction === undefined ? db : transactionOf(options.transaction)
       if (drafts.length === 0) return []
       const currentEpoch = await epoch()
-      const heads = await rows<{ topic: string; head: string; created_at: string }>(executor, sql.append, [
+      const heads = await rowsOf<{ topic: string; head: string; created_at: string }>(executor, sql.append, [
         drafts.map((draft) => draft.topic),
         drafts.map((draft) => draft.type),
         drafts.map((draft) => draft.data),
@@ -184,16 +176,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const result = new Map<string, EventRecord[]>()
       const perTopic = Math.floor(limit)
       if (cursors.length === 0 || !(perTopic >= 1)) return result
-      const after = new Map<string, number>()
-      for (const cursor of cursors) {
-        const parsed = parseEventId(cursor.after)
-        if (parsed === undefined)
-          throw new InvalidEventIdError(`not a durable-sse/postgres event id: ${JSON.stringify(cursor.after)}`)
-        if (!after.has(cursor.topic)) after.set(cursor.topic, parsed.seq)
-      }
+      const after = positionsAfter(cursors, 'durable-sse/postgres')
       const currentEpoch = await epoch()
       const [only] = after
-      const found = await rows<{
+      const found = await rowsOf<{
         topic: string
         seq: string
         type: string
@@ -206,17 +192,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         after.size === 1 && only ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic],
       )
       for (const row of found) {
-        const record: EventRecord = {
-          topic: row.topic,
-          type: row.type,
-          data: row.data,
-          id: formatEventId(currentEpoch, row.seq),
-          createdAt: row.created_at,
-        }
+        const { topic, type, data } = row
+        const record: EventRecord = { topic, type, data, id: formatEventId(currentEpoch, row.seq), createdAt: row.created_at }
         if (row.trace_context !== null) record.traceContext = row.trace_context
-        const records = result.get(row.topic)
-        if (records === undefined) result.set(row.topic, [record])
-        else records.push(record)
+        addRecord(result, record)
       }
       return result
     },
@@ -228,8 +207,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
       const seq = ownSeq(id, await epoch())
       if (seq === undefined) return { ok: false, reason: 'foreign' }
-      const [state] = await rows<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
-      return resumeCheck(seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+      const check = async (): Promise<ResumeCheck> => {
+        const [state] = await rowsOf<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
+        return resumeCheck(seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+      }
+      let answer = await check()
+      // The relay decodes a commit from the WAL a moment before other sessions see it, so a browser
+      // can resume after an id this session cannot see yet: look again before calling it ahead.
+      for (const pauseMs of relay === undefined ? [] : AHEAD_RETRIES_MS) {
+        if (answer.ok || answer.reason !== 'ahead') break
+        await new Promise((resolve) => setTimeout(resolve, pauseMs))
+        answer = await check()
+      }
+      return answer
     },
 
     isValidId: isEventId,
@@ -240,23 +230,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       read: (transaction: unknown) => Promise<State>,
     ): Promise<StoreSnapshot<State>> {
       await epoch() // read before the transaction, on another connection, when not known yet
-      // REPEATABLE READ takes its snapshot at the first statement: the heads, then the app's reads.
-      return connection.app
-        .transaction()
-        .setIsolationLevel('repeatable read')
-        .setAccessMode('read only')
-        .execute(async (trx) => {
-          const heads = await headsThrough(trx.withoutPlugins(), topics)
-          return { state: await read(trx), heads }
-        })
+      return readOnlySnapshot(connection.app, (trx) => headsThrough(trx, topics), read)
     },
 
     async deleteBefore(date: Date): Promise<number> {
-      if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('deleteBefore needs a valid Date')
-      const cutoff = date.toISOString()
+      const cutoff = validCutoff(date).toISOString()
       let total = 0
       for (;;) {
-        const [row] = await rows<{ deleted: string }>(db, sql.deleteBatch, [cutoff, config.deleteBatchSize])
+        const [row] = await rowsOf<{ deleted: string }>(db, sql.deleteBatch, [cutoff, config.deleteBatchSize])
         const deleted = int8(row?.deleted ?? '0')
         total += deleted
         // A short batch means nothing else was old enough (or another process holds the rest).

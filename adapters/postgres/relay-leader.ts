@@ -9,6 +9,7 @@
  * holding the lock proves its owner is gone. One slot, whatever the number of processes.
  * @module
  */
+import { Deadline } from '../../src/deadline.js'
 import { RelayUnavailableError } from '../../src/errors.js'
 import type { RelayRole } from '../../src/store.js'
 import type { PgClientLike } from './load-pg.js'
@@ -45,6 +46,8 @@ export interface RelayLeaderOptions {
   }
   /** Takeover attempt interval, and the pause before a failed stream starts again, in ms. */
   takeoverMs: number
+  /** While it leads, the lock connection runs `SELECT 1` this often, and it stops leading when one takes longer, in ms. */
+  heartbeatMs: number
   /** Takes the inserted rows of each committed transaction. */
   onCommit(rows: CommittedRow[]): void
   /** Takes what the relay survives, and once a `RelayUnavailableError`. */
@@ -58,6 +61,9 @@ export interface RelayLeader {
   /** Stops streaming (acknowledging what was handled), releases the lock, closes its connections. */
   stop(): Promise<void>
 }
+
+/** The longest pause before a failing stream is started again, in ms. */
+const MAX_RETRY_MS = 30_000
 
 /** How long `end()` may wait before the socket is dropped, in ms. */
 const END_TIMEOUT_MS = 1_000
@@ -76,6 +82,7 @@ async function discard(client: PgClientLike | undefined): Promise<void> {
 
 /** Starts competing for the relay. */
 export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
+  const heartbeat = new Deadline(options.heartbeatMs)
   let role: CandidateRole = 'starting'
   let stopped = false
   let lockClient: PgClientLike | undefined
@@ -93,16 +100,38 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
       }
     })
 
-  /** Resolves when the lock connection fails or ends (the lock is then gone). */
-  const lockLost = (client: PgClientLike): Promise<unknown> =>
-    new Promise((resolve) => {
-      client.on('error', resolve)
-      client.on('end', () => resolve(new Error('the relay lock connection ended')))
+  /**
+   * Resolves when the lock connection fails, ends, or (while `watch` runs) misses a heartbeat: the
+   * lock is then gone, or about to be (the server ends a session it cannot reach).
+   */
+  const lockLost = (client: PgClientLike): { lost: Promise<unknown>; watch(): () => void } => {
+    let lose: (error: unknown) => void = () => {}
+    const lost = new Promise<unknown>((resolve) => {
+      lose = resolve
     })
+    client.on('error', lose)
+    client.on('end', () => lose(new Error('the relay lock connection ended')))
+    const watch = (): (() => void) => {
+      const timer = setInterval(() => {
+        heartbeat
+          .within(
+            client.query('SELECT 1'),
+            () => new Error(`the relay lock connection got no answer in ${options.heartbeatMs} ms`),
+          )
+          .catch(lose)
+      }, options.heartbeatMs)
+      timer.unref()
+      return () => clearInterval(timer)
+    }
+    return { lost, watch }
+  }
 
   /** Streams the slot until the lock is lost, the stream fails or the relay stops. */
   const lead = async (lost: Promise<unknown>): Promise<void> => {
     let lockGone: { error: unknown } | undefined
+    /** Streams in a row that failed before the server sent anything, and the last one's error. */
+    let failures = 0
+    let lastFailure: unknown
     void lost.then((error) => {
       lockGone = { error }
     })
@@ -136,12 +165,16 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
       await discard(client)
       replicationClient = undefined
       if (outcome.kind === 'lost') throw outcome.error
+      if (stream.started()) failures = 0
       if (outcome.kind === 'failed') {
         // Another stream holds the slot: its process is gone (we hold the lock), so end it and go on.
         if (sqlState(outcome.error) === OBJECT_IN_USE && (await options.endStaleStream())) continue
-        options.onError(outcome.error)
+        // Reported once while it fails the same way; retried with a doubling pause, up to MAX_RETRY_MS.
+        if (failures === 0 || String(outcome.error) !== String(lastFailure)) options.onError(outcome.error)
+        lastFailure = outcome.error
+        failures++
       }
-      if (!stopped) await pause(options.takeoverMs)
+      if (!stopped) await pause(Math.min(options.takeoverMs * 2 ** Math.max(0, failures - 1), MAX_RETRY_MS))
     }
   }
 
@@ -160,7 +193,7 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
       try {
         const client = await options.connectLock()
         lockClient = client
-        const lost = lockLost(client)
+        const { lost, watch } = lockLost(client)
         while (!stopped) {
           const { rows } = (await client.query(
             `SELECT pg_try_advisory_lock(hashtext('${options.lockKey.replaceAll("'", "''")}')) AS held`,
@@ -173,7 +206,12 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
         }
         if (stopped) break
         role = 'leader'
-        await lead(lost)
+        const unwatch = watch()
+        try {
+          await lead(lost)
+        } finally {
+          unwatch()
+        }
       } catch (error) {
         if (stopped) break
         if (error instanceof RelayUnavailableError) {

@@ -5,6 +5,7 @@
  */
 import { CompiledQuery, Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely'
 import type { EventDraft } from '../../src/event.js'
+import type { SqlExecutor } from '../kit/caller-transaction.js'
 import { chunks, type HeadRow, MAX_INSERT_ROWS, MAX_TOPICS_PER_READ, type SqliteSql } from './sqlite-sql.js'
 import type { SqliteDatabase } from './sqlite-store-config.js'
 
@@ -29,9 +30,35 @@ export async function headRows(run: RunSql, sql: SqliteSql, topics: readonly str
 }
 
 /** Runs one statement on `db` (which must be plugin-free) and returns its rows. */
-export async function runSql<Row>(db: AnyKysely, sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+export async function runSql<Row>(db: SqlExecutor, sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
   const result = await db.executeQuery(CompiledQuery.raw(sql, [...parameters]))
   return result.rows as Row[]
+}
+
+/** One multi-row insert of an append: its SQL, parameters and number of rows. */
+export interface InsertStatement {
+  /** `INSERT ... RETURNING id`. */
+  sql: string
+  /** The rows' values, flat. */
+  parameters: unknown[]
+  /** How many rows it inserts. */
+  count: number
+}
+
+/** The multi-row inserts (at most {@link MAX_INSERT_ROWS} rows each) that append `drafts`. */
+export function insertStatements(sql: SqliteSql, drafts: readonly EventDraft[], createdAt: string): InsertStatement[] {
+  return chunks(drafts, MAX_INSERT_ROWS).map((chunk) => ({
+    sql: sql.insert(chunk.length, true),
+    parameters: chunk.flatMap((draft) => [draft.topic, draft.type, draft.data, createdAt, draft.traceContext ?? null]),
+    count: chunk.length,
+  }))
+}
+
+/** The ids an insert of `count` rows returned, in VALUES order. */
+export function insertedIds(rows: ReadonlyArray<{ id: number | bigint }>, count: number): number[] {
+  if (rows.length !== count) throw new Error(`durable-sse/sqlite: inserted ${rows.length} of ${count} events`)
+  // RETURNING promises no order; the rows of one INSERT get ascending ids in VALUES order.
+  return rows.map((row) => Number(row.id)).sort((a, b) => a - b)
 }
 
 /**
@@ -39,21 +66,14 @@ export async function runSql<Row>(db: AnyKysely, sql: string, parameters: readon
  * their ids in the given order.
  */
 export async function insertThroughKysely(
-  db: AnyKysely,
+  db: SqlExecutor,
   sql: SqliteSql,
   drafts: readonly EventDraft[],
   createdAt: string,
 ): Promise<number[]> {
   const ids: number[] = []
-  for (let start = 0; start < drafts.length; start += MAX_INSERT_ROWS) {
-    const chunk = drafts.slice(start, start + MAX_INSERT_ROWS)
-    const parameters = chunk.flatMap((draft) => [draft.topic, draft.type, draft.data, createdAt, draft.traceContext ?? null])
-    const rows = await runSql<{ id: number | bigint }>(db, sql.insert(chunk.length, true), parameters)
-    if (rows.length !== chunk.length) {
-      throw new Error(`durable-sse/sqlite: inserted ${rows.length} of ${chunk.length} events`)
-    }
-    // RETURNING promises no order; the rows of one INSERT get ascending ids in VALUES order.
-    ids.push(...rows.map((row) => Number(row.id)).sort((a, b) => a - b))
+  for (const insert of insertStatements(sql, drafts, createdAt)) {
+    ids.push(...insertedIds(await runSql<{ id: number | bigint }>(db, insert.sql, insert.parameters), insert.count))
   }
   return ids
 }

@@ -21,6 +21,7 @@ import type {
 import { EpochCache } from '../kit/epoch-cache.js'
 import { callerKysely } from '../kit/kysely.js'
 import { numberOption } from '../kit/options.js'
+import { DataVersionWatcher } from '../kit/version-watcher.js'
 import type { SqliteBackend } from './sqlite-backend.js'
 import { deadlineOf } from './sqlite-busy.js'
 import { FileGuard } from './sqlite-file-guard.js'
@@ -45,8 +46,7 @@ import {
   DEFAULT_TABLE_PREFIX,
   type SqliteStoreOptions,
 } from './sqlite-store-config.js'
-import { appendInTransaction, readEpochIn } from './sqlite-transaction.js'
-import { DataVersionWatcher } from './sqlite-wake.js'
+import { appendInSyncTransaction, appendInTransaction, readEpochIn } from './sqlite-transaction.js'
 
 /** The SQLite `EventStore`, plus the migration that creates its tables. */
 export interface SqliteEventStore extends EventStore {
@@ -73,6 +73,10 @@ export interface SqliteEventStore extends EventStore {
 const defaultOnError = (error: unknown): void => {
   console.warn(`durable-sse/sqlite: ${error instanceof Error ? error.message : String(error)}`)
 }
+
+/** The records of `drafts`, given the ids they were inserted with. */
+const recordsOf = (drafts: readonly EventDraft[], epoch: string, ids: readonly number[], createdAt: string): EventRecord[] =>
+  drafts.map((draft, index) => ({ ...draft, id: formatEventId(epoch, ids[index] as number), createdAt }))
 
 /**
  * Creates the SQLite store from a file name, the caller's better-sqlite3 `Database`, or the
@@ -190,11 +194,15 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
       // Acknowledge only what is in the file at the path: committed to a file no one can open any
       // more, the events are lost with it, so the append fails instead (a `stat`, a few µs).
       assertFileInPlace()
-      return drafts.map((draft, index) => ({
-        ...draft,
-        id: formatEventId(epochId, ids[index] as number),
-        createdAt,
-      }))
+      return recordsOf(drafts, epochId, ids, createdAt)
+    },
+
+    appendSync(drafts: readonly EventDraft[], appendOptions: { transaction: unknown }): EventRecord[] {
+      if (drafts.length === 0) return []
+      const createdAt = new Date().toISOString()
+      const { epoch: epochId, ids } = appendInSyncTransaction(appendOptions?.transaction, sql, drafts, createdAt)
+      assertFileInPlace()
+      return recordsOf(drafts, epochId, ids, createdAt)
     },
 
     async readAfter(cursors: readonly TopicCursor[], limit: number): Promise<Map<string, EventRecord[]>> {

@@ -73,6 +73,8 @@ export interface Sizes {
   fanout: { payloadBytes: number; groups: FanoutGroupSize[] }
   publish: { sqlitePublishers: number[]; pgPublishers: number[]; durationMs: number; payloadBytes: number }
   xproc: { rate: number; seconds: number; pollIntervalMs: number }
+  /** Issue 20's publish throughput by publisher processes. */
+  busPublish: { processes: number[]; durationMs: number }
   memory: { subscribers: number; loadgens: number; heartbeatMs: number; heartbeatSeconds: number; variants: string[] }
   replay: {
     backlog: number
@@ -169,6 +171,7 @@ const FULL: Sizes = {
   },
   publish: { sqlitePublishers: [1, 4, 16, 64], pgPublishers: [1, 4, 16, 64], durationMs: 1_500, payloadBytes: 256 },
   xproc: { rate: 1_000, seconds: 5, pollIntervalMs: 100 },
+  busPublish: { processes: [1, 2, 4, 8], durationMs: 1_500 },
   memory: { subscribers: 10_000, loadgens: 1, heartbeatMs: 1_000, heartbeatSeconds: 5, variants: MEMORY },
   replay: replay(100_000, 10_000, 1_000, 1_000, 100),
   slow: { subscribers: 500, stallEvery: 100, rate: 50, seconds: 12, payloadBytes: 16_384, queueLimit: 100, variants: SLOW },
@@ -196,6 +199,7 @@ const QUICK: Sizes = {
   },
   publish: { sqlitePublishers: [16], pgPublishers: [16], durationMs: 500, payloadBytes: 256 },
   xproc: { rate: 1_000, seconds: 1, pollIntervalMs: 100 },
+  busPublish: { processes: [1, 2, 4, 8], durationMs: 800 },
   memory: { subscribers: 2_000, loadgens: 1, heartbeatMs: 250, heartbeatSeconds: 0.5, variants: LIGHT_MEMORY },
   replay: replay(20_000, 2_000, 200, 1_000, 20),
   slow: { ...FULL.slow, subscribers: 100, rate: 100, seconds: 3.5, variants: OURS_SLOW },
@@ -212,6 +216,7 @@ const SMOKE: Sizes = {
   },
   publish: { sqlitePublishers: [4], pgPublishers: [4], durationMs: 150, payloadBytes: 256 },
   xproc: { rate: 200, seconds: 0.3, pollIntervalMs: 100 },
+  busPublish: { processes: [1, 2], durationMs: 150 },
   memory: { subscribers: 100, loadgens: 1, heartbeatMs: 200, heartbeatSeconds: 0.4, variants: LIGHT_MEMORY },
   replay: replay(1_000, 100, 10, 50, 5),
   slow: { subscribers: 20, stallEvery: 10, rate: 100, seconds: 0.5, payloadBytes: 512, queueLimit: 20, variants: OURS_SLOW },

@@ -3,7 +3,7 @@
  * schema, described by a plain (IPC-friendly) configuration.
  * @module
  */
-import type { EventStore } from '../../src/index.js'
+import type { BrokerOptions, EventStore } from '../../src/index.js'
 import { loadOurs } from './ours.js'
 
 /** Which store to open. */
@@ -19,6 +19,8 @@ export type StoreConfig =
       applicationName?: string
       /** Largest pool (default `pg`'s 10): many processes share the server's 100 connections with other suites. */
       poolMax?: number
+      /** A NATS server's URL: the broker runs with `natsWake` on it (the bus carries the events). */
+      bus?: string
     }
 
 /** Opens (and migrates) the store; the memory store comes from the experimental copy when asked. */
@@ -45,7 +47,15 @@ export async function openStore(config: StoreConfig, experimental?: string): Pro
   return store
 }
 
+/** The broker options a store configuration asks for: `wake` on its NATS bus, if it names one. */
+export async function busOptions(config: StoreConfig | undefined): Promise<Pick<BrokerOptions, 'wake'>> {
+  if (config?.kind !== 'postgres' || config.bus === undefined) return {}
+  const { natsWake } = await import('../../adapters/nats/index.js')
+  return { wake: natsWake({ servers: config.bus }) }
+}
+
 /** A one-word label of a store configuration. */
 export function storeLabel(config: StoreConfig): string {
-  return config.kind === 'postgres' ? `postgres${config.notify ? '' : '-poll'}` : config.kind
+  if (config.kind !== 'postgres') return config.kind
+  return `postgres${config.notify ? '' : '-poll'}${config.bus ? '-bus' : ''}`
 }

@@ -3,8 +3,11 @@
  * not run (or ran at reduced size where the size matters) is reported as not measured.
  * @module
  */
+
+import { busTargets } from './bus-targets.js'
 import { deliveryTargets } from './delivery-targets.js'
 import { opsTargets } from './ops-targets.js'
+import { relayTargets } from './relay-targets.js'
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
 import { scaleTargets } from './scale-targets.js'
 import { ratio } from './stats.js'
@@ -170,6 +173,13 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       `${fmt(held)} queue-fulls (better-sse, uncapped: ${fmt(m('slow', 'heldPerStalled', 'better-sse-stalled'))})`,
     ),
   )
-  checks.push(...scaleTargets(results), ...streamTargets(results), ...deliveryTargets(results), ...opsTargets(results))
+  checks.push(
+    ...scaleTargets(results),
+    ...streamTargets(results),
+    ...deliveryTargets(results),
+    ...opsTargets(results),
+    ...busTargets(results),
+    ...relayTargets(results),
+  )
   return checks
 }

@@ -14,13 +14,19 @@ import { nowUs, sleep } from '../lib/clock.js'
 import { encodeHistogram, newHistogram, recordUs } from '../lib/histogram.js'
 import { cpuUs } from '../lib/memory.js'
 import { loadOurs } from '../lib/ours.js'
-import { openStore } from '../lib/stores.js'
+import { busOptions, openStore, type StoreConfig } from '../lib/stores.js'
 import { serve, startArgs } from '../lib/worker.js'
 
 /** Start arguments. */
 export interface PublisherStart {
-  /** `ours-sqlite`, `ours-sqlite-x100`, `raw-sqlite-<rows per transaction>[t]`, `ours-pg`, `ours-pg-poll`, `raw-pg`, `raw-pg-notify`. */
+  /** `ours-sqlite`, `ours-sqlite-x100`, `raw-sqlite-<rows per transaction>[t]`, `ours-pg`, `ours-pg-poll`, `ours-pg-bus`, `raw-pg`, `raw-pg-notify`. */
   variant: string
+  /** `ours-pg-bus`: the NATS server's URL. */
+  bus?: string
+  /** Largest pool of the Postgres store (several publisher processes share the server's connections). */
+  poolMax?: number
+  /** Prefix of the publishers' topics (`<prefix>p<i>`): distinct per process when several publish at once. */
+  topicPrefix?: string
   /** Directory for SQLite files. */
   tmpDir: string
   /** Postgres URL and this variant's schema (Postgres variants). */
@@ -44,20 +50,21 @@ async function setup(): Promise<{
     const { createBroker } = await loadOurs(experiment)
     // ours-sqlite-x100: every call publishes an array of 100 events of the publisher's topic (one transaction).
     const perCall = variant.endsWith('-x100') ? 100 : 1
-    const store = await openStore(
-      variant.startsWith('ours-sqlite')
-        ? { kind: 'sqlite', filename: join(start.tmpDir, `publish-${process.pid}.db`) }
-        : {
-            kind: 'postgres',
-            connectionString: start.postgresUrl as string,
-            schema: start.schema as string,
-            notify: variant === 'ours-pg',
-          },
-    )
-    const broker: Broker = createBroker(store, { onError: () => {} })
+    const config: StoreConfig = variant.startsWith('ours-sqlite')
+      ? { kind: 'sqlite', filename: join(start.tmpDir, `publish-${process.pid}.db`) }
+      : {
+          kind: 'postgres',
+          connectionString: start.postgresUrl as string,
+          schema: start.schema as string,
+          notify: variant === 'ours-pg',
+          poolMax: start.poolMax,
+          bus: variant === 'ours-pg-bus' ? start.bus : undefined,
+        }
+    const broker: Broker = createBroker(await openStore(config), { ...(await busOptions(config)), onError: () => {} })
+    const prefix = start.topicPrefix ?? ''
     return {
       publish: async (i, data) => {
-        const event = { topic: `p${i}`, type: 'pub', payload: { pad: data } }
+        const event = { topic: `${prefix}p${i}`, type: 'pub', payload: { pad: data } }
         if (perCall === 1) await broker.publish(event)
         else await broker.publish(Array.from({ length: perCall }, () => event))
         return perCall

@@ -12,7 +12,7 @@ import { type OpenLoopResult, runOpenLoop } from '../lib/open-loop.js'
 import { loadOurs } from '../lib/ours.js'
 import { payload } from '../lib/payload.js'
 import { commonCommands } from '../lib/server-commands.js'
-import { openStore, type StoreConfig } from '../lib/stores.js'
+import { busOptions, openStore, type StoreConfig } from '../lib/stores.js'
 import { serve, startArgs } from '../lib/worker.js'
 
 /** Start arguments: a store to publish through, or a raw NOTIFY channel. */
@@ -53,7 +53,7 @@ const start = startArgs<XprocPublisherStart>()
 async function sender(): Promise<Send> {
   if (start.kind === 'ours') {
     const { createBroker } = await loadOurs()
-    const broker = createBroker(await openStore(start.store), { onError: () => {} })
+    const broker = createBroker(await openStore(start.store), { ...(await busOptions(start.store)), onError: () => {} })
     return (topic, t, bytes) => broker.publish({ topic, type: 'tick', payload: payload(t, bytes) })
   }
   const pool = new pg.Pool({ connectionString: start.postgresUrl, max: 16 })

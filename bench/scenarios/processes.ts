@@ -14,6 +14,7 @@ import { measureCpu } from '../lib/cpu-window.js'
 import { BackendSampler, sumRoles } from '../lib/db-cpu.js'
 import { Fleet } from '../lib/fleet.js'
 import { summarize } from '../lib/histogram.js'
+import { startNatsServer } from '../lib/nats-server.js'
 import { createSchema, dropSchema } from '../lib/postgres.js'
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import { endServer, startServer } from '../lib/sse-trial.js'
@@ -99,23 +100,40 @@ async function measure(
   }
 }
 
-/** Runs the processes scenario (needs Postgres). */
+/** Runs the processes scenario (needs Postgres): with NOTIFY (`processes`), and with a NATS bus carrying the events and `notify: false` (`processes-bus`, issue 20). */
 export async function processesScenario(ctx: RunContext, selected: (id: string) => boolean): Promise<ScenarioResult[]> {
-  if (!selected('processes')) return []
-  const { counts, subscribers, loadgens, rate, seconds } = ctx.sizes.processes
   const url = ctx.postgresUrl
-  if (!url) {
+  const ids = ['processes', 'processes-bus'].filter(selected)
+  if (ids.length > 0 && !url) {
     ctx.log('processes: skipped (no Postgres)')
     return []
   }
+  const results: ScenarioResult[] = []
+  for (const id of ids) results.push(await processesRun(ctx, url as string, id === 'processes-bus'))
+  return results
+}
+
+/** One processes scenario: NOTIFY, or (`bus`) a NATS bus with `notify: false`. */
+async function processesRun(ctx: RunContext, url: string, bus: boolean): Promise<ScenarioResult> {
+  const { counts, subscribers, loadgens, rate, seconds } = ctx.sizes.processes
+  const id = bus ? 'processes-bus' : 'processes'
   const columns = counts.map(processesColumn)
   const first = columns[0] as string
   const recorder = new ScenarioRecorder(
-    'processes',
-    `App processes on one Postgres: ${subscribers.toLocaleString('en')} SSE subscribers each, ${rate} events/s from another process`,
+    id,
+    `App processes on one Postgres${bus ? ' with a NATS bus carrying the events (notify: false)' : ''}: ${subscribers.toLocaleString('en')} SSE subscribers each, ${rate} events/s from another process`,
     columns,
     columns.slice(1).map((column) => ({ label: `${column.split(' ')[0]} / ${first.split(' ')[0]}`, a: column, b: first })),
-    { counts, subscribers, topics: subscribers, rate, seconds, loadgens, payloadBytes: PAYLOAD_BYTES, notify: 'on' },
+    {
+      counts,
+      subscribers,
+      topics: subscribers,
+      rate,
+      seconds,
+      loadgens,
+      payloadBytes: PAYLOAD_BYTES,
+      notify: bus ? 'off, NATS bus' : 'on',
+    },
   )
   recorder.metric('p50', 'p50 publish→receive', 'ms', 'lower')
   recorder.metric('p99', 'p99 publish→receive', 'ms', 'lower')
@@ -123,18 +141,20 @@ export async function processesScenario(ctx: RunContext, selected: (id: string) 
   recorder.metric('dbAllUs', "database CPU per event, every backend (with the publisher's inserts)", 'µs', 'lower')
   recorder.metric('appCpuUs', 'app process CPU per event per process', 'µs', 'lower')
   recorder.metric('lost', 'events not received (per process)', '', 'lower')
-  const run = `bpr${process.pid}`
-  const schema = await createSchema('processes', url)
+  const run = `bpr${process.pid}${bus ? 'b' : ''}`
+  const schema = await createSchema(id.replace('-', '_'), url)
+  const nats = bus ? await startNatsServer() : undefined
   const storeOf = (role: string): StoreConfig => ({
     kind: 'postgres',
     connectionString: url,
     schema,
-    notify: true,
+    notify: !bus,
+    bus: nats?.url,
     applicationName: `${run}.${role}`,
     // 8 processes share the server's 100 connections with the other suites on this machine.
     poolMax: 2,
   })
-  ctx.log(`processes: ${counts.join(', ')} app processes × ${subscribers} subscribers, ${rate} events/s`)
+  ctx.log(`${id}: ${counts.join(', ')} app processes × ${subscribers} subscribers, ${rate} events/s`)
   const publisher = await startChild('processes:publisher', 'procs/xproc-publisher.ts', { kind: 'ours', store: storeOf('pub') })
   const fleet = await Fleet.start(loadgens)
   const sampler = await BackendSampler.open(run, url)
@@ -153,11 +173,11 @@ export async function processesScenario(ctx: RunContext, selected: (id: string) 
           if (outcome.received < outcome.events) recorder.notes.push(`${column}: not every event reached every process in time`)
           if (outcome.exited > 0) recorder.notes.push(`${column}: ${outcome.exited} backends exited inside a window`)
           ctx.log(
-            `  processes rep ${rep + 1} ${column}: p50 ${outcome.p50} p99 ${outcome.p99} ms, db ${Math.round(outcome.dbPerAppUs)} µs/event/process (all ${Math.round(outcome.dbAllUs)} µs/event), app ${Math.round(outcome.appCpuUs)} µs/event/process`,
+            `  ${id} rep ${rep + 1} ${column}: p50 ${outcome.p50} p99 ${outcome.p99} ms, db ${Math.round(outcome.dbPerAppUs)} µs/event/process (all ${Math.round(outcome.dbAllUs)} µs/event), app ${Math.round(outcome.appCpuUs)} µs/event/process`,
           )
         } catch (error) {
           recorder.notes.push(`${column} rep ${rep + 1} failed: ${(error as Error).message.split('\n')[0]}`)
-          ctx.log(`  processes rep ${rep + 1} ${column}: FAILED ${(error as Error).stack ?? error}`)
+          ctx.log(`  ${id} rep ${rep + 1} ${column}: FAILED ${(error as Error).stack ?? error}`)
         }
       }
     }
@@ -165,7 +185,8 @@ export async function processesScenario(ctx: RunContext, selected: (id: string) 
     await publisher.kill()
     await fleet.stop()
     await sampler.close()
+    await nats?.stop()
     await dropSchema(schema, url)
   }
-  return [recorder.result()]
+  return recorder.result()
 }

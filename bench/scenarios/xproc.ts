@@ -1,7 +1,8 @@
 /**
  * Scenario 3, cross-process latency: process A publishes at a fixed rate, process B serves SSE
  * and a load generator (process C) receives; B learns of A's events by Postgres NOTIFY, by
- * polling only, or by SQLite's `data_version`. The floor is a raw `pg` NOTIFY → LISTEN round
+ * polling only, by a NATS bus that carries them (`notify: false`, issue 20), or by SQLite's
+ * `data_version`. The floor is a raw `pg` NOTIFY → LISTEN round
  * trip (alone, and with an insert in the same statement). Every rig stays up for the whole
  * scenario; repetitions alternate between them.
  * @module
@@ -11,6 +12,7 @@ import { type Child, startChild } from '../lib/child.js'
 import type { RunContext } from '../lib/context.js'
 import { Fleet } from '../lib/fleet.js'
 import { type LatencySummary, mergeEncoded, summarize } from '../lib/histogram.js'
+import { type NatsServer, startNatsServer } from '../lib/nats-server.js'
 import { createSchema, dropSchema } from '../lib/postgres.js'
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import { startServer } from '../lib/sse-trial.js'
@@ -73,7 +75,9 @@ export async function xprocScenario(ctx: RunContext, selected: (id: string) => b
   const { rate, seconds, pollIntervalMs } = ctx.sizes.xproc
   const count = Math.round(rate * seconds)
   const url = ctx.postgresUrl
-  const variants = url ? ['ours-pg-notify', 'ours-pg-poll', 'ours-sqlite', 'raw-notify', 'raw-insert-notify'] : ['ours-sqlite']
+  const variants = url
+    ? ['ours-pg-notify', 'ours-pg-bus', 'ours-pg-poll', 'ours-sqlite', 'raw-notify', 'raw-insert-notify']
+    : ['ours-sqlite']
   const recorder = new ScenarioRecorder(
     'xproc',
     `Cross-process latency: publish in process A at ${rate.toLocaleString('en')} events/s, receive from process B over SSE`,
@@ -81,6 +85,7 @@ export async function xprocScenario(ctx: RunContext, selected: (id: string) => b
     [
       { label: 'ours (NOTIFY) / raw NOTIFY floor', a: 'ours-pg-notify', b: 'raw-notify' },
       { label: 'ours (NOTIFY) / raw insert+NOTIFY', a: 'ours-pg-notify', b: 'raw-insert-notify' },
+      { label: 'ours (NATS bus) / raw NOTIFY floor', a: 'ours-pg-bus', b: 'raw-notify' },
     ],
     { rate, seconds, pollIntervalMs, sqliteDataVersionIntervalMs: 25 },
   )
@@ -95,7 +100,8 @@ export async function xprocScenario(ctx: RunContext, selected: (id: string) => b
   const fleet = await Fleet.start(1)
   const rigs = new Map<string, Rig>()
   const schemas: string[] = []
-  const pgStore = async (notify: boolean): Promise<StoreConfig> => {
+  let nats: NatsServer | undefined
+  const pgStore = async (notify: boolean): Promise<Extract<StoreConfig, { kind: 'postgres' }>> => {
     const schema = await createSchema(notify ? 'xproc_notify' : 'xproc_poll', url)
     schemas.push(schema)
     return { kind: 'postgres', connectionString: url as string, schema, notify }
@@ -104,6 +110,10 @@ export async function xprocScenario(ctx: RunContext, selected: (id: string) => b
     const rig = async (variant: string): Promise<Rig> => {
       if (variant === 'ours-pg-notify') return oursRig(variant, await pgStore(true), fleet, undefined)
       if (variant === 'ours-pg-poll') return oursRig(variant, await pgStore(false), fleet, pollIntervalMs)
+      if (variant === 'ours-pg-bus') {
+        nats = await startNatsServer()
+        return oursRig(variant, { ...(await pgStore(false)), bus: nats.url }, fleet, undefined)
+      }
       if (variant === 'ours-sqlite')
         return oursRig(variant, { kind: 'sqlite', filename: join(ctx.tmpDir, 'xproc.db') }, fleet, undefined)
       if (variant === 'raw-notify') return rawRig(variant, url as string, undefined)
@@ -139,6 +149,7 @@ export async function xprocScenario(ctx: RunContext, selected: (id: string) => b
   } finally {
     for (const rig of rigs.values()) for (const child of rig.processes) await child.kill()
     await fleet.stop()
+    await nats?.stop()
     for (const schema of schemas) await dropSchema(schema, url)
   }
   return [recorder.result()]

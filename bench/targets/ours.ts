@@ -7,7 +7,7 @@
 import { createServer } from 'node:http'
 import { registerOpenTelemetry } from '../lib/otel.js'
 import { loadOurs } from '../lib/ours.js'
-import { openStore } from '../lib/stores.js'
+import { busOptions, openStore } from '../lib/stores.js'
 import { type BenchEvent, listenOn, type SseTarget, type TargetConfig, topicOf } from './target.js'
 
 /** The topics option of the `stream`-th request for `topic`: one topic, or it and the quiet ones. */
@@ -29,6 +29,7 @@ export async function oursTarget(config: TargetConfig): Promise<SseTarget> {
   const store = await openStore(config.store ?? { kind: 'memory' }, config.experimental)
   let failures = 0
   const broker = createBroker(store, {
+    ...(await busOptions(config.store)),
     heartbeatMs: config.heartbeatMs ?? 0,
     queueLimit: config.queueLimit,
     pollIntervalMs: config.pollIntervalMs,

@@ -1,13 +1,13 @@
 /**
  * Postgres for tests: the real server at `DATABASE_URL` (default the local `test` database), one
- * fresh schema per test file, dropped afterwards. When no server answers, the file's tests fail
- * under `CI=true` and are skipped loudly (with the reason in their name) otherwise.
+ * fresh schema per test file, dropped afterwards (`server-suite.ts`: without a server the tests
+ * fail under `CI=true` and are skipped loudly otherwise).
  */
 import { type ControlledTransaction, sql } from 'kysely'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, it } from 'vitest'
 import { type PostgresStore, type PostgresStoreOptions, postgresStore } from '../../adapters/postgres/index.js'
 import { parseEventId } from '../../src/event-id.js'
+import { describeOnServer, scratchName } from './server-suite.js'
 import { until } from './wait.js'
 
 /** The server the tests use. */
@@ -48,18 +48,12 @@ export interface PostgresTestDatabase {
   defer(cleanup: () => unknown): void
 }
 
-let files = 0
-
 /**
  * Declares a Postgres test group with its own schema. `body` registers the tests; it receives the
  * database, usable inside tests and hooks.
  */
 export function describePostgres(name: string, body: (database: PostgresTestDatabase) => void): void {
-  const label = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .slice(0, 24)
-  const schema = `dsse_${label}_${process.pid}_${files++}_${Math.random().toString(36).slice(2, 8)}`
+  const schema = scratchName(name)
   let admin: pg.Pool | undefined
   const cleanups: Array<() => unknown> = []
   const database: PostgresTestDatabase = {
@@ -90,41 +84,23 @@ export function describePostgres(name: string, body: (database: PostgresTestData
     },
   }
 
-  if (unavailable !== undefined) {
-    const reason = `no Postgres server at ${DATABASE_URL}: ${unavailable}`
-    if (process.env.CI === 'true') {
-      describe(name, () => {
-        it('needs a Postgres server (CI=true)', () => {
-          throw new Error(`${reason}. CI requires the server; start it with .ci/run or pg_ctlcluster.`)
-        })
-      })
-      return
-    }
-    console.warn(
-      `\n!!! SKIPPING Postgres tests "${name}": ${reason}\n!!! start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n`,
-    )
-    describe.skip(`${name} [SKIPPED: ${reason}]`, () => body(database))
-    return
-  }
-
-  describe(name, () => {
-    beforeAll(async () => {
+  describeOnServer({
+    name,
+    server: 'Postgres',
+    url: DATABASE_URL,
+    unavailable,
+    startHint: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+    async open() {
       admin = new pg.Pool({ connectionString: DATABASE_URL, max: 4 })
       admin.on('error', () => {})
       await admin.query(`CREATE SCHEMA "${schema}"`)
-    })
-    afterAll(async () => {
-      // Everything is released and the schema dropped even when a cleanup fails; then the failure is reported.
-      const failures: unknown[] = []
-      for (const cleanup of cleanups.reverse())
-        await Promise.resolve()
-          .then(cleanup)
-          .catch((error) => failures.push(error))
+    },
+    async close() {
       await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
       await admin?.end()
-      if (failures.length > 0) throw failures[0]
-    })
-    body(database)
+    },
+    cleanups,
+    body: () => body(database),
   })
 }
 

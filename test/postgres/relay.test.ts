@@ -15,6 +15,8 @@ import { resolveConfig } from '../../adapters/postgres/postgres-store-config.js'
 import { RelayUnavailableError } from '../../src/errors.js'
 import { createBroker } from '../../src/index.js'
 import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
+import { seqOf } from '../helpers/postgres.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../helpers/wait.js'
 import { type Fixture, startFixture, stopFixture } from './helpers/child.js'
 
@@ -108,6 +110,7 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
     const broker = createBroker(relayed, { pollIntervalMs: 3_600_000 })
     try {
       await expect.poll(() => broker.stats().relay, { timeout: 10_000 }).toBe('leader')
+      expect(broker.health().checks.relay).toEqual({ ok: true, role: 'leader' })
       const subscription = broker.subscribe('in-process')
       const next = subscription[Symbol.asyncIterator]().next()
       await until(() => broker.stats().topics === 1, 5_000, 'the subscription to tail its topic')
@@ -162,6 +165,67 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
     expect(server?.unconfirmedBytes).toBeGreaterThanOrEqual(0)
     expect(server?.retainedWalBytes).toBeGreaterThan(0)
   }, 60_000)
+
+  it('a leader cut off by a silent network loses the relay: another takes over and hands on what it missed', async () => {
+    await Promise.all(fixtures.map(stopFixture))
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster().port })
+    try {
+      const cutOff = startFixture('relay-holder', { DATABASE_URL: proxy.url(cluster().url()), SCHEMA })
+      fixtures.push(cutOff)
+      await cutOff.until(() => roleOf(cutOff) === 'leader', 'the proxied process to lead', 20_000)
+      const other = startFixture('relay-holder', { DATABASE_URL: cluster().url(), SCHEMA })
+      fixtures.push(other)
+      await other.until(() => roleOf(other) === 'standby', 'a standby', 20_000)
+
+      proxy.blackhole()
+      const silencedAt = Date.now()
+      const missed = await publishEveryWay('partitioned')
+      const takeover = await other.message(
+        (message) => message.kind === 'role' && message.role === 'leader',
+        'a takeover',
+        40_000,
+      )
+      // The server ends the silent leader's idle lock session after three heartbeats (15 s).
+      expect(takeover.at as number).toBeLessThan(silencedAt + 25_000)
+      await other.until(() => missed.every((id) => committedIds(other).includes(id)), 'the missed commits', 10_000)
+      await expect.poll(slotCount, { timeout: 10_000 }).toEqual({ slots: 1, active: 1 })
+    } finally {
+      await proxy.close()
+    }
+  }, 90_000)
+
+  it('with the relay, resuming after an id whose commit is not visible yet waits for it instead of resetting', async () => {
+    // A pool that counts the store's resume checks, so the commit below lands after the first one.
+    const pool = new pg.Pool({ connectionString: cluster().url(), max: 2 })
+    let looked = 0
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      ;(client as unknown as { query: typeof query }).query = (...args) => {
+        const result = query(...args)
+        if (String(args[0]).includes('pruned_through')) void Promise.resolve(result).then(() => looked++)
+        return result
+      }
+    })
+    const relayed = postgresStore({ pool, schema: SCHEMA, notify: false, relay: true })
+    const plain = postgresStore({ connectionString: cluster().url(), schema: SCHEMA, notify: false })
+    try {
+      const [first] = await store.append([{ topic: 'visible-late', type: 'e', data: '1' }])
+      const next = `${first?.id.split('.')[0]}.${seqOf(first?.id) + 1}`
+      // The next event's commit, held open: other sessions do not see it (as for a moment after the relay decoded it).
+      const trx = await db.startTransaction().execute()
+      await store.append([{ topic: 'visible-late', type: 'e', data: '2' }], { transaction: trx })
+      expect(await plain.checkResume('visible-late', next)).toEqual({ ok: false, reason: 'ahead' })
+      const checked = relayed.checkResume('visible-late', next)
+      await until(() => looked >= 1, 5_000, 'the first resume check')
+      await trx.commit().execute() // becomes visible while the relay's store looks again
+      expect(await checked).toEqual({ ok: true })
+      expect(looked).toBeGreaterThan(1)
+    } finally {
+      await plain.close()
+      await relayed.close()
+      await pool.end()
+    }
+  })
 
   it('dropRelay() drops the slot and the publication', async () => {
     await Promise.all(fixtures.map(stopFixture))

@@ -1,8 +1,9 @@
 /**
- * Wake-ups from `PRAGMA data_version`: while at least one listener is registered, a timer reads a
- * version token every few tens of milliseconds and calls the listeners when it changed. The token
- * moves when any other connection commits (another process, the store's own writer seen from its
- * reader, or a caller's connection), which is exactly when new events may have become readable.
+ * Wake-ups from a polled version token: while at least one listener is registered, a timer reads
+ * a token every few tens of milliseconds and calls the listeners when it changed. SQLite's token is
+ * `PRAGMA data_version` (it moves when any other connection commits); MySQL's is its change
+ * cursor (it moves when an event commits, whoever wrote it). Either moves exactly when new events
+ * may have become readable.
  * @module
  */
 import type { Unsubscribe } from '../../src/store.js'
