@@ -4,6 +4,7 @@
  * @module
  */
 import { deliveryTargets } from './delivery-targets.js'
+import { mysqlTargets } from './mysql-targets.js'
 import { opsTargets } from './ops-targets.js'
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
 import { scaleTargets } from './scale-targets.js'
@@ -170,6 +171,12 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       `${fmt(held)} queue-fulls (better-sse, uncapped: ${fmt(m('slow', 'heldPerStalled', 'better-sse-stalled'))})`,
     ),
   )
-  checks.push(...scaleTargets(results), ...streamTargets(results), ...deliveryTargets(results), ...opsTargets(results))
+  checks.push(
+    ...scaleTargets(results),
+    ...streamTargets(results),
+    ...deliveryTargets(results),
+    ...opsTargets(results),
+    ...mysqlTargets(results),
+  )
   return checks
 }
