@@ -31,6 +31,7 @@ import { multiTopicScenarios } from './scenarios/multi-topic.js'
 import { opsScenario } from './scenarios/ops.js'
 import { processesScenario } from './scenarios/processes.js'
 import { publishScenarios } from './scenarios/publish.js'
+import { relayScenario } from './scenarios/relay.js'
 import { replayScenarios } from './scenarios/replay.js'
 import { slowScenario } from './scenarios/slow.js'
 import { xprocScenario } from './scenarios/xproc.js'
@@ -83,6 +84,7 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['fanout', () => fanoutScenarios(ctx, only)],
   ['publish', () => publishScenarios(ctx, only)],
   ['xproc', () => xprocScenario(ctx, only)],
+  ['relay', () => relayScenario(ctx, only)],
   ['bus-publish', () => busPublishScenario(ctx, only)],
   ['memory', () => memoryScenario(ctx, only)],
   ['multi-topic', () => multiTopicScenarios(ctx, only)],

@@ -420,7 +420,8 @@ export class Broker<Events extends EventMap = EventMap> {
       this.poller.stop()
       this.stopRetention()
       this.stopCommitted?.()
-      await this.bus.close()
+      const closingBus = this.bus.close()
+      if (closingBus) await closingBus
     })()
     return this.closing
   }

@@ -50,10 +50,14 @@ export class BusLink {
     for (const [topic, events] of recordsByTopic(records)) this.poller.offer(topic, events)
   }
 
-  /** Stops receiving and closes the bus's own connection. */
-  async close(): Promise<void> {
+  /**
+   * Stops receiving and closes the bus's own connection; `undefined` without a bus, so a broker
+   * without one closes in the same turn as before (a server closed right after `broker.close()`,
+   * as `next start` does, still sees every browser come back over its old socket).
+   */
+  close(): Promise<void> | undefined {
     this.stop?.()
-    await this.bus?.close()
+    return this.bus?.close()
   }
 
   private received(message: BusMessage): void {

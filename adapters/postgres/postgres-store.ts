@@ -53,6 +53,9 @@ export interface PostgresStore extends EventStore {
   dropRelay(): Promise<void>
 }
 
+/** With the relay, pauses before an id ahead of its topic's head is looked up again (commits seen by the relay become visible to other sessions within them), in ms. */
+const AHEAD_RETRIES_MS = [5, 20, 60, 200]
+
 /** `relayStatus()` of a store without `relay`. */
 const RELAY_OFF: PostgresRelayStatus = { role: 'off', slot: undefined, publication: undefined, server: undefined }
 
@@ -194,8 +197,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
       const seq = ownSeq(id, await epoch())
       if (seq === undefined) return { ok: false, reason: 'foreign' }
-      const [state] = await rowsOf<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
-      return resumeCheck(seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+      const check = async (): Promise<ResumeCheck> => {
+        const [state] = await rowsOf<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
+        return resumeCheck(seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+      }
+      let answer = await check()
+      // The relay decodes a commit from the WAL a moment before other sessions see it, so a browser
+      // can resume after an id this session cannot see yet: look again before calling it ahead.
+      for (const pauseMs of relay === undefined ? [] : AHEAD_RETRIES_MS) {
+        if (answer.ok || answer.reason !== 'ahead') break
+        await new Promise((resolve) => setTimeout(resolve, pauseMs))
+        answer = await check()
+      }
+      return answer
     },
 
     isValidId: isEventId,

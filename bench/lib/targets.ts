@@ -3,9 +3,12 @@
  * not run (or ran at reduced size where the size matters) is reported as not measured.
  * @module
  */
+
+import { busTargets } from './bus-targets.js'
 import { deliveryTargets } from './delivery-targets.js'
 import { mysqlTargets } from './mysql-targets.js'
 import { opsTargets } from './ops-targets.js'
+import { relayTargets } from './relay-targets.js'
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
 import { scaleTargets } from './scale-targets.js'
 import { ratio } from './stats.js'
@@ -177,6 +180,8 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     ...deliveryTargets(results),
     ...opsTargets(results),
     ...mysqlTargets(results),
+    ...busTargets(results),
+    ...relayTargets(results),
   )
   return checks
 }

@@ -40,6 +40,7 @@ export type EventStoreCaseId =
   | 'heads-of-empty-topic-is-start-id'
   | 'head-after-append'
   | 'ids-are-ascii-and-valid'
+  | 'positions-number-each-topic'
   | 'invalid-id-rejected'
   | 'resume-ok-after-own-ids'
   | 'resume-ahead'

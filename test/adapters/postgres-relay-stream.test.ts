@@ -117,4 +117,36 @@ describeScratchPostgres('pgoutput decoding and the replication stream', { config
     await stream.done
     expect(transactions).toHaveLength(2)
   })
+
+  it('acknowledges WAL that holds nothing published (keepalives between transactions), so the slot retains little while the table is quiet', async () => {
+    await createSlot('quiet')
+    const client = new pg.Client({ connectionString: cluster().url(), replication: 'database' } as pg.ClientConfig)
+    replicationClients.push(client)
+    await client.connect()
+    const stream = streamSlot(client as never, {
+      slot: 'quiet',
+      publication: 'relay_pub',
+      table: { schema: 'app', name: 'events' },
+      statusIntervalMs: 50,
+      onCommit: () => {
+        throw new Error('nothing of the published table was committed')
+      },
+    })
+    await admin.query('CREATE TABLE app.bulk (n int, pad text)')
+    await admin.query(`INSERT INTO app.bulk SELECT g, repeat('x', 500) FROM generate_series(1, 20000) g`)
+    const [{ lsn }] = (await admin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows as [{ lsn: string }]
+    await until(
+      async () =>
+        (
+          await admin.query(
+            `SELECT 1 FROM pg_replication_slots WHERE slot_name = 'quiet' AND confirmed_flush_lsn >= $1::pg_lsn`,
+            [lsn],
+          )
+        ).rowCount === 1,
+      10_000,
+      'the slot to confirm WAL past the unpublished writes',
+    )
+    stream.stop()
+    await stream.done
+  })
 })

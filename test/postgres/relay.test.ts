@@ -15,6 +15,7 @@ import { resolveConfig } from '../../adapters/postgres/postgres-store-config.js'
 import { RelayUnavailableError } from '../../src/errors.js'
 import { createBroker } from '../../src/index.js'
 import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
+import { seqOf } from '../helpers/postgres.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../helpers/wait.js'
 import { type Fixture, startFixture, stopFixture } from './helpers/child.js'
@@ -192,6 +193,39 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
       await proxy.close()
     }
   }, 90_000)
+
+  it('with the relay, resuming after an id whose commit is not visible yet waits for it instead of resetting', async () => {
+    // A pool that counts the store's resume checks, so the commit below lands after the first one.
+    const pool = new pg.Pool({ connectionString: cluster().url(), max: 2 })
+    let looked = 0
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      ;(client as unknown as { query: typeof query }).query = (...args) => {
+        const result = query(...args)
+        if (String(args[0]).includes('pruned_through')) void Promise.resolve(result).then(() => looked++)
+        return result
+      }
+    })
+    const relayed = postgresStore({ pool, schema: SCHEMA, notify: false, relay: true })
+    const plain = postgresStore({ connectionString: cluster().url(), schema: SCHEMA, notify: false })
+    try {
+      const [first] = await store.append([{ topic: 'visible-late', type: 'e', data: '1' }])
+      const next = `${first?.id.split('.')[0]}.${seqOf(first?.id) + 1}`
+      // The next event's commit, held open: other sessions do not see it (as for a moment after the relay decoded it).
+      const trx = await db.startTransaction().execute()
+      await store.append([{ topic: 'visible-late', type: 'e', data: '2' }], { transaction: trx })
+      expect(await plain.checkResume('visible-late', next)).toEqual({ ok: false, reason: 'ahead' })
+      const checked = relayed.checkResume('visible-late', next)
+      await until(() => looked >= 1, 5_000, 'the first resume check')
+      await trx.commit().execute() // becomes visible while the relay's store looks again
+      expect(await checked).toEqual({ ok: true })
+      expect(looked).toBeGreaterThan(1)
+    } finally {
+      await plain.close()
+      await relayed.close()
+      await pool.end()
+    }
+  })
 
   it('dropRelay() drops the slot and the publication', async () => {
     await Promise.all(fixtures.map(stopFixture))

@@ -34,6 +34,43 @@ export const idCases: readonly EventStoreCase[] = [
     },
   },
   {
+    id: 'positions-number-each-topic',
+    title:
+      'a store with positionOf numbers each topic 1, 2, 3, ... without gaps in one epoch (its start id at 0), across interleaved appends',
+    requires: [],
+    async run({ store, topic }) {
+      const { positionOf } = store
+      if (!positionOf) return // optional: without it, bus messages only wake
+      const [a, b] = [topic('a'), topic('b')]
+      const starts = new Map([
+        [a, await headOf(store, a)],
+        [b, await headOf(store, b)],
+      ])
+      const epoch = positionOf.call(store, starts.get(a) as string)?.epoch
+      for (const [name, start] of starts) {
+        assert.deepEqual(
+          positionOf.call(store, start),
+          { epoch, seq: 0 },
+          `the start id of ${JSON.stringify(name)} must be at seq 0`,
+        )
+      }
+      await store.append([...drafts(a, 2), ...drafts(b, 1)])
+      await store.append(drafts(b, 2, 1))
+      await store.append(drafts(a, 1, 2))
+      for (const [name, start] of starts) {
+        const records = await readAll(store, name, start)
+        const positions: Array<{ epoch: string; seq: number } | undefined> = records.map((record) =>
+          positionOf.call(store, record.id),
+        )
+        assert.deepEqual(
+          positions,
+          [1, 2, 3].map((seq) => ({ epoch, seq })),
+          `${JSON.stringify(name)}'s events must be at 1, 2, 3`,
+        )
+      }
+    },
+  },
+  {
     id: 'invalid-id-rejected',
     title: 'isValidId refuses empty, blank, CR/LF/NUL-bearing and non-ASCII strings, even around a real id',
     requires: [],
