@@ -62,6 +62,9 @@ export interface RelayLeader {
   stop(): Promise<void>
 }
 
+/** The longest pause before a failing stream is started again, in ms. */
+const MAX_RETRY_MS = 30_000
+
 /** How long `end()` may wait before the socket is dropped, in ms. */
 const END_TIMEOUT_MS = 1_000
 
@@ -126,6 +129,9 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
   /** Streams the slot until the lock is lost, the stream fails or the relay stops. */
   const lead = async (lost: Promise<unknown>): Promise<void> => {
     let lockGone: { error: unknown } | undefined
+    /** Streams in a row that failed before the server sent anything, and the last one's error. */
+    let failures = 0
+    let lastFailure: unknown
     void lost.then((error) => {
       lockGone = { error }
     })
@@ -159,12 +165,16 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
       await discard(client)
       replicationClient = undefined
       if (outcome.kind === 'lost') throw outcome.error
+      if (stream.started()) failures = 0
       if (outcome.kind === 'failed') {
         // Another stream holds the slot: its process is gone (we hold the lock), so end it and go on.
         if (sqlState(outcome.error) === OBJECT_IN_USE && (await options.endStaleStream())) continue
-        options.onError(outcome.error)
+        // Reported once while it fails the same way; retried with a doubling pause, up to MAX_RETRY_MS.
+        if (failures === 0 || String(outcome.error) !== String(lastFailure)) options.onError(outcome.error)
+        lastFailure = outcome.error
+        failures++
       }
-      if (!stopped) await pause(options.takeoverMs)
+      if (!stopped) await pause(Math.min(options.takeoverMs * 2 ** Math.max(0, failures - 1), MAX_RETRY_MS))
     }
   }
 

@@ -53,6 +53,8 @@ export interface RelayStreamOptions {
 export interface RelayStream {
   /** Settles when the stream ends: resolves after {@link stop}, rejects when it failed. */
   readonly done: Promise<void>
+  /** Whether the server has sent anything (the stream started). */
+  started(): boolean
   /** Acknowledges what was handled and ends the stream. */
   stop(): void
 }
@@ -114,7 +116,9 @@ export function streamSlot(client: PgReplicationClientLike, options: RelayStream
   const failed = new Promise<never>((_, reject) => {
     fail = reject
   })
+  let receiving = false
   client.connection.on('copyData', ({ chunk }) => {
+    receiving = true
     if (stopped) return
     try {
       const frame = parseServerFrame(chunk)
@@ -145,6 +149,7 @@ export function streamSlot(client: PgReplicationClientLike, options: RelayStream
 
   return {
     done,
+    started: () => receiving,
     stop() {
       if (stopped) return
       acknowledge(true)
