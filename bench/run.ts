@@ -16,6 +16,7 @@ import { buildProcesses, removeBuild } from './lib/build.js'
 import type { RunContext } from './lib/context.js'
 import { loadAverage, machineInfo } from './lib/machine.js'
 import { mergeResults } from './lib/merge.js'
+import { MYSQL_URL, probeMysql } from './lib/mysql.js'
 import { DATABASE_URL, probePostgres } from './lib/postgres.js'
 import { writeReport } from './lib/report.js'
 import type { BenchResults, ScenarioResult } from './lib/results.js'
@@ -53,6 +54,12 @@ if (postgresVersion === undefined && process.env.CI === 'true') {
   process.exit(1)
 }
 if (postgresVersion === undefined) console.warn(`!!! no Postgres at ${DATABASE_URL}: Postgres scenarios are skipped`)
+const mysqlVersion = await probeMysql()
+if (mysqlVersion === undefined && process.env.CI === 'true') {
+  console.error(`no MySQL server at ${MYSQL_URL}: CI requires it`)
+  process.exit(1)
+}
+if (mysqlVersion === undefined) console.warn(`!!! no MySQL at ${MYSQL_URL}: MySQL scenarios are skipped`)
 
 const tmpDir = mkdtempSync(join(tmpdir(), 'durable-sse-bench-'))
 const baseline = args.baseline === undefined ? undefined : registerBaseline(args.baseline, tmpDir)
@@ -63,6 +70,7 @@ const ctx: RunContext = {
   sizes,
   reps: args.reps ?? sizes.reps,
   postgresUrl: postgresVersion === undefined ? undefined : DATABASE_URL,
+  mysqlUrl: mysqlVersion === undefined ? undefined : MYSQL_URL,
   tmpDir,
   log: (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`),
   profiles: [],

@@ -2,7 +2,7 @@
  * Pack-and-install smoke test: `npm pack`, install the tarball into temporary apps the way a user
  * would, then load every entry point with `import` and `require`.
  * - A bare app (durable-sse and kysely only: no pg, mysql2, better-sqlite3, react or ai) loads `.`,
- *   `./client` and `./ai`, and `./postgres` / `./sqlite` / `./mysql` answer a clear "npm install ..." message on first use
+ *   `./client` and `./ai`, and `./postgres` / `./sqlite` / `./mysql` / `./nats` / `./redis` answer a clear "npm install ..." message on first use
  *   rather than a stack trace from a missing module.
  * - A full app (with the optional peers) imports and requires every subpath, and an error thrown by
  *   an adapter entry is `instanceof` the class exported by `durable-sse`, in ESM and in CJS;
@@ -64,7 +64,9 @@ import { createBroker, memoryStore } from 'durable-sse'
 import { createResumableStreamContext } from 'durable-sse/ai'
 import { connect } from 'durable-sse/client'
 import { mysqlStore } from 'durable-sse/mysql'
+import { natsWake } from 'durable-sse/nats'
 import { postgresStore } from 'durable-sse/postgres'
+import { redisWake } from 'durable-sse/redis'
 import { sqliteStore } from 'durable-sse/sqlite'
 assert.equal(typeof createBroker(memoryStore()).publish, 'function')
 assert.equal(typeof connect, 'function')
@@ -72,7 +74,10 @@ assert.equal(await createResumableStreamContext({ store: memoryStore() }).hasExi
 await assert.rejects(postgresStore({ connectionString: 'postgres://127.0.0.1:1/none', notify: false }).migrate(), /npm install pg/)
 await assert.rejects(sqliteStore({ filename: 'x.db' }).migrate(), /npm install better-sqlite3/)
 await assert.rejects(mysqlStore({ uri: 'mysql://127.0.0.1:1/none' }).migrate(), /npm install mysql2/)
-console.log('bare app (ESM): ., ./client and ./ai load; ./postgres, ./sqlite and ./mysql name the missing driver')
+const busError = (make) => new Promise((resolve) => make(resolve).open({ message() {}, status() {} }))
+assert.match(String((await busError((onError) => natsWake({ servers: 'nats://127.0.0.1:1' }, { onError }))).message), /npm install nats/)
+assert.match(String((await busError((onError) => redisWake({ url: 'redis://127.0.0.1:1' }, { onError }))).message), /npm install ioredis/)
+console.log('bare app (ESM): ., ./client and ./ai load; ./postgres, ./sqlite, ./mysql, ./nats and ./redis name the missing client')
 `,
   )
   check(

@@ -39,7 +39,7 @@ export interface NatsConnectionLike {
 export interface NatsConnectOptions {
   /** Server URLs (`nats://host:4222`). */
   servers: string | string[]
-  /** Wait for the first connection, however long it takes, instead of failing. */
+  /** Wait for the first connection, however long it takes, instead of failing (the bus retries itself, so it can stop when closed). */
   waitOnFirstConnect: boolean
   /** Reconnect attempts; -1: forever. */
   maxReconnectAttempts: number

@@ -29,6 +29,8 @@ export interface NatsWakeOptions {
   maxMessageBytes?: number
   /** Pause between reconnect attempts of the bus's own connection, in ms. Default 250. */
   reconnectWaitMs?: number
+  /** Where a bus that cannot start says why (its client library missing, say). Default `console.error`. */
+  onError?: (error: unknown) => void
 }
 
 const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/
@@ -46,7 +48,12 @@ function subjectOf(prefix: string, topic: string): string {
  * const broker = createBroker(postgresStore({ connectionString, notify: false }), { wake: natsWake({ servers: 'nats://127.0.0.1:4222' }) })
  */
 export function natsWake(target: NatsTarget, options: NatsWakeOptions = {}): WakeBus {
-  const { prefix = 'durable-sse', maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, reconnectWaitMs = 250 } = options
+  const {
+    prefix = 'durable-sse',
+    maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+    reconnectWaitMs = 250,
+    onError = (error: unknown) => console.error('[durable-sse]', error),
+  } = options
   if (typeof prefix !== 'string' || !PREFIX.test(prefix))
     throw new TypeError('natsWake: prefix must be NATS subject tokens of letters, digits, - and _')
   const own = !('connection' in target)
@@ -77,24 +84,37 @@ export function natsWake(target: NatsTarget, options: NatsWakeOptions = {}): Wak
     void watch(nc).catch(() => {})
     endpoint.changed(nc.isClosed() ? 'down' : 'connected')
   }
-  const connecting =
-    'connection' in target
-      ? Promise.resolve(target.connection)
-      : loadNats().then((nats) =>
-          nats.connect({
-            servers: target.servers,
-            waitOnFirstConnect: true,
-            maxReconnectAttempts: -1,
-            reconnectTimeWait: reconnectWaitMs,
-            reconnectJitter: Math.ceil(reconnectWaitMs / 5),
-            reconnectBufSize: 0,
-          }),
-        )
-
+  /** The bus's own connection: a failed first attempt is reported once and retried until one succeeds or the bus closes. */
+  const connectOwn = async (servers: string | string[]): Promise<NatsConnectionLike> => {
+    const nats = await loadNats()
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await nats.connect({
+          servers,
+          waitOnFirstConnect: false,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: reconnectWaitMs,
+          reconnectJitter: Math.ceil(reconnectWaitMs / 5),
+          reconnectBufSize: 0,
+        })
+      } catch (error) {
+        if (closed) throw error
+        if (attempt === 0) {
+          endpoint.changed('down')
+          onError(error)
+        }
+        await new Promise((resolve) => setTimeout(resolve, reconnectWaitMs))
+      }
+    }
+  }
   return {
     open(receiver) {
       const stop = endpoint.open(receiver)
-      connecting.then(connected, () => endpoint.changed('down'))
+      const connecting = 'connection' in target ? Promise.resolve(target.connection) : connectOwn(target.servers)
+      connecting.then(connected, (error: unknown) => {
+        endpoint.changed('down')
+        if (!closed) onError(error) // the client library is missing
+      })
       return stop
     },
     send(records: readonly EventRecord[]) {

@@ -29,6 +29,8 @@ export interface RedisWakeOptions {
   maxMessageBytes?: number
   /** Longest pause between reconnect attempts of the bus's connections, in ms. Default 250. */
   reconnectWaitMs?: number
+  /** Where a bus that cannot start says why (its client library missing, say). Default `console.error`. */
+  onError?: (error: unknown) => void
 }
 
 /**
@@ -39,7 +41,12 @@ export interface RedisWakeOptions {
  * const broker = createBroker(postgresStore({ connectionString, notify: false }), { wake: redisWake({ url: 'redis://127.0.0.1:6379' }) })
  */
 export function redisWake(target: RedisTarget, options: RedisWakeOptions = {}): WakeBus {
-  const { prefix = 'durable-sse', maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, reconnectWaitMs = 250 } = options
+  const {
+    prefix = 'durable-sse',
+    maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+    reconnectWaitMs = 250,
+    onError = (error: unknown) => console.error('[durable-sse]', error),
+  } = options
   if (typeof prefix !== 'string' || prefix.length === 0) throw new TypeError('redisWake: prefix must be a non-empty string')
   const channelOf = (topic: string) => `${prefix}:${topic}`
   const endpoint = new BusEndpoint()
@@ -82,7 +89,10 @@ export function redisWake(target: RedisTarget, options: RedisWakeOptions = {}): 
   return {
     open(receiver) {
       const stop = endpoint.open(receiver)
-      start().catch(() => endpoint.changed('down'))
+      start().catch((error: unknown) => {
+        endpoint.changed('down')
+        onError(error)
+      })
       return stop
     },
     send(records: readonly EventRecord[]) {

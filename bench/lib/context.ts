@@ -21,6 +21,8 @@ export interface RunContext {
   reps: number
   /** Postgres URL when a server answers, else `undefined`. */
   postgresUrl: string | undefined
+  /** MySQL / MariaDB server URL (no database) when a server answers, else `undefined`. */
+  mysqlUrl: string | undefined
   /** A scratch directory for database files. */
   tmpDir: string
   /** Progress output. */

@@ -1,6 +1,6 @@
 /**
- * Opens the store a benchmark process runs durable-sse on: memory, a SQLite file, or a Postgres
- * schema, described by a plain (IPC-friendly) configuration.
+ * Opens the store a benchmark process runs durable-sse on: memory, a SQLite file, a Postgres
+ * schema or a MySQL database, described by a plain (IPC-friendly) configuration.
  * @module
  */
 import type { BrokerOptions, EventStore } from '../../src/index.js'
@@ -10,6 +10,13 @@ import { loadOurs } from './ours.js'
 export type StoreConfig =
   | { kind: 'memory' }
   | { kind: 'sqlite'; filename: string; dataVersionIntervalMs?: number }
+  | {
+      kind: 'mysql'
+      /** The URL of the run's database. */
+      uri: string
+      /** Largest pool (`mysql2`'s default is 10). */
+      poolMax?: number
+    }
   | {
       kind: 'postgres'
       connectionString: string
@@ -29,6 +36,12 @@ export async function openStore(config: StoreConfig, experimental?: string): Pro
   if (config.kind === 'sqlite') {
     const { sqliteStore } = await import('../../adapters/sqlite/index.js')
     const store = sqliteStore({ filename: config.filename, dataVersionIntervalMs: config.dataVersionIntervalMs })
+    await store.migrate()
+    return store
+  }
+  if (config.kind === 'mysql') {
+    const { mysqlStore } = await import('../../adapters/mysql/index.js')
+    const store = mysqlStore({ uri: config.uri, poolConfig: { connectionLimit: config.poolMax ?? 10 } })
     await store.migrate()
     return store
   }

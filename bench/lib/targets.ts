@@ -6,6 +6,7 @@
 
 import { busTargets } from './bus-targets.js'
 import { deliveryTargets } from './delivery-targets.js'
+import { mysqlTargets } from './mysql-targets.js'
 import { opsTargets } from './ops-targets.js'
 import { relayTargets } from './relay-targets.js'
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
@@ -178,6 +179,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     ...streamTargets(results),
     ...deliveryTargets(results),
     ...opsTargets(results),
+    ...mysqlTargets(results),
     ...busTargets(results),
     ...relayTargets(results),
   )

@@ -24,6 +24,8 @@ export const VARIANT_NOTES: Record<string, string> = {
   'raw-pg': 'raw `pg` pool: one autocommit `INSERT` per publish into a bigserial table',
   'raw-pg-notify': 'raw `pg`: `INSERT` + `pg_notify` in one statement',
   'ours-pg-notify': 'cross-process: A and B on Postgres with NOTIFY',
+  'ours-mysql': 'durable-sse on MySQL / MariaDB (`broker.publish()`, group commit; cross-process: the change cursor every 25 ms)',
+  'raw-mysql': 'raw `mysql2` pool: one autocommit `INSERT` per publish into an AUTO_INCREMENT table of the same shape',
   'raw-notify': 'floor: raw `SELECT pg_notify()` in A, a `pg.Client` LISTENing in B (no SSE hop)',
   'raw-insert-notify': 'floor 2: raw `INSERT` + `pg_notify` in one statement, LISTEN in B',
   'raw-keyset': 'replay ceiling: node:http + better-sqlite3 keyset pages of 500 framed like ours, `res.write` with drain',

@@ -19,7 +19,7 @@ import { serve, startArgs } from '../lib/worker.js'
 
 /** Start arguments. */
 export interface PublisherStart {
-  /** `ours-sqlite`, `ours-sqlite-x100`, `raw-sqlite-<rows per transaction>[t]`, `ours-pg`, `ours-pg-poll`, `ours-pg-bus`, `raw-pg`, `raw-pg-notify`. */
+  /** `ours-sqlite`, `ours-sqlite-x100`, `raw-sqlite-<rows per transaction>[t]`, `ours-pg`, `ours-pg-poll`, `ours-pg-bus`, `raw-pg`, `raw-pg-notify`, `ours-mysql`, `raw-mysql`. */
   variant: string
   /** `ours-pg-bus`: the NATS server's URL. */
   bus?: string
@@ -29,6 +29,8 @@ export interface PublisherStart {
   topicPrefix?: string
   /** Directory for SQLite files. */
   tmpDir: string
+  /** The URL of this variant's MySQL database (MySQL variants). */
+  mysqlUrl?: string
   /** Postgres URL and this variant's schema (Postgres variants). */
   postgresUrl?: string
   schema?: string
@@ -52,14 +54,16 @@ async function setup(): Promise<{
     const perCall = variant.endsWith('-x100') ? 100 : 1
     const config: StoreConfig = variant.startsWith('ours-sqlite')
       ? { kind: 'sqlite', filename: join(start.tmpDir, `publish-${process.pid}.db`) }
-      : {
-          kind: 'postgres',
-          connectionString: start.postgresUrl as string,
-          schema: start.schema as string,
-          notify: variant === 'ours-pg',
-          poolMax: start.poolMax,
-          bus: variant === 'ours-pg-bus' ? start.bus : undefined,
-        }
+      : variant === 'ours-mysql'
+        ? { kind: 'mysql', uri: start.mysqlUrl as string, poolMax: start.poolMax }
+        : {
+            kind: 'postgres',
+            connectionString: start.postgresUrl as string,
+            schema: start.schema as string,
+            notify: variant === 'ours-pg',
+            poolMax: start.poolMax,
+            bus: variant === 'ours-pg-bus' ? start.bus : undefined,
+          }
     const broker: Broker = createBroker(await openStore(config), { ...(await busOptions(config)), onError: () => {} })
     const prefix = start.topicPrefix ?? ''
     return {
@@ -94,6 +98,7 @@ async function setup(): Promise<{
       },
     }
   }
+  if (variant === 'raw-mysql') return rawMysql()
   // raw pg: single-row autocommit inserts into a plain table (bigserial id), optionally with NOTIFY.
   const table = `"${start.schema}".raw_events`
   const admin = new pg.Client({ connectionString: start.postgresUrl })
@@ -116,6 +121,39 @@ async function setup(): Promise<{
     },
     publish: async (i, data) => {
       await (pool as pg.Pool).query(sql, [`p${i}`, 'pub', JSON.stringify({ pad: data })])
+      return 1
+    },
+    close: async () => {
+      await pool?.end()
+      pool = undefined
+    },
+  }
+}
+
+/** raw mysql2: single-row autocommit inserts into a table of the events' shape (an AUTO_INCREMENT key, a (topic, id) index). */
+async function rawMysql(): Promise<{
+  publish: PublishOnce
+  open: (publishers: number) => Promise<void>
+  close: () => Promise<void>
+}> {
+  const mysql = (await import('mysql2/promise')).default
+  const admin = await mysql.createConnection({ uri: start.mysqlUrl as string })
+  await admin.query(`CREATE TABLE IF NOT EXISTS raw_events (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, topic VARBINARY(2048) NOT NULL, type TEXT NOT NULL,
+    data LONGTEXT NOT NULL, created_at DATETIME(3) NOT NULL, KEY raw_events_topic_id (topic, id))
+    ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`)
+  await admin.end()
+  let pool: ReturnType<typeof mysql.createPool> | undefined
+  return {
+    open: async (publishers) => {
+      pool = mysql.createPool({ uri: start.mysqlUrl as string, connectionLimit: Math.min(publishers, 32) })
+    },
+    publish: async (i, data) => {
+      await pool?.query('INSERT INTO raw_events (topic, type, data, created_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
+        `p${i}`,
+        'pub',
+        JSON.stringify({ pad: data }),
+      ])
       return 1
     },
     close: async () => {

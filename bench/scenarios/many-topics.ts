@@ -2,7 +2,8 @@
  * The many-topics scenario (issue 11): one app process tails 100, 20,000 or 100,000 topics with one
  * subscriber each (in-process `broker.subscribe()`, or SSE connections from two load generators)
  * while another process publishes to random topics at 200 and 2,000 events/s, on Postgres with
- * NOTIFY, Postgres with `notify: false` and SQLite (one file, both processes). Per cell: p50/p99
+ * NOTIFY, Postgres with `notify: false`, SQLite (one file, both processes) and MySQL / MariaDB (up
+ * to 20,000 topics). Per cell: p50/p99
  * publish → receive, the app process's CPU per event, the database's (the Postgres backends
  * serving the run, `lib/db-cpu.ts`; SQLite runs inside the two processes) and the publisher's.
  * With `--baseline`, that commit's `src/` runs beside ours as `ours-exp-baseline`. One app process
@@ -18,6 +19,7 @@ import { measureCpu } from '../lib/cpu-window.js'
 import { BackendSampler, sumRoles } from '../lib/db-cpu.js'
 import { Fleet } from '../lib/fleet.js'
 import { type LatencySummary, mergeEncoded, summarize } from '../lib/histogram.js'
+import { createDatabase, dropDatabase } from '../lib/mysql.js'
 import { createSchema, dropSchema } from '../lib/postgres.js'
 import { type Comparison, ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import type { ManyTopicsSize } from '../lib/sizes.js'
@@ -35,8 +37,10 @@ const PAYLOAD_BYTES = 128
 interface Table {
   id: string
   title: string
-  store: 'postgres' | 'postgres-poll' | 'sqlite'
+  store: 'postgres' | 'postgres-poll' | 'sqlite' | 'mysql'
   sse: boolean
+  /** Topic counts of this table when not the mode's (MySQL: up to issue 22's 20,000). */
+  topics?: (sizes: ManyTopicsSize) => number[]
 }
 
 const TABLES: Table[] = [
@@ -52,6 +56,13 @@ const TABLES: Table[] = [
     title: 'Many topics: SQLite (one file, both processes), in-process subscribers',
     store: 'sqlite',
     sse: false,
+  },
+  {
+    id: 'many-topics-mysql',
+    title: 'Many topics: MySQL / MariaDB (the change cursor every 25 ms), in-process subscribers',
+    store: 'mysql',
+    sse: false,
+    topics: (sizes) => sizes.topics.filter((n) => n <= 20_000),
   },
   {
     id: 'many-topics-sse',
@@ -264,9 +275,9 @@ async function profileCell(
 /** Runs one table: for each topic count and variant, one app process, the repetitions and the rates. */
 async function runTable(ctx: RunContext, table: Table, run: string): Promise<ScenarioResult> {
   const sizes = ctx.sizes.manyTopics
-  const topics = table.sse ? sizes.sseTopics : sizes.topics
+  const topics = table.topics?.(sizes) ?? (table.sse ? sizes.sseTopics : sizes.topics)
   const variants = variantsOf(ctx, ['ours'])
-  const postgres = table.store !== 'sqlite'
+  const postgres = table.store.startsWith('postgres')
   const recorder = new ScenarioRecorder(
     table.id,
     table.title,
@@ -283,23 +294,27 @@ async function runTable(ctx: RunContext, table: Table, run: string): Promise<Sce
     },
   )
   declareMetrics(recorder, sizes, postgres, table.sse)
-  if (!postgres)
+  if (table.store === 'sqlite')
     recorder.notes.push(
       "SQLite runs inside the processes: its reads are part of the subscriber process's CPU, its writes of the publisher's",
     )
+  if (table.store === 'mysql') recorder.notes.push("the database server's CPU is not measured for MySQL")
   const url = ctx.postgresUrl as string
   const schema = postgres ? await createSchema(table.id.replaceAll('-', '_'), url) : undefined
+  const mysqlUri = table.store === 'mysql' ? await createDatabase(table.id, ctx.mysqlUrl) : undefined
   const storeOf = (role: string): StoreConfig =>
-    schema
-      ? {
-          kind: 'postgres',
-          connectionString: url,
-          schema,
-          notify: table.store === 'postgres',
-          applicationName: `${run}.${role}`,
-          poolMax: 4,
-        }
-      : { kind: 'sqlite', filename: join(ctx.tmpDir, `${table.id}.db`) }
+    mysqlUri
+      ? { kind: 'mysql', uri: mysqlUri, poolMax: 4 }
+      : schema
+        ? {
+            kind: 'postgres',
+            connectionString: url,
+            schema,
+            notify: table.store === 'postgres',
+            applicationName: `${run}.${role}`,
+            poolMax: 4,
+          }
+        : { kind: 'sqlite', filename: join(ctx.tmpDir, `${table.id}.db`) }
   const children: Child[] = []
   let sampler: BackendSampler | undefined
   let fleet: Fleet | undefined
@@ -357,21 +372,24 @@ async function runTable(ctx: RunContext, table: Table, run: string): Promise<Sce
     await fleet?.stop()
     await sampler?.close()
     if (schema) await dropSchema(schema, url)
+    if (mysqlUri) await dropDatabase(mysqlUri)
   }
   return recorder.result()
 }
 
-/** Runs the many-topics tables (the Postgres ones only when a server answers). */
+/** Runs the many-topics tables (the Postgres and MySQL ones only when their server answers). */
 export async function manyTopicsScenarios(ctx: RunContext, selected: (id: string) => boolean): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = []
   const run = `bmt${process.pid}`
   for (const table of TABLES) {
     if (!selected(table.id)) continue
-    if (table.store !== 'sqlite' && !ctx.postgresUrl) {
-      ctx.log(`${table.id}: skipped (no Postgres)`)
+    const server = table.store === 'mysql' ? ctx.mysqlUrl : table.store === 'sqlite' ? 'local' : ctx.postgresUrl
+    if (server === undefined) {
+      ctx.log(`${table.id}: skipped (no ${table.store === 'mysql' ? 'MySQL' : 'Postgres'})`)
       continue
     }
-    ctx.log(`${table.id}: ${(table.sse ? ctx.sizes.manyTopics.sseTopics : ctx.sizes.manyTopics.topics).join(' / ')} topics`)
+    const sizes = ctx.sizes.manyTopics
+    ctx.log(`${table.id}: ${(table.topics?.(sizes) ?? (table.sse ? sizes.sseTopics : sizes.topics)).join(' / ')} topics`)
     results.push(await runTable(ctx, table, run))
   }
   return results

@@ -1,13 +1,15 @@
 /**
  * Scenario 2, publish throughput with 256-byte payloads and 1/4/16/64 concurrent publishers:
  * durable-sse on SQLite beside raw better-sqlite3 single-row and 100-row transactions, and on
- * Postgres (NOTIFY on and off) beside raw `pg` single-row inserts (with and without NOTIFY).
+ * Postgres (NOTIFY on and off) beside raw `pg` single-row inserts (with and without NOTIFY), and on
+ * MySQL / MariaDB beside raw `mysql2` single-row autocommit inserts.
  * One process per variant, kept for the whole scenario; repetitions alternate between them.
  * @module
  */
 import { type Child, startChild } from '../lib/child.js'
 import type { RunContext } from '../lib/context.js'
 import { mergeEncoded, summarize } from '../lib/histogram.js'
+import { createDatabase, dropDatabase } from '../lib/mysql.js'
 import { createSchema, dropSchema } from '../lib/postgres.js'
 import { type Comparison, ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import { rotate } from '../lib/stats.js'
@@ -35,6 +37,7 @@ async function runStore(ctx: RunContext, bench: StoreBench): Promise<ScenarioRes
     recorder.metric(`p${p}.cpuNs`, `publisher process CPU per event, ${p} publisher${p > 1 ? 's' : ''}`, 'ns', 'lower')
   }
   const schemas: string[] = []
+  const databases: string[] = []
   const children = new Map<string, Child>()
   try {
     for (const variant of bench.variants) {
@@ -43,6 +46,11 @@ async function runStore(ctx: RunContext, bench: StoreBench): Promise<ScenarioRes
         const schema = await createSchema(variant.replaceAll('-', '_'), ctx.postgresUrl)
         schemas.push(schema)
         Object.assign(start, { postgresUrl: ctx.postgresUrl, schema })
+      }
+      if (variant.includes('mysql')) {
+        const mysqlUrl = await createDatabase(variant, ctx.mysqlUrl)
+        databases.push(mysqlUrl)
+        Object.assign(start, { mysqlUrl, poolMax: 16 })
       }
       children.set(variant, await startChild(`publish:${variant}`, 'procs/publisher.ts', start))
     }
@@ -76,6 +84,7 @@ async function runStore(ctx: RunContext, bench: StoreBench): Promise<ScenarioRes
   } finally {
     await Promise.all([...children.values()].map((child) => child.stop()))
     for (const schema of schemas) await dropSchema(schema, ctx.postgresUrl)
+    for (const database of databases) await dropDatabase(database)
   }
   return recorder.result()
 }
@@ -100,6 +109,21 @@ export async function publishScenarios(ctx: RunContext, selected: (id: string) =
         ],
       }),
     )
+  }
+  if (selected('publish-mysql')) {
+    if (ctx.mysqlUrl) {
+      ctx.log('publish-mysql')
+      results.push(
+        await runStore(ctx, {
+          id: 'publish-mysql',
+          title: 'Publish throughput: MySQL / MariaDB (InnoDB, innodb_flush_log_at_trx_commit as configured), 256-byte payloads',
+          variants: ['ours-mysql', 'raw-mysql'],
+          // 1 and 16 publishers (issue 22's target), or the mode's reduced set.
+          publishers: pgPublishers.some((p) => p === 16) ? pgPublishers.filter((p) => p === 1 || p === 16) : pgPublishers,
+          comparisons: [{ label: 'ours / raw autocommit insert', a: 'ours-mysql', b: 'raw-mysql' }],
+        }),
+      )
+    } else ctx.log('publish-mysql: skipped (no MySQL)')
   }
   if (selected('publish-postgres')) {
     if (!ctx.postgresUrl) {

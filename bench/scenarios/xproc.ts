@@ -2,7 +2,7 @@
  * Scenario 3, cross-process latency: process A publishes at a fixed rate, process B serves SSE
  * and a load generator (process C) receives; B learns of A's events by Postgres NOTIFY, by
  * polling only, by a NATS bus that carries them (`notify: false`, issue 20), or by SQLite's
- * `data_version`. The floor is a raw `pg` NOTIFY → LISTEN round
+ * `data_version`, or (`xproc-mysql`, beside SQLite) by the MySQL store's change cursor. The floor is a raw `pg` NOTIFY → LISTEN round
  * trip (alone, and with an insert in the same statement). Every rig stays up for the whole
  * scenario; repetitions alternate between them.
  * @module
@@ -12,6 +12,7 @@ import { type Child, startChild } from '../lib/child.js'
 import type { RunContext } from '../lib/context.js'
 import { Fleet } from '../lib/fleet.js'
 import { type LatencySummary, mergeEncoded, summarize } from '../lib/histogram.js'
+import { createDatabase, dropDatabase } from '../lib/mysql.js'
 import { type NatsServer, startNatsServer } from '../lib/nats-server.js'
 import { createSchema, dropSchema } from '../lib/postgres.js'
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
@@ -69,37 +70,71 @@ async function rawRig(name: string, postgresUrl: string, insertInto: string | un
   }
 }
 
-/** Runs the cross-process latency scenario. */
+/** A table of the scenario: its id, title, variants and ratio columns. */
+interface XprocTable {
+  id: string
+  title: string
+  variants: string[]
+  comparisons: Array<{ label: string; a: string; b: string }>
+}
+
+/** Runs the cross-process latency scenario: `xproc` (Postgres and SQLite) and `xproc-mysql` (MySQL beside SQLite, issue 22). */
 export async function xprocScenario(ctx: RunContext, selected: (id: string) => boolean): Promise<ScenarioResult[]> {
-  if (!selected('xproc')) return []
+  const { rate } = ctx.sizes.xproc
+  const at = `publish in process A at ${rate.toLocaleString('en')} events/s, receive from process B over SSE`
+  const tables: XprocTable[] = []
+  if (selected('xproc'))
+    tables.push({
+      id: 'xproc',
+      title: `Cross-process latency: ${at}`,
+      variants: ctx.postgresUrl
+        ? ['ours-pg-notify', 'ours-pg-bus', 'ours-pg-poll', 'ours-sqlite', 'raw-notify', 'raw-insert-notify']
+        : ['ours-sqlite'],
+      comparisons: [
+        { label: 'ours (NOTIFY) / raw NOTIFY floor', a: 'ours-pg-notify', b: 'raw-notify' },
+        { label: 'ours (NOTIFY) / raw insert+NOTIFY', a: 'ours-pg-notify', b: 'raw-insert-notify' },
+        { label: 'ours (NATS bus) / raw NOTIFY floor', a: 'ours-pg-bus', b: 'raw-notify' },
+      ],
+    })
+  if (selected('xproc-mysql')) {
+    if (ctx.mysqlUrl)
+      tables.push({
+        id: 'xproc-mysql',
+        title: `Cross-process latency on MySQL / MariaDB beside SQLite: ${at}`,
+        variants: ['ours-mysql', 'ours-sqlite'],
+        comparisons: [{ label: 'ours (MySQL) / ours (SQLite)', a: 'ours-mysql', b: 'ours-sqlite' }],
+      })
+    else ctx.log('xproc-mysql: skipped (no MySQL)')
+  }
+  const results: ScenarioResult[] = []
+  for (const table of tables) results.push(await runTable(ctx, table))
+  return results
+}
+
+/** Runs one table of the scenario. */
+async function runTable(ctx: RunContext, table: XprocTable): Promise<ScenarioResult> {
   const { rate, seconds, pollIntervalMs } = ctx.sizes.xproc
   const count = Math.round(rate * seconds)
   const url = ctx.postgresUrl
-  const variants = url
-    ? ['ours-pg-notify', 'ours-pg-bus', 'ours-pg-poll', 'ours-sqlite', 'raw-notify', 'raw-insert-notify']
-    : ['ours-sqlite']
-  const recorder = new ScenarioRecorder(
-    'xproc',
-    `Cross-process latency: publish in process A at ${rate.toLocaleString('en')} events/s, receive from process B over SSE`,
-    variants,
-    [
-      { label: 'ours (NOTIFY) / raw NOTIFY floor', a: 'ours-pg-notify', b: 'raw-notify' },
-      { label: 'ours (NOTIFY) / raw insert+NOTIFY', a: 'ours-pg-notify', b: 'raw-insert-notify' },
-      { label: 'ours (NATS bus) / raw NOTIFY floor', a: 'ours-pg-bus', b: 'raw-notify' },
-    ],
-    { rate, seconds, pollIntervalMs, sqliteDataVersionIntervalMs: 25 },
-  )
+  const { variants } = table
+  const recorder = new ScenarioRecorder(table.id, table.title, variants, table.comparisons, {
+    rate,
+    seconds,
+    pollIntervalMs,
+    sqliteDataVersionIntervalMs: 25,
+  })
   recorder.metric('p50', 'p50 publish→receive', 'ms', 'lower')
   recorder.metric('p99', 'p99 publish→receive', 'ms', 'lower')
   recorder.metric('p999', 'p99.9 publish→receive', 'ms', 'lower')
   recorder.metric('commitP50', 'p50 scheduled → publish resolved in A (committed)', 'ms', 'lower')
   recorder.metric('commitP99', 'p99 scheduled → publish resolved in A (committed)', 'ms', 'lower')
   recorder.metric('lost', 'events not received', '', 'lower')
-  if (!url) recorder.notes.push('Postgres variants skipped: no server')
-  ctx.log(`xproc: ${variants.join(', ')}`)
+  if (!url && table.id === 'xproc') recorder.notes.push('Postgres variants skipped: no server')
+  ctx.log(`${table.id}: ${variants.join(', ')}`)
   const fleet = await Fleet.start(1)
   const rigs = new Map<string, Rig>()
   const schemas: string[] = []
+  const databases: string[] = []
   let nats: NatsServer | undefined
   const pgStore = async (notify: boolean): Promise<Extract<StoreConfig, { kind: 'postgres' }>> => {
     const schema = await createSchema(notify ? 'xproc_notify' : 'xproc_poll', url)
@@ -115,7 +150,12 @@ export async function xprocScenario(ctx: RunContext, selected: (id: string) => b
         return oursRig(variant, { ...(await pgStore(false)), bus: nats.url }, fleet, undefined)
       }
       if (variant === 'ours-sqlite')
-        return oursRig(variant, { kind: 'sqlite', filename: join(ctx.tmpDir, 'xproc.db') }, fleet, undefined)
+        return oursRig(variant, { kind: 'sqlite', filename: join(ctx.tmpDir, `${table.id}.db`) }, fleet, undefined)
+      if (variant === 'ours-mysql') {
+        const uri = await createDatabase('xproc', ctx.mysqlUrl)
+        databases.push(uri)
+        return oursRig(variant, { kind: 'mysql', uri }, fleet, undefined)
+      }
       if (variant === 'raw-notify') return rawRig(variant, url as string, undefined)
       const schema = await createSchema('xproc_raw', url)
       schemas.push(schema)
@@ -144,13 +184,14 @@ export async function xprocScenario(ctx: RunContext, selected: (id: string) => b
           line.push(`${variant} FAILED`)
         }
       }
-      ctx.log(`  xproc rep ${rep + 1}: ${line.join('; ')}`)
+      ctx.log(`  ${table.id} rep ${rep + 1}: ${line.join('; ')}`)
     }
   } finally {
     for (const rig of rigs.values()) for (const child of rig.processes) await child.kill()
     await fleet.stop()
     await nats?.stop()
     for (const schema of schemas) await dropSchema(schema, url)
+    for (const database of databases) await dropDatabase(database)
   }
-  return [recorder.result()]
+  return recorder.result()
 }

@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:http'
 import express from 'express'
-import { defaultDbFile, openApp } from '../shared/app.js'
+import { defaultDbFile, type ExampleApp, openApp } from '../shared/app.js'
 import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
 import { HEALTH_PATH, healthReply } from '../shared/health.js'
@@ -21,7 +21,16 @@ import { updateStatus } from '../shared/status-update.js'
  * await example.close()
  */
 export async function start({ port, dbFile = defaultDbFile('express') }: StartOptions = {}): Promise<RunningExample> {
-  const app = await openApp({ dbFile })
+  return serveExpress(await openApp({ dbFile }), port)
+}
+
+/**
+ * Serves `app` (on any store) with Express on `port`: the readiness probe, the stream, the status
+ * routes. The MySQL example serves its app with it too.
+ * @example
+ * const example = await serveExpress(await openApp({ dbFile: '/tmp/express.db' }), 0)
+ */
+export async function serveExpress(app: ExampleApp, port?: number): Promise<RunningExample> {
   const server = express()
   server.use(express.json())
 

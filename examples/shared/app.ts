@@ -7,8 +7,8 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
-import { type SqliteEventStore, sqliteStore } from '../../adapters/sqlite/index.js'
-import { type Broker, createBroker } from '../../src/index.js'
+import { sqliteStore } from '../../adapters/sqlite/index.js'
+import { type Broker, createBroker, type EventStore } from '../../src/index.js'
 import { type AppTables, createTables, openDatabase } from './database.js'
 import type { AppEvents } from './events.js'
 import { SessionService, WorkspaceService } from './services.js'
@@ -18,7 +18,7 @@ export interface ExampleApp {
   /** The app's database. */
   db: Kysely<AppTables>
   /** The events store, on the same database. */
-  store: SqliteEventStore
+  store: EventStore
   /** The broker: publishes and serves SSE. */
   broker: Broker<AppEvents>
   /** `SessionService.updateStatus`. */

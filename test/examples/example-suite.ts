@@ -29,11 +29,44 @@ async function postStatus(
   return { status: response.status, body: await response.json() }
 }
 
-/** Declares the example suite for one framework's `start()`. */
-export function describeExample(name: string, start: (options: Required<StartOptions>) => Promise<RunningExample>): void {
+/** Where an example keeps its data during the suite. */
+export interface ExampleData<Options> {
+  /** Makes a fresh place for it: the options that point `start()` there, how to read a row's status, and how to remove it. */
+  open(name: string): Promise<{
+    options: Options
+    rowStatus(table: 'sessions' | 'workspaces', id: string): Promise<string>
+    remove(): Promise<void>
+  }>
+}
+
+/** The SQLite examples' data: a file in a fresh temporary directory. */
+export const sqliteData: ExampleData<{ dbFile: string }> = {
+  async open(name) {
+    const dir = mkdtempSync(join(tmpdir(), `durable-sse-${name}-`))
+    const dbFile = join(dir, 'app.db')
+    return {
+      options: { dbFile },
+      async rowStatus(table, id) {
+        const database = new Database(dbFile, { readonly: true })
+        try {
+          return (database.prepare(`SELECT status FROM ${table} WHERE id = ?`).get(id) as { status: string }).status
+        } finally {
+          database.close()
+        }
+      },
+      remove: async () => rmSync(dir, { recursive: true, force: true }),
+    }
+  },
+}
+
+/** Declares the example suite for one framework's `start()` (on SQLite unless `data` says otherwise). */
+export function describeExample<Options = Required<StartOptions>>(
+  name: string,
+  start: (options: Options & { port: number }) => Promise<RunningExample>,
+  data: ExampleData<Options> = sqliteData as unknown as ExampleData<Options>,
+): void {
   describe(`${name} example`, () => {
-    let dir: string
-    let dbFile: string
+    let place: Awaited<ReturnType<ExampleData<Options>['open']>> | undefined
     let example: RunningExample
     const clients: StreamClient[] = []
     const stream = (options: { token: string; lastEventId?: string }, project = 'p1'): StreamClient => {
@@ -46,24 +79,17 @@ export function describeExample(name: string, start: (options: Required<StartOpt
       expect(reply.status, JSON.stringify(reply.body)).toBe(200)
       return reply.body as StoredEvent
     }
-    const rowStatus = (table: 'sessions' | 'workspaces', id: string): string => {
-      const database = new Database(dbFile, { readonly: true })
-      try {
-        return (database.prepare(`SELECT status FROM ${table} WHERE id = ?`).get(id) as { status: string }).status
-      } finally {
-        database.close()
-      }
-    }
+    const rowStatus = (table: 'sessions' | 'workspaces', id: string): Promise<string> =>
+      (place as NonNullable<typeof place>).rowStatus(table, id)
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), `durable-sse-${name}-`))
-      dbFile = join(dir, 'app.db')
-      example = await start({ port: 0, dbFile })
+      place = await data.open(name)
+      example = await start({ ...place.options, port: 0 })
     })
     afterAll(async () => {
       for (const client of clients) client.close()
       await example?.close()
-      rmSync(dir, { recursive: true, force: true })
+      await place?.remove()
     })
 
     it('answers the readiness probe at /healthz with broker.health(): 200 and ok', async () => {
@@ -84,8 +110,8 @@ export function describeExample(name: string, start: (options: Required<StartOpt
         payload: { sessionId: 'session-1', status: 'running' },
       })
       expect(workspace).toMatchObject({ type: 'workspace_updated', payload: { workspaceId: 'workspace-1', status: 'ready' } })
-      expect(rowStatus('sessions', 'session-1')).toBe('running')
-      expect(rowStatus('workspaces', 'workspace-1')).toBe('ready')
+      expect(await rowStatus('sessions', 'session-1')).toBe('running')
+      expect(await rowStatus('workspaces', 'workspace-1')).toBe('ready')
 
       await client.until(() => client.events().length >= 2)
       expect(client.events()).toEqual([
@@ -139,7 +165,7 @@ export function describeExample(name: string, start: (options: Required<StartOpt
       expect((await postStatus(example.url, 'p1/sessions/no-such-session', 'failed', 'alice-token')).status).toBe(404)
       expect((await postStatus(example.url, 'p1/gadgets/gadget-1', 'failed', 'alice-token')).status).toBe(404)
       expect(example.broker.stats().published).toBe(published)
-      expect(rowStatus('sessions', 'session-1')).not.toBe('failed')
+      expect(await rowStatus('sessions', 'session-1')).not.toBe('failed')
     })
 
     it("keeps each project's stream to its own events", async () => {
