@@ -1,6 +1,7 @@
 /**
- * A TCP proxy in front of the Postgres server that reproduces network faults without touching
- * the shared server. Plain (non-TLS) protocol only.
+ * A TCP proxy in front of the Postgres server (or, relaying plain bytes, another server such as
+ * MySQL) that reproduces network faults without touching the shared server. Plain (non-TLS)
+ * protocol only.
  *
  * - A server restart: `cut()` ends every open connection the way a restart does (half of them with
  *   Postgres' own `FATAL 57P01 terminating connection due to administrator command` and a FIN, the
@@ -78,7 +79,7 @@ interface Pair {
  * goes away by itself, the other is closed too, unless the pair is silenced: across a partition
  * neither side hears of the other's close (until `cut()`).
  */
-function relay(inbound: net.Socket, target: { host: string; port: number }, onClose: () => void): Pair {
+function relay(inbound: net.Socket, target: ProxyTarget, onClose: () => void): Pair {
   const outbound = net.connect(target.port, target.host)
   let partial = Buffer.alloc(0)
   let done = false
@@ -105,6 +106,7 @@ function relay(inbound: net.Socket, target: { host: string; port: number }, onCl
   })
   outbound.on('data', (chunk) => {
     if (silent) return
+    if (target.protocol === 'bytes') return void inbound.write(chunk)
     partial = partial.length === 0 ? chunk : Buffer.concat([partial, chunk])
     const end = completeMessages(partial)
     if (end === 0) return
@@ -116,7 +118,7 @@ function relay(inbound: net.Socket, target: { host: string; port: number }, onCl
       if (done) return
       finish()
       outbound.destroy()
-      if (!gracefully || silent) return void inbound.resetAndDestroy()
+      if (!gracefully || silent || target.protocol === 'bytes') return void inbound.resetAndDestroy()
       inbound.end(terminationMessage())
       setTimeout(() => inbound.destroy(), 1_000).unref() // a client that never closes its side
     },
@@ -129,8 +131,18 @@ function relay(inbound: net.Socket, target: { host: string; port: number }, onCl
   }
 }
 
-/** Starts a proxy to `target` (default: the local server) on a free local port. */
-export async function startTcpProxy(target = { host: '127.0.0.1', port: 5432 }): Promise<TcpProxy> {
+/** Where a proxy relays to, and how: Postgres messages (whole messages to the client; a cut can send 57P01), or plain bytes (any other server, e.g. MySQL). */
+export interface ProxyTarget {
+  /** The server's host. */
+  host: string
+  /** The server's port. */
+  port: number
+  /** `'postgres'` (default) or `'bytes'`: relayed as they come, and a cut is always a reset. */
+  protocol?: 'postgres' | 'bytes'
+}
+
+/** Starts a proxy to `target` (default: the local Postgres server) on a free local port. */
+export async function startTcpProxy(target: ProxyTarget = { host: '127.0.0.1', port: 5432 }): Promise<TcpProxy> {
   const pairs = new Set<Pair>()
   let partitioned = false
   const server = net.createServer((inbound) => {
