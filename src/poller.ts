@@ -20,9 +20,11 @@ import { Batch } from './batch.js'
 import { continuation } from './continuation.js'
 import type { EventRecord } from './event.js'
 import { FailureLog } from './failure-log.js'
+import { NamedHeads } from './named-heads.js'
 import { PollPlan, type PollWork } from './poll-plan.js'
 import type { RecordScreen } from './screen.js'
 import type { EventStore, TopicCursor, Unsubscribe } from './store.js'
+import type { Telemetry } from './telemetry.js'
 
 /** What the poller hands batches to: a connection's position in one topic. */
 export interface Follower {
@@ -46,6 +48,8 @@ export interface PollerOptions {
   screen: RecordScreen
   /** Told when a topic starts (`true`) or stops (`false`) being tailed: a bus follows the same topics. */
   onTailed?: (topic: string, tailed: boolean) => void
+  /** Traces each fan-out (one span per batch), when OpenTelemetry is loaded. */
+  telemetry?: Telemetry
 }
 
 /** The first pause after a failed poll, in ms; it doubles while polls keep failing. */
@@ -85,10 +89,13 @@ export class Poller {
   private backstop: ReturnType<typeof setInterval> | undefined
   private stopWake: Unsubscribe | undefined
   private readonly positionOf: EventStore['positionOf']
+  /** Heads a bus named that a read has not reached yet (re-read shortly: `named-heads.ts`). */
+  private readonly named: NamedHeads
 
   constructor(store: EventStore, options: PollerOptions) {
     this.store = store
     this.positionOf = store.positionOf?.bind(store)
+    this.named = new NamedHeads(this.positionOf, (topic) => this.wake(topic))
     this.options = options
     this.failures = new FailureLog(options.onError)
   }
@@ -141,6 +148,7 @@ export class Poller {
     const tail = this.tails.get(follower.topic)
     if (!tail?.followers.delete(follower) || tail.followers.size > 0) return
     this.tails.delete(follower.topic)
+    this.named.forget(follower.topic)
     this.options.onTailed?.(follower.topic, false)
     if (this.tails.size === 0) this.stop()
   }
@@ -169,7 +177,9 @@ export class Poller {
     if (!tail || records.length === 0) return
     const { next, gap } = continuation(this.positionOf, tail.cursor, records)
     if (next.length > 0) this.advance(tail, next)
-    if (gap) this.wake(topic)
+    if (!gap) return
+    this.named.name(topic, (records[records.length - 1] as EventRecord).id)
+    this.wake(topic)
   }
 
   /** A wake-up naming `topic`'s head (`head`): read it unless the tail is there already. */
@@ -179,6 +189,7 @@ export class Poller {
     const at = this.positionOf?.(tail.cursor)
     const named = this.positionOf?.(head)
     if (at && named && at.epoch === named.epoch && named.seq <= at.seq) return
+    this.named.name(topic, head)
     this.wake(topic)
   }
 
@@ -190,6 +201,7 @@ export class Poller {
     this.stopWake?.()
     this.stopWake = undefined
     this.plan.clear()
+    this.named.clear()
     this.changesToken = undefined
     this.failedPolls = 0
   }
@@ -281,10 +293,13 @@ export class Poller {
     for (const { topic, after, tail } of asked) {
       const read = result.get(topic)
       // Skip a topic that was dropped (or dropped and re-added) while the read was in flight.
-      if (!read?.length || this.tails.get(topic) !== tail) continue
-      if (read.length >= this.options.batchSize) this.plan.addTopic(topic)
-      if (tail.cursor === after) this.advance(tail, read)
-      else this.offer(topic, read) // events offered meanwhile moved the tail: hand on only what continues it
+      if (this.tails.get(topic) !== tail) continue
+      if (read?.length) {
+        if (read.length >= this.options.batchSize) this.plan.addTopic(topic)
+        if (tail.cursor === after) this.advance(tail, read)
+        else this.offer(topic, read) // events offered meanwhile moved the tail: hand on only what continues it
+      }
+      this.named.read(topic, tail.cursor)
     }
   }
 
@@ -295,6 +310,13 @@ export class Poller {
     const records = this.options.screen.pass(tail.topic, read)
     if (records.length === 0) return // only corrupt events: the cursor moved past them
     const batch = new Batch(tail.topic, records, tail.cursor)
+    const { telemetry } = this.options
+    if (telemetry) telemetry.deliver(tail.topic, records, 'live', () => this.fanOut(tail, batch, previous))
+    else this.fanOut(tail, batch, previous)
+  }
+
+  /** Hands `batch` to every follower of `tail`. */
+  private fanOut(tail: Tail, batch: Batch, previous: string): void {
     for (const follower of tail.followers) this.handOver(follower, batch, previous)
   }
 

@@ -62,8 +62,8 @@ export interface RelayLeader {
   stop(): Promise<void>
 }
 
-/** The longest pause before a failing stream is started again, in ms. */
-const MAX_RETRY_MS = 30_000
+/** The longest pause before a failing stream or lock connection is tried again, in ms. */
+const MAX_RETRY_MS = 10_000
 
 /** How long `end()` may wait before the socket is dropped, in ms. */
 const END_TIMEOUT_MS = 1_000
@@ -189,6 +189,9 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
       }
       // A connection failure: the loop below retries.
     }
+    /** Lock connections in a row that failed before a try of the lock answered, and the last one's error. */
+    let failures = 0
+    let lastFailure: unknown
     while (!stopped) {
       try {
         const client = await options.connectLock()
@@ -200,6 +203,7 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
           )) as {
             rows: Array<{ held: boolean }>
           }
+          failures = 0
           if (rows[0]?.held === true) break
           role = 'standby'
           await pause(options.takeoverMs)
@@ -220,10 +224,13 @@ export function startRelayLeader(options: RelayLeaderOptions): RelayLeader {
           break
         }
         role = 'standby'
-        options.onError(error)
+        // Reported once while it fails the same way (the database is down); retried with a doubling pause.
+        if (failures === 0 || String(error) !== String(lastFailure)) options.onError(error)
+        lastFailure = error
+        failures++
         await discard(lockClient)
         lockClient = undefined
-        await pause(options.takeoverMs)
+        await pause(Math.min(options.takeoverMs * 2 ** (failures - 1), MAX_RETRY_MS))
       }
     }
   }

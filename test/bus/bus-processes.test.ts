@@ -94,11 +94,12 @@ async function run(database: PostgresTestDatabase, server: BusServer): Promise<v
       })
     // During the outage the backstop delivers (at most a poll interval and a reconnect late).
     expect(Math.max(...latency('outage'))).toBeLessThan(2 * POLL_MS + 1_000)
-    // Two seconds after the restart the bus delivers again: far under the backstop's interval.
+    // Two seconds after the restart the bus delivers again. The backstop alone would give latencies
+    // spread over its interval (median about POLL_MS / 2); the bounds leave room for a loaded machine.
     const after = latency('after')
     expect(after.length).toBeGreaterThan(0)
-    expect(quantile(after, 0.5)).toBeLessThan(150)
-    expect(quantile(after, 0.9)).toBeLessThan(POLL_MS / 4)
+    expect(quantile(after, 0.5)).toBeLessThan(POLL_MS / 5)
+    expect(quantile(after, 0.9)).toBeLessThan(POLL_MS / 2)
     expect(app.messages.some((m) => m.kind === 'bus' && m.status === 'down' && BigInt(m.at as string) < restartedAt)).toBe(true)
   }
   for (const fixture of [...publishers, ...apps]) fixture.send({ kind: 'stop' })
