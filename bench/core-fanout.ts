@@ -6,12 +6,14 @@
  * delivery path that the socket-bound fan-out rows cannot on a busy machine.
  *
  * `npx tsx bench/core-fanout.ts <path to src/index.ts> [streams=2000] [perPublish=1] [rounds=100] [topicsPerStream=1] [filter]`
- * (`filter`: every stream has a filter that passes every event)
+ * (`filter`: every stream has a filter that passes every event; `otel`: an OpenTelemetry SDK is
+ * registered first, tracing and metrics with in-memory exporters)
  * (a copy of another commit's `src/` must sit under this repository, so it compiles with the same
  * tsconfig: `git archive <rev> src | tar -x -C .tmp/base`).
  * @module
  */
 import { pathToFileURL } from 'node:url'
+import { registerOpenTelemetry } from './lib/otel.js'
 import type { OursModule } from './lib/ours.js'
 
 const [entry = 'src/index.ts', streamsArg = '2000', perPublishArg = '1', roundsArg = '100', topicsArg = '1', mode = 'plain'] =
@@ -22,6 +24,7 @@ const [streams, perPublish, rounds, topics] = [streamsArg, perPublishArg, rounds
   number,
   number,
 ]
+if (mode === 'otel') await registerOpenTelemetry()
 const { createBroker, memoryStore } = (await import(pathToFileURL(entry).href)) as OursModule
 const broker = createBroker(memoryStore(), { heartbeatMs: 0, pollIntervalMs: 60_000, queueLimit: 1_000_000 })
 

@@ -36,6 +36,7 @@ import { StoreHealth } from './store-health.js'
 import { positionsOf, topicsOf } from './stream-request.js'
 import { StreamServer } from './stream-server.js'
 import { createSubscription, type SubscribeOptions, type Subscription } from './subscription.js'
+import { createTelemetry, type Telemetry } from './telemetry.js'
 
 /** Options of {@link Broker.handle} and {@link Broker.response}: `topic` or `topics`, not both. */
 export interface StreamOptions<Event = StoredEvent> {
@@ -129,6 +130,8 @@ function requested(options: { topic?: string; topics?: readonly string[] }): str
 export class Broker<Events extends EventMap = EventMap> {
   private readonly store: EventStore
   private readonly storeHealth = new StoreHealth()
+  /** Traces and metrics, when `@opentelemetry/api` is installed. */
+  private readonly telemetry: Telemetry | undefined
   private readonly config: BrokerConfig
   private readonly poller: Poller
   private readonly connections: Connections
@@ -149,12 +152,22 @@ export class Broker<Events extends EventMap = EventMap> {
     this.store = boundedStore(store, config.storeTimeoutMs, this.storeHealth)
     this.config = config
     const screen = new RecordScreen(config.onError)
+    const telemetry = createTelemetry({
+      published: () => this.publisher.published,
+      delivered: () => this.connections.counts().delivered,
+      open: () => this.connections.size,
+      lagging: () => this.connections.counts().lagging,
+      wake: () => this.health().checks.wake,
+    })
+    this.telemetry = telemetry
+    if (telemetry) this.storeHealth.onFailure = (operation, error) => telemetry.storeError(operation, error)
     this.poller = new Poller(this.store, {
       pollIntervalMs: config.pollIntervalMs,
       batchSize: config.batchSize,
       onError: config.onError,
       screen,
       onTailed: (topic, tailed) => this.bus.tailed(topic, tailed),
+      telemetry,
     })
     this.bus = new BusLink(this.poller, config.wake)
     this.stopCommitted = this.store.onCommitted?.((records) => this.bus.committed(records))
@@ -162,17 +175,23 @@ export class Broker<Events extends EventMap = EventMap> {
     this.storeWakeStatus = wakeStatus ?? (onWake ? () => undefined : undefined)
     this.connections = new Connections(
       this.poller,
-      new StorePages(this.store, this.store, screen, new FailureLog(config.onError)),
+      new StorePages(this.store, this.store, screen, new FailureLog(config.onError), telemetry),
       {
         queueLimit: config.queueLimit,
         pageSize: config.batchSize,
         onSlow: config.onSlow,
       },
+      telemetry,
     )
-    this.publisher = new Publisher(this.store, config, {
-      committed: (records) => this.bus.committed(records),
-      wake: (topic) => this.poller.wake(topic),
-    })
+    this.publisher = new Publisher(
+      this.store,
+      config,
+      {
+        committed: (records) => this.bus.committed(records),
+        wake: (topic) => this.poller.wake(topic),
+      },
+      telemetry,
+    )
     this.streams = new StreamServer(config, this.store, this.connections, this.isClosing)
     this.stopRetention = config.retention ? startRetention(this.store, config.retention, config.onError) : () => {}
   }
@@ -419,6 +438,7 @@ export class Broker<Events extends EventMap = EventMap> {
       this.streams.stopTimers()
       this.poller.stop()
       this.stopRetention()
+      this.telemetry?.close()
       this.stopCommitted?.()
       const closingBus = this.bus.close()
       if (closingBus) await closingBus

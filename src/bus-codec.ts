@@ -1,6 +1,6 @@
 /**
  * The bytes of a bus message, shared by the bundled buses: one JSON text per topic,
- * `{"t": topic, "r": [[id, type, data, createdAt], ...]}` for committed events, or
+ * `{"t": topic, "r": [[id, type, data, createdAt, traceContext?], ...]}` for committed events, or
  * `{"t": topic, "h": head}` for a wake-up when the events would not fit in the bus's largest
  * message. What does not decode is ignored (a receiver reads the store at the backstop anyway).
  * @module
@@ -31,7 +31,10 @@ export function recordsByTopic(records: readonly EventRecord[]): Map<string, Eve
 export function encodeMessages(records: readonly EventRecord[], maxBytes: number): EncodedMessage[] {
   const messages: EncodedMessage[] = []
   for (const [topic, events] of recordsByTopic(records)) {
-    const text = JSON.stringify({ t: topic, r: events.map((e) => [e.id, e.type, e.data, e.createdAt]) })
+    const rows = events.map((e) =>
+      e.traceContext === undefined ? [e.id, e.type, e.data, e.createdAt] : [e.id, e.type, e.data, e.createdAt, e.traceContext],
+    )
+    const text = JSON.stringify({ t: topic, r: rows })
     const fits = text.length <= maxBytes / 3 || Buffer.byteLength(text) <= maxBytes
     const head = (events[events.length - 1] as EventRecord).id
     messages.push({ topic, text: fits ? text : JSON.stringify({ t: topic, h: head }) })
@@ -55,9 +58,13 @@ export function decodeMessage(text: string): BusMessage | undefined {
   if (!Array.isArray(value.r)) return undefined
   const records: EventRecord[] = []
   for (const row of value.r) {
-    if (!Array.isArray(row) || row.length !== 4 || !row.every(isText)) return undefined
-    const [id, type, data, createdAt] = row as string[]
-    records.push({ id, topic, type, data, createdAt } as EventRecord)
+    if (!Array.isArray(row) || (row.length !== 4 && row.length !== 5) || !row.every(isText)) return undefined
+    const [id, type, data, createdAt, traceContext] = row as string[]
+    records.push(
+      (traceContext === undefined
+        ? { id, topic, type, data, createdAt }
+        : { id, topic, type, data, createdAt, traceContext }) as EventRecord,
+    )
   }
   return { topic, records }
 }

@@ -53,6 +53,7 @@ export async function startConnection(
   )
   if (cancelled()) return undefined
   resets.sort((a, b) => (a.topic < b.topic ? -1 : 1))
+  for (const { reason } of resets) connections.telemetry?.reset(reason)
   const connection = connections.add(sortedTopics, starts, heads, filter)
   // The positions hold the starts as the poller interned them (nothing moves them before a sink is bound).
   return { connection, starts: connection.positions.map((position) => position.lastId), resets }

@@ -8,6 +8,7 @@ import type { BoundFilter } from './event-filter.js'
 import type { PageReader } from './page-reader.js'
 import type { Poller } from './poller.js'
 import type { EndReason } from './sink.js'
+import type { Telemetry } from './telemetry.js'
 
 /** What {@link Connections.counts} returns. */
 export interface ConnectionCounts {
@@ -23,15 +24,18 @@ export interface ConnectionCounts {
 export class Connections implements ConnectionContext {
   readonly limits: ConnectionLimits
   readonly pages: PageReader
+  /** Counts resets at connection starts, when OpenTelemetry is loaded. */
+  readonly telemetry: Telemetry | undefined
   private readonly poller: Poller
   private readonly open = new Set<Connection>()
   /** Events delivered by connections that have ended. */
   private deliveredByEnded = 0
 
-  constructor(poller: Poller, pages: PageReader, limits: ConnectionLimits) {
+  constructor(poller: Poller, pages: PageReader, limits: ConnectionLimits, telemetry?: Telemetry) {
     this.poller = poller
     this.pages = pages
     this.limits = limits
+    this.telemetry = telemetry
   }
 
   /** Number of open connections. */

@@ -46,6 +46,8 @@ export interface EventDraft {
   type: string
   /** The payload as JSON text. */
   data: string
+  /** The publisher's trace context (W3C `traceparent`), when `publish()` ran with OpenTelemetry; stores keep it with the event. */
+  traceContext?: string
 }
 
 /** An event as a store holds it: the draft plus its id and append time. */

@@ -12,6 +12,7 @@ import type { EventRecord } from './event.js'
 import type { FailureLog } from './failure-log.js'
 import type { RecordScreen } from './screen.js'
 import type { EventStore, TopicCursor } from './store.js'
+import type { Telemetry } from './telemetry.js'
 
 /** Reads catch-up pages for connections. */
 export interface PageReader {
@@ -30,18 +31,21 @@ export class StorePages implements PageReader {
   private readonly resumes: Pick<EventStore, 'checkResume'>
   private readonly screen: RecordScreen
   private readonly failures: FailureLog
+  private readonly telemetry: Telemetry | undefined
 
-  /** Failures other than {@link CannotResumeError} go to `failures` (reported once per kind while they repeat). */
+  /** Failures other than {@link CannotResumeError} go to `failures` (reported once per kind while they repeat); `telemetry` traces each page and counts resets. */
   constructor(
     pages: Pick<EventStore, 'readAfter'>,
     resumes: Pick<EventStore, 'checkResume'>,
     screen: RecordScreen,
     failures: FailureLog,
+    telemetry?: Telemetry,
   ) {
     this.pages = pages
     this.resumes = resumes
     this.screen = screen
     this.failures = failures
+    this.telemetry = telemetry
   }
 
   /**
@@ -60,10 +64,13 @@ export class StorePages implements PageReader {
       return cursors.map(({ topic }) => {
         const page = pages.get(topic)
         if (!page?.length) return undefined
-        return new Batch(topic, this.screen.pass(topic, page), (page[page.length - 1] as EventRecord).id)
+        const batch = new Batch(topic, this.screen.pass(topic, page), (page[page.length - 1] as EventRecord).id)
+        this.telemetry?.deliver(topic, batch.records, 'catch-up', () => {})
+        return batch
       })
     } catch (error) {
       if (!(error instanceof CannotResumeError)) this.failures.failed(error)
+      else this.telemetry?.reset(error.reason)
       throw error
     }
   }

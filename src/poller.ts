@@ -24,6 +24,7 @@ import { NamedHeads } from './named-heads.js'
 import { PollPlan, type PollWork } from './poll-plan.js'
 import type { RecordScreen } from './screen.js'
 import type { EventStore, TopicCursor, Unsubscribe } from './store.js'
+import type { Telemetry } from './telemetry.js'
 
 /** What the poller hands batches to: a connection's position in one topic. */
 export interface Follower {
@@ -47,6 +48,8 @@ export interface PollerOptions {
   screen: RecordScreen
   /** Told when a topic starts (`true`) or stops (`false`) being tailed: a bus follows the same topics. */
   onTailed?: (topic: string, tailed: boolean) => void
+  /** Traces each fan-out (one span per batch), when OpenTelemetry is loaded. */
+  telemetry?: Telemetry
 }
 
 /** The first pause after a failed poll, in ms; it doubles while polls keep failing. */
@@ -307,6 +310,13 @@ export class Poller {
     const records = this.options.screen.pass(tail.topic, read)
     if (records.length === 0) return // only corrupt events: the cursor moved past them
     const batch = new Batch(tail.topic, records, tail.cursor)
+    const { telemetry } = this.options
+    if (telemetry) telemetry.deliver(tail.topic, records, 'live', () => this.fanOut(tail, batch, previous))
+    else this.fanOut(tail, batch, previous)
+  }
+
+  /** Hands `batch` to every follower of `tail`. */
+  private fanOut(tail: Tail, batch: Batch, previous: string): void {
     for (const follower of tail.followers) this.handOver(follower, batch, previous)
   }
 

@@ -10,6 +10,7 @@ import { BrokerClosedError, publishFailure } from './errors.js'
 import { type EventLimits, type EventRecord, type StoredEvent, toDraft } from './event.js'
 import { GroupCommit } from './group-commit.js'
 import type { EventStore } from './store.js'
+import type { Telemetry } from './telemetry.js'
 
 /** Where the publisher hands what it wrote. */
 export interface PublishTarget {
@@ -42,14 +43,17 @@ export class Publisher {
   private readonly limits: EventLimits
   private readonly target: PublishTarget
   private readonly groupCommit: GroupCommit
+  private readonly telemetry: Telemetry | undefined
   /** The events written so far in each open {@link Publisher.transaction}, by its transaction. */
   private readonly open = new WeakMap<object, EventRecord[]>()
   private closed = false
 
-  constructor(store: EventStore, limits: EventLimits, target: PublishTarget) {
+  /** `telemetry` traces each publish (a producer span whose context each event keeps). */
+  constructor(store: EventStore, limits: EventLimits, target: PublishTarget, telemetry?: Telemetry) {
     this.store = store
     this.limits = limits
     this.target = target
+    this.telemetry = telemetry
     this.groupCommit = new GroupCommit(store)
   }
 
@@ -58,12 +62,13 @@ export class Publisher {
     if (this.closed) throw new BrokerClosedError()
     const drafts = events.map((event) => toDraft(event, this.limits))
     const { transaction } = options
-    const records =
+    const write = (): Promise<EventRecord[]> =>
       transaction === undefined
-        ? await this.groupCommit.append(drafts)
-        : await this.store.append(drafts, { transaction }).catch((cause: unknown) => {
+        ? this.groupCommit.append(drafts)
+        : this.store.append(drafts, { transaction }).catch((cause: unknown) => {
             throw publishFailure(cause, true)
           })
+    const records = await (this.telemetry ? this.telemetry.publish(drafts, write) : write())
     return this.written(events, records, transaction)
   }
 
@@ -80,12 +85,14 @@ export class Publisher {
     }
     if (options?.transaction === undefined) throw new TypeError('publishSync needs { transaction }: publish() alone is async')
     const drafts = events.map((event) => toDraft(event, this.limits))
-    let records: EventRecord[]
-    try {
-      records = appendSync.call(this.store, drafts, { transaction: options.transaction })
-    } catch (cause) {
-      throw publishFailure(cause, true)
+    const write = (): EventRecord[] => {
+      try {
+        return appendSync.call(this.store, drafts, { transaction: options.transaction })
+      } catch (cause) {
+        throw publishFailure(cause, true)
+      }
     }
+    const records = this.telemetry ? this.telemetry.publishSync(drafts, write) : write()
     return this.written(events, records, options.transaction)
   }
 

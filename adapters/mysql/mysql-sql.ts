@@ -28,6 +28,8 @@ export interface MysqlStatements {
   createTables: string[]
   /** `?` epoch: records the database's epoch unless it has one. */
   insertEpoch: string
+  /** The second migration: the nullable `trace_context` column (the publisher's W3C traceparent). */
+  addTraceContext: string
   /** Reads the epoch. */
   selectEpoch: string
   /** `(?)` per topic: creates the head rows of new topics (head 0), in autocommit, before the append's transaction. */
@@ -36,9 +38,9 @@ export interface MysqlStatements {
   bumpHeads(topics: number): string
   /** `?` topics: rows `topic`, `head` (locking reads: the latest heads, already ours) and `now`, the database's clock. */
   lockedHeads: string
-  /** `(?, ?, ?, ?, ?)` per event (topic, seq, type, data, created_at): inserts the events. */
+  /** `(?, ?, ?, ?, ?, ?)` per event (topic, seq, type, data, created_at, trace_context): inserts the events. */
   insertEvents(events: number): string
-  /** `?, ?, ?` per topic (topic, position after which to read, limit): rows `topic`, `seq`, `type`, `data`, `created_at`. */
+  /** `?, ?, ?` per topic (topic, position after which to read, limit): rows `topic`, `seq`, `type`, `data`, `created_at`, `trace_context`. */
   readAfter(topics: number): string
   /** `?` topics: rows `topic`, `head` of the topics that have events. */
   heads: string
@@ -80,7 +82,7 @@ export function mysqlSql(config: Pick<MysqlStoreConfig, 'tablePrefix'>): MysqlSt
   const name = (table: string): string => `\`${config.tablePrefix}${table}\``
   const tables: MysqlTables = { heads: name('heads'), events: name('events'), pruned: name('pruned'), meta: name('meta') }
   const { heads, events, pruned, meta } = tables
-  const eventColumns = `${topicText('topic')} AS topic, seq, type, data, ${isoText('created_at')} AS created_at`
+  const eventColumns = `${topicText('topic')} AS topic, seq, type, data, ${isoText('created_at')} AS created_at, trace_context`
 
   return {
     tables,
@@ -104,6 +106,7 @@ export function mysqlSql(config: Pick<MysqlStoreConfig, 'tablePrefix'>): MysqlSt
       `CREATE TABLE IF NOT EXISTS ${meta} (id INT NOT NULL PRIMARY KEY, epoch VARCHAR(16) NOT NULL) ${TABLE_OPTIONS}`,
     ],
     insertEpoch: `INSERT IGNORE INTO ${meta} (id, epoch) VALUES (1, ?)`,
+    addTraceContext: `ALTER TABLE ${events} ADD COLUMN trace_context TEXT NULL`,
     selectEpoch: `SELECT epoch FROM ${meta} WHERE id = 1`,
 
     // Head rows are created apart, in autocommit: an insert into `heads` inside the publishing
@@ -119,7 +122,7 @@ export function mysqlSql(config: Pick<MysqlStoreConfig, 'tablePrefix'>): MysqlSt
     lockedHeads: `SELECT ${topicText('topic')} AS topic, head, ${isoText('UTC_TIMESTAMP(3)')} AS now
       FROM ${heads} WHERE topic IN (?) FOR UPDATE`,
     insertEvents: (count) =>
-      `INSERT INTO ${events} (topic, seq, type, data, created_at) VALUES ${repeat('(?, ?, ?, ?, ?)', count)}`,
+      `INSERT INTO ${events} (topic, seq, type, data, created_at, trace_context) VALUES ${repeat('(?, ?, ?, ?, ?, ?)', count)}`,
 
     // One index range per topic, in one statement: a topic with nothing new costs one lookup.
     readAfter: (count) =>

@@ -143,16 +143,16 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
     const next = new Map<string, number>()
     for (const row of heads) next.set(row.topic, Number(row.head) - (counts.get(row.topic) ?? 0) + 1)
     const createdAt = isoOf(heads[0]?.now as string) // one clock reading for the whole append
-    const records = drafts.map(({ topic, type, data }) => {
-      const seq = next.get(topic) as number
-      next.set(topic, seq + 1)
-      return { topic, type, data, seq, id: formatEventId(currentEpoch, seq), createdAt }
+    const records = drafts.map((draft) => {
+      const seq = next.get(draft.topic) as number
+      next.set(draft.topic, seq + 1)
+      return { ...draft, seq, id: formatEventId(currentEpoch, seq), createdAt }
     })
     const stamp = datetimeOf(createdAt)
     await rowsOf(
       executor,
       sql.insertEvents(records.length),
-      records.flatMap((record) => [record.topic, record.seq, record.type, record.data, stamp]),
+      records.flatMap((record) => [record.topic, record.seq, record.type, record.data, stamp, record.traceContext ?? null]),
     )
     return records.map(({ seq: _, ...record }): EventRecord => record)
   }
@@ -226,13 +226,28 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
       const asked = [...after]
       for (let start = 0; start < asked.length; start += TOPICS_PER_READ) {
         const slice = asked.slice(start, start + TOPICS_PER_READ)
-        const found = await rowsOf<{ topic: string; seq: number | string; type: string; data: string; created_at: string }>(
+        const found = await rowsOf<{
+          topic: string
+          seq: number | string
+          type: string
+          data: string
+          created_at: string
+          trace_context: string | null
+        }>(
           db,
           sql.readAfter(slice.length),
           slice.flatMap(([topic, seq]) => [topic, seq, perTopic]),
         )
-        for (const { topic, type, data, seq, created_at } of found) {
-          addRecord(result, { topic, type, data, id: formatEventId(currentEpoch, Number(seq)), createdAt: isoOf(created_at) })
+        for (const { topic, type, data, seq, created_at, trace_context } of found) {
+          const record: EventRecord = {
+            topic,
+            type,
+            data,
+            id: formatEventId(currentEpoch, Number(seq)),
+            createdAt: isoOf(created_at),
+          }
+          if (trace_context !== null) record.traceContext = trace_context
+          addRecord(result, record)
         }
       }
       return result

@@ -17,6 +17,11 @@ function migrations(statements: PostgresStatements): Record<string, Migration> {
         await db.executeQuery(CompiledQuery.raw(statements.insertEpoch, [newEpoch()]))
       },
     },
+    '0002_add_trace_context': {
+      async up(db): Promise<void> {
+        await db.executeQuery(CompiledQuery.raw(statements.addTraceContext))
+      },
+    },
   }
 }
 

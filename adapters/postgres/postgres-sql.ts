@@ -39,11 +39,13 @@ export interface PostgresStatements {
   createTables: string[]
   /** `$1` epoch: records the database's epoch unless it has one. */
   insertEpoch: string
+  /** The second migration: the nullable `trace_context` column (the publisher's W3C traceparent). */
+  addTraceContext: string
   /** Reads the epoch. */
   selectEpoch: string
-  /** `$1` topics, `$2` types, `$3` data (one element per event): appends; one row per topic (`topic`, `head`, `created_at`). */
+  /** `$1` topics, `$2` types, `$3` data, `$4` trace contexts (one element per event, null for none): appends; one row per topic (`topic`, `head`, `created_at`). */
   append: string
-  /** `$1` topics, `$2` positions after which to read, `$3` limit per topic: rows `topic`, `seq`, `type`, `data`, `created_at`. */
+  /** `$1` topics, `$2` positions after which to read, `$3` limit per topic: rows `topic`, `seq`, `type`, `data`, `created_at`, `trace_context`. */
   readAfter: string
   /** `$1` topic, `$2` position after which to read, `$3` limit: the same rows for one topic (what most wake-ups ask), planned far more cheaply. */
   readAfterOne: string
@@ -99,6 +101,7 @@ export function postgresSql(
       `CREATE TABLE IF NOT EXISTS ${meta} (id integer PRIMARY KEY CHECK (id = 1), epoch text NOT NULL)`,
     ],
     insertEpoch: `INSERT INTO ${meta} (id, epoch) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`,
+    addTraceContext: `ALTER TABLE ${events} ADD COLUMN IF NOT EXISTS trace_context text`,
     selectEpoch: `SELECT epoch FROM ${meta} WHERE id = 1`,
 
     // One statement, so outside a caller's transaction it is one round trip and one implicit
@@ -107,8 +110,8 @@ export function postgresSql(
     // (sorted, so two publishers never deadlock) until commit; the next publisher of a topic
     // draws its positions only once this transaction's events are visible.
     append: `WITH input AS (
-        SELECT i.topic, i.type, i.data, i.ord
-        FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(topic, type, data, ord)
+        SELECT i.topic, i.type, i.data, i.trace_context, i.ord
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i(topic, type, data, trace_context, ord)
       ), counts AS (
         SELECT topic, count(*) AS n FROM input GROUP BY topic
       ), heads AS (
@@ -117,9 +120,9 @@ export function postgresSql(
         ON CONFLICT (topic) DO UPDATE SET head = s.head + excluded.head
         RETURNING s.topic, s.head
       ), inserted AS (
-        INSERT INTO ${events} (topic, seq, type, data, created_at)
+        INSERT INTO ${events} (topic, seq, type, data, created_at, trace_context)
         SELECT i.topic, h.head - c.n + row_number() OVER (PARTITION BY i.topic ORDER BY i.ord),
-               i.type, i.data, ${APPEND_TIME}
+               i.type, i.data, ${APPEND_TIME}, i.trace_context
         FROM input i JOIN counts c ON c.topic = i.topic JOIN heads h ON h.topic = i.topic
       )
       SELECT h.topic, h.head::text AS head, ${isoText(APPEND_TIME)} AS created_at${
@@ -129,18 +132,18 @@ export function postgresSql(
 
     // Joining `streams` first skips every topic whose head is not past its cursor with one index
     // lookup, so a poll that finds nothing new never touches `events`.
-    readAfter: `SELECT c.topic, e.seq::text AS seq, e.type, e.data, ${isoText('e.created_at')} AS created_at
+    readAfter: `SELECT c.topic, e.seq::text AS seq, e.type, e.data, ${isoText('e.created_at')} AS created_at, e.trace_context
       FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS c(topic, after, ord)
       JOIN ${streams} s ON s.topic = c.topic AND s.head > c.after
       CROSS JOIN LATERAL (
-        SELECT x.seq, x.type, x.data, x.created_at FROM ${events} x
+        SELECT x.seq, x.type, x.data, x.created_at, x.trace_context FROM ${events} x
         WHERE x.topic = c.topic AND x.seq > c.after
         ORDER BY x.seq LIMIT $3
       ) e
       ORDER BY c.ord, e.seq`,
 
     // `ORDER BY x.seq`, the column: a bare `seq` would name the ::text output and sort "10" before "9".
-    readAfterOne: `SELECT x.topic, x.seq::text AS seq, x.type, x.data, ${isoText('x.created_at')} AS created_at
+    readAfterOne: `SELECT x.topic, x.seq::text AS seq, x.type, x.data, ${isoText('x.created_at')} AS created_at, x.trace_context
       FROM ${events} x WHERE x.topic = $1 AND x.seq > $2 ORDER BY x.seq LIMIT $3`,
 
     heads: `SELECT topic, head::text AS head FROM ${streams} WHERE topic = ANY($1::text[])`,

@@ -157,6 +157,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         drafts.map((draft) => draft.topic),
         drafts.map((draft) => draft.type),
         drafts.map((draft) => draft.data),
+        drafts.map((draft) => draft.traceContext ?? null),
       ])
       const counts = new Map<string, number>()
       for (const { topic } of drafts) counts.set(topic, (counts.get(topic) ?? 0) + 1)
@@ -164,10 +165,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const next = new Map<string, number>()
       for (const row of heads) next.set(row.topic, int8(row.head) - (counts.get(row.topic) ?? 0) + 1)
       const createdAt = heads[0]?.created_at as string // one now() for the whole statement
-      return drafts.map(({ topic, type, data }) => {
-        const seq = next.get(topic) as number
-        next.set(topic, seq + 1)
-        return { topic, type, data, id: formatEventId(currentEpoch, seq), createdAt }
+      return drafts.map((draft) => {
+        const seq = next.get(draft.topic) as number
+        next.set(draft.topic, seq + 1)
+        return { ...draft, id: formatEventId(currentEpoch, seq), createdAt }
       })
     },
 
@@ -178,14 +179,23 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const after = positionsAfter(cursors, 'durable-sse/postgres')
       const currentEpoch = await epoch()
       const [only] = after
-      const found = await rowsOf<{ topic: string; seq: string; type: string; data: string; created_at: string }>(
+      const found = await rowsOf<{
+        topic: string
+        seq: string
+        type: string
+        data: string
+        created_at: string
+        trace_context: string | null
+      }>(
         db,
         after.size === 1 && only ? sql.readAfterOne : sql.readAfter,
         after.size === 1 && only ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic],
       )
       for (const row of found) {
         const { topic, type, data } = row
-        addRecord(result, { topic, type, data, id: formatEventId(currentEpoch, row.seq), createdAt: row.created_at })
+        const record: EventRecord = { topic, type, data, id: formatEventId(currentEpoch, row.seq), createdAt: row.created_at }
+        if (row.trace_context !== null) record.traceContext = row.trace_context
+        addRecord(result, record)
       }
       return result
     },

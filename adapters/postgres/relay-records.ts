@@ -26,13 +26,15 @@ export function relayRecords(rows: readonly CommittedRow[], epoch: string): Even
   for (const [topic, list] of byTopic) {
     list.sort((a, b) => Number(a.seq) - Number(b.seq))
     for (const row of list) {
-      records.push({
+      const record: EventRecord = {
         topic,
         type: row.type as string,
         data: row.data as string,
         id: formatEventId(epoch, row.seq as string),
         createdAt: isoTime(row.created_at as string),
-      })
+      }
+      if (typeof row.trace_context === 'string') record.traceContext = row.trace_context
+      records.push(record)
     }
   }
   return records

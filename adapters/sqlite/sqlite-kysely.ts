@@ -49,7 +49,7 @@ export interface InsertStatement {
 export function insertStatements(sql: SqliteSql, drafts: readonly EventDraft[], createdAt: string): InsertStatement[] {
   return chunks(drafts, MAX_INSERT_ROWS).map((chunk) => ({
     sql: sql.insert(chunk.length, true),
-    parameters: chunk.flatMap((draft) => [draft.topic, draft.type, draft.data, createdAt]),
+    parameters: chunk.flatMap((draft) => [draft.topic, draft.type, draft.data, createdAt, draft.traceContext ?? null]),
     count: chunk.length,
   }))
 }

@@ -65,6 +65,12 @@ const MIGRATIONS: readonly SqliteMigration[] = [
       step(`INSERT INTO ${t.meta} (key, value) VALUES ('epoch', ?)`, [newEpoch()]),
     ],
   },
+  {
+    version: 2,
+    name: 'add_trace_context',
+    // The publisher's W3C traceparent (OpenTelemetry), NULL for events published without it.
+    steps: (t) => [step(`ALTER TABLE ${t.events} ADD COLUMN trace_context TEXT`)],
+  },
 ]
 
 /** Creates the migration table when missing (run first, inside the migration transaction). */

@@ -74,7 +74,7 @@ export class NativeBackend implements SqliteBackend {
       const ids: number[] = new Array(drafts.length)
       for (let i = 0; i < drafts.length; i++) {
         const draft = drafts[i] as EventDraft
-        ids[i] = Number(insert.run(draft.topic, draft.type, draft.data, createdAt).lastInsertRowid)
+        ids[i] = Number(insert.run(draft.topic, draft.type, draft.data, createdAt, draft.traceContext ?? null).lastInsertRowid)
       }
       return ids
     }, deadline)

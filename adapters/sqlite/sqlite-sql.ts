@@ -39,7 +39,7 @@ export function sqliteTables(prefix: string): SqliteTables {
   }
 }
 
-/** Most rows in one multi-row `INSERT` (4 parameters each, far below SQLite's variable limit). */
+/** Most rows in one multi-row `INSERT` (5 parameters each, far below SQLite's variable limit). */
 export const MAX_INSERT_ROWS = 250
 /** Most topics in one compound read (SQLite allows 500 terms in a compound `SELECT`). */
 export const MAX_TOPICS_PER_READ = 200
@@ -60,6 +60,7 @@ export interface EventRow {
   type: string
   data: string
   created_at: string
+  trace_context: string | null
 }
 
 /** A topic's head and pruned-through mark as SQLite returns them (`null` when absent). */
@@ -73,7 +74,7 @@ export interface HeadRow {
 export interface SqliteSql {
   /** The tables they use. */
   tables: SqliteTables
-  /** Inserts `rows` events (topic, type, data, created_at per row), optionally `RETURNING id`. */
+  /** Inserts `rows` events (topic, type, data, created_at, trace_context per row), optionally `RETURNING id`. */
   insert(rows: number, returning: boolean): string
   /** Events of one topic after an id: parameters topic, after, limit. */
   readAfter: string
@@ -107,11 +108,11 @@ const repeat = (count: number, text: string, separator: string): string =>
 /** Builds the statements for the given tables. */
 export function sqliteSql(tables: SqliteTables): SqliteSql {
   const { events, meta, pruned } = tables
-  const readOne = `SELECT id, topic, type, data, created_at FROM ${events} WHERE topic = ? AND id > ? ORDER BY id LIMIT ?`
+  const readOne = `SELECT id, topic, type, data, created_at, trace_context FROM ${events} WHERE topic = ? AND id > ? ORDER BY id LIMIT ?`
   return {
     tables,
     insert: (rows, returning) =>
-      `INSERT INTO ${events} (topic, type, data, created_at) VALUES ${repeat(rows, '(?, ?, ?, ?)', ', ')}` +
+      `INSERT INTO ${events} (topic, type, data, created_at, trace_context) VALUES ${repeat(rows, '(?, ?, ?, ?, ?)', ', ')}` +
       (returning ? ' RETURNING id' : ''),
     readAfter: readOne,
     readAfterMany: (topics) => repeat(topics, `SELECT * FROM (${readOne})`, ' UNION ALL '),

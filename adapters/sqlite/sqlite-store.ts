@@ -76,13 +76,7 @@ const defaultOnError = (error: unknown): void => {
 
 /** The records of `drafts`, given the ids they were inserted with. */
 const recordsOf = (drafts: readonly EventDraft[], epoch: string, ids: readonly number[], createdAt: string): EventRecord[] =>
-  drafts.map((draft, index) => ({
-    topic: draft.topic,
-    type: draft.type,
-    data: draft.data,
-    id: formatEventId(epoch, ids[index] as number),
-    createdAt,
-  }))
+  drafts.map((draft, index) => ({ ...draft, id: formatEventId(epoch, ids[index] as number), createdAt }))
 
 /**
  * Creates the SQLite store from a file name, the caller's better-sqlite3 `Database`, or the
@@ -151,13 +145,17 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteEventStore {
     return opened ? opened.dataVersion() : backend().then((ready) => ready.dataVersion())
   }, intervalMs)
 
-  const toRecord = (epochId: string, row: EventRow): EventRecord => ({
-    topic: row.topic,
-    type: row.type,
-    data: row.data,
-    id: formatEventId(epochId, Number(row.id)),
-    createdAt: row.created_at,
-  })
+  const toRecord = (epochId: string, row: EventRow): EventRecord => {
+    const record: EventRecord = {
+      topic: row.topic,
+      type: row.type,
+      data: row.data,
+      id: formatEventId(epochId, Number(row.id)),
+      createdAt: row.created_at,
+    }
+    if (row.trace_context !== null) record.traceContext = row.trace_context
+    return record
+  }
 
   /** A topic's head seq and pruned-through seq: after pruning everything, the head stays at the mark. */
   const headOf = (row: HeadRow | undefined): { head: number; through: number } => {

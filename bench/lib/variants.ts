@@ -10,6 +10,8 @@ export const VARIANT_NOTES: Record<string, string> = {
   ours: 'durable-sse, memory store, `broker.handle()` on node:http',
   'ours-sqlite': 'durable-sse, SQLite file store',
   'ours-filter': 'durable-sse, memory store, each stream with a `filter` that passes every event',
+  'ours-otel':
+    'durable-sse, memory store, with an OpenTelemetry SDK registered (tracer provider and meter provider, in-memory exporters)',
   'ours-exp-*': 'durable-sse from a patched copy (`BENCH_EXP_SRC`), memory store: optimisation experiments',
   'raw-net': 'ceiling: raw `net` server, pre-framed bytes, one `socket.write` per socket per tick',
   'raw-http': 'ceiling 2: node:http `res.write` of the same pre-framed bytes (chunked encoding)',
@@ -78,6 +80,8 @@ export function targetFor(variant: string, tmpDir: string, extra: Partial<Target
       return { kind: 'ours', store: { kind: 'memory' }, ...extra }
     case 'ours-filter':
       return { kind: 'ours', store: { kind: 'memory' }, filter: true, ...extra }
+    case 'ours-otel':
+      return { kind: 'ours', store: { kind: 'memory' }, telemetry: true, ...extra }
     case 'ours-sqlite':
       return { kind: 'ours', store: { kind: 'sqlite', filename: join(tmpDir, `fanout-${process.pid}-${files++}.db`) }, ...extra }
     case 'raw-net':

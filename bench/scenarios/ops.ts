@@ -1,11 +1,13 @@
 /**
- * The operations scenario (issue 23): what a per-event `filter` costs on the fan-out path. The
- * `fanout-2k` group's subscribers, phases and load generators, with streams that have no filter
- * (`ours`) beside streams whose filter passes every event (`ours-filter`): server CPU per delivery,
- * deliveries/s and latency, repetitions alternating between them.
+ * The operations scenario (issue 23): what a per-event `filter` and OpenTelemetry cost on the
+ * fan-out path. The `fanout-2k` group's subscribers, phases and load generators, with streams that
+ * have no filter and no SDK (`ours`) beside streams whose filter passes every event
+ * (`ours-filter`) and a process with an OpenTelemetry SDK registered (`ours-otel`), and with
+ * `--baseline` that commit (`ours-exp-baseline`): server CPU per delivery, deliveries/s and
+ * latency, repetitions alternating between them.
  * @module
  */
-import type { RunContext } from '../lib/context.js'
+import { type RunContext, variantsOf } from '../lib/context.js'
 import type { ScenarioResult } from '../lib/results.js'
 import { runFanoutTable } from './fanout.js'
 
@@ -19,13 +21,17 @@ export async function opsScenario(ctx: RunContext, selected: (id: string) => boo
   if (!selected(OPS_SCENARIO)) return []
   const group = ctx.sizes.fanout.groups.find((g) => g.id === FANOUT_GROUP)
   if (!group) throw new Error(`the ${ctx.args.mode} sizes have no ${FANOUT_GROUP} group`)
-  const variants = ctx.args.variants.length ? [...ctx.args.variants] : ['ours', 'ours-filter']
+  const variants = variantsOf(ctx, ['ours', 'ours-filter', 'ours-otel'])
   ctx.log(`${OPS_SCENARIO}: ${group.perTopic} subscribers, variants ${variants.join(', ')}`)
   return [
     await runFanoutTable(ctx, {
       group: { ...group, id: OPS_SCENARIO, variants },
-      title: `Operations: a pass-all filter on fan-out to ${group.perTopic.toLocaleString('en')} subscribers`,
-      comparisons: [{ label: 'ours-filter / ours', a: 'ours-filter', b: 'ours' }],
+      title: `Operations: a pass-all filter and an OpenTelemetry SDK on fan-out to ${group.perTopic.toLocaleString('en')} subscribers`,
+      comparisons: [
+        { label: 'ours-filter / ours', a: 'ours-filter', b: 'ours' },
+        { label: 'ours-otel / ours', a: 'ours-otel', b: 'ours' },
+        { label: 'ours / baseline', a: 'ours', b: 'ours-exp-baseline' },
+      ],
       profiled: [],
     }),
   ]

@@ -5,6 +5,7 @@
  * @module
  */
 import { createServer } from 'node:http'
+import { registerOpenTelemetry } from '../lib/otel.js'
 import { loadOurs } from '../lib/ours.js'
 import { busOptions, openStore } from '../lib/stores.js'
 import { type BenchEvent, listenOn, type SseTarget, type TargetConfig, topicOf } from './target.js'
@@ -23,6 +24,7 @@ const passAll = (): boolean => true
 
 /** Starts durable-sse with the configured store. */
 export async function oursTarget(config: TargetConfig): Promise<SseTarget> {
+  if (config.telemetry) await registerOpenTelemetry()
   const { createBroker } = await loadOurs(config.experimental)
   const store = await openStore(config.store ?? { kind: 'memory' }, config.experimental)
   let failures = 0

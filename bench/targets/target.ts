@@ -41,6 +41,8 @@ export interface TargetConfig {
   quietTopics?: { count: number; perStream: boolean }
   /** Ours serves each stream with a `filter` that passes every event (the ops scenario's `ours-filter`). */
   filter?: boolean
+  /** An OpenTelemetry SDK is registered before ours is loaded: tracing and metrics, in-memory exporters (the ops scenario's `ours-otel`). */
+  telemetry?: boolean
 }
 
 /** An SSE server under test. */

@@ -5,8 +5,8 @@
  * Run: `npx tsx examples/node-http/server.ts` (env `PORT`, `EXAMPLE_DB`).
  * @module
  */
-import { createServer } from 'node:http'
-import { defaultDbFile, openApp } from '../shared/app.js'
+import { createServer, type RequestListener } from 'node:http'
+import { defaultDbFile, type ExampleApp, openApp } from '../shared/app.js'
 import { authorizeProject, nodeCredentials } from '../shared/auth.js'
 import { topicOf } from '../shared/events.js'
 import { healthReply } from '../shared/health.js'
@@ -15,16 +15,9 @@ import { matchRoute } from '../shared/routes.js'
 import { closeServer, listen, type RunningExample, runIfMain, running, type StartOptions } from '../shared/serve.js'
 import { updateStatus } from '../shared/status-update.js'
 
-/**
- * Starts the node:http example.
- * @example
- * const example = await start({ port: 0, dbFile: '/tmp/node-http.db' })
- * await example.close()
- */
-export async function start({ port, dbFile = defaultDbFile('node-http') }: StartOptions = {}): Promise<RunningExample> {
-  const app = await openApp({ dbFile })
-
-  const server = createServer(async (req, res) => {
+/** The example's routes as a node:http request listener (the metrics example serves them too). */
+export function nodeHttpListener(app: ExampleApp): RequestListener {
+  return async (req, res) => {
     try {
       const route = matchRoute(req.method, new URL(req.url ?? '/', 'http://localhost').pathname)
       if (route?.name === 'events') {
@@ -44,7 +37,19 @@ export async function start({ port, dbFile = defaultDbFile('node-http') }: Start
       if (!res.headersSent) res.writeHead(500)
       res.end()
     }
-  })
+  }
+}
+
+/**
+ * Starts the node:http example.
+ * @example
+ * const example = await start({ port: 0, dbFile: '/tmp/node-http.db' })
+ * await example.close()
+ */
+export async function start({ port, dbFile = defaultDbFile('node-http') }: StartOptions = {}): Promise<RunningExample> {
+  const app = await openApp({ dbFile })
+
+  const server = createServer(nodeHttpListener(app))
 
   const url = await listen(server, port)
   return running(app, url, () => closeServer(server))

@@ -210,6 +210,7 @@ describe.each(sqliteForms)('sqliteStore({ $name })', (form) => {
         expect(tables).not.toContain('kysely_migration_lock')
         expect(inspect.prepare('SELECT version, name FROM durable_sse_migration').all()).toEqual([
           { version: 1, name: 'create_events' },
+          { version: 2, name: 'add_trace_context' },
         ])
         expect(inspect.pragma('journal_mode', { simple: true })).toBe('wal')
       } finally {

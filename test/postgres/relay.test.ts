@@ -78,7 +78,7 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
     const client = await admin.connect()
     try {
       await client.query('BEGIN')
-      const { rows } = await client.query<{ topic: string; head: string }>(statement, [[`${label}-sql`], ['e'], ['5']])
+      const { rows } = await client.query<{ topic: string; head: string }>(statement, [[`${label}-sql`], ['e'], ['5'], [null]])
       await client.query('COMMIT')
       const [epoch] = await query<{ epoch: string }>(`SELECT epoch FROM ${SCHEMA}.durable_sse_meta`)
       ids.push(`${label}-sql/${epoch?.epoch}.${rows[0]?.head}`)
