@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Broker, createBroker, type EventStore, type StoredEvent } from '../src/index.js'
+import { mysqlStoreKinds } from './helpers/mysql.js'
 import { storeKinds, type TestStore } from './helpers/stores.js'
 import { POLITE, UnrulyHub } from './helpers/unruly-bus.js'
 import { until } from './helpers/wait.js'
@@ -46,7 +47,7 @@ async function subscribeAll(brokers: Broker<Events>[]): Promise<Map<string, Stor
   )
 }
 
-describe.each(storeKinds)('a bus between brokers on the $name store', (kind) => {
+describe.each([...storeKinds, ...mysqlStoreKinds()])('a bus between brokers on the $name store', (kind) => {
   const cleanups: Array<() => unknown> = []
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
@@ -107,7 +108,7 @@ describe.each(storeKinds)('a bus between brokers on the $name store', (kind) => 
   })
 
   // The backstop is a minute away: what arrives comes by the bus. Stores whose ids give positions
-  // (memory: `epoch.seq` per topic) deliver from the messages; SQLite's ids (a global rowid) only
+  // (memory, MySQL: `epoch.seq` per topic) deliver from the messages; SQLite's ids (a global rowid) only
   // wake, and its brokers read.
   it('delivers across brokers through the bus, without a read per event where ids give positions', async () => {
     const hub = new UnrulyHub(POLITE)

@@ -45,7 +45,10 @@ export async function startNatsServer(): Promise<NatsServer> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const deadline = Date.now() + 10_000
   while (!(await accepting(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nats-server did not start on port ${port}`)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL') // never left running behind a failed start
+      throw new Error(`nats-server did not start on port ${port}`)
+    }
     await sleep(20)
   }
   return {

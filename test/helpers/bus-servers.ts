@@ -62,7 +62,12 @@ export async function startBusServer(kind: 'nats' | 'redis'): Promise<BusServer>
     running.once('exit', () => {
       exited = true
     })
-    await until(async () => exited || (await accepting(port)), 10_000, `${kind}-server to listen on ${port}`)
+    try {
+      await until(async () => exited || (await accepting(port)), 10_000, `${kind}-server to listen on ${port}`)
+    } catch (error) {
+      running.kill('SIGKILL') // never left running behind a failed start
+      throw error
+    }
     if (exited) throw new Error(`${kind}-server exited at start (port ${port})`)
   }
   const kill = async () => {

@@ -301,3 +301,42 @@ describeScratchPostgres(
     }, 60_000)
   },
 )
+
+describeScratchPostgres('the relay across a server restart', { config: ['fsync = off'] }, (cluster) => {
+  it('reconnects, leads again and hands on commits made after the restart', async () => {
+    const errors: unknown[] = []
+    const store = postgresStore({
+      connectionString: cluster().url(),
+      notify: false,
+      relay: { takeoverMs: 200 },
+      onError: (error) => errors.push(error),
+    })
+    const handed: string[] = []
+    try {
+      await store.migrate()
+      const stop = store.onCommitted?.((records) => handed.push(...records.map((record) => record.id)))
+      await expect.poll(() => store.relayRole(), { timeout: 10_000 }).toBe('leader')
+      const [before] = await store.append([{ topic: 'restart', type: 'e', data: '1' }])
+      await expect.poll(() => handed, { timeout: 5_000 }).toContain(before?.id)
+
+      await cluster().stop('fast')
+      await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(0) // the relay noticed
+      await cluster().start()
+      // The pool's first statement after the restart may meet a connection the server closed.
+      let after: string | undefined
+      await until(
+        async () => {
+          after = (await store.append([{ topic: 'restart', type: 'e', data: '2' }]).catch(() => []))[0]?.id
+          return after !== undefined
+        },
+        10_000,
+        'an append after the restart',
+      )
+      await expect.poll(() => handed, { timeout: 20_000 }).toContain(after)
+      expect(store.relayRole()).toBe('leader')
+      stop?.()
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
+})
