@@ -2,7 +2,8 @@
  * The broker's side of a wake-up bus (`bus.ts`): committed events go out on it after their commit
  * and into this process's poller at once; what arrives from it is offered to the poller, which
  * takes an event only when it is the next of its topic and reads the store for anything else; every
- * (re)connect reads every tailed topic, since messages sent meanwhile may be lost.
+ * (re)connect reads every tailed topic, since messages sent meanwhile may be lost, and while the
+ * bus is connected the poller's backstop reads a share of the topics per tick.
  * @module
  */
 import type { BusMessage, BusStatus, WakeBus } from './bus.js'
@@ -22,9 +23,7 @@ export class BusLink {
     this.bus = bus
     this.stop = bus?.open({
       message: (message) => this.received(message),
-      status: (status) => {
-        if (status === 'connected') poller.wake()
-      },
+      status: (status) => poller.busStatus(status === 'connected'),
     })
   }
 

@@ -43,9 +43,9 @@ export class PollPlan {
     this.pending.everything = true
   }
 
-  /** Read the next slice of a slow sweep (one slice per call: the backstop of a store whose wake-ups name their topics). */
-  sweepStep(): void {
-    this.sweep.step()
+  /** Read the next slice (at most `size` topics) of a slow sweep: the backstop of a store whose wake-ups name their topics, or of a connected bus. */
+  sweepStep(size?: number): void {
+    this.sweep.step(size)
   }
 
   /** Whether a poll has something to do. */

@@ -7,6 +7,10 @@
  * a wake-up cannot say which, in slices between the wake-ups (`sweep.ts`). So an event costs the
  * same whether the process tails a hundred topics or a hundred thousand. Wake-ups coalesce
  * (`poll-plan.ts`); the backstop covers lost signals; it is idle when nobody follows a topic.
+ * While a bus is connected, the backstop of a store that cannot list what changed reads a share of
+ * the topics per tick (every topic within {@link BUS_PASS_TICKS} ticks): the bus carries the
+ * events, a gap in them is read at once, and every (re)connect reads every topic, so the backstop
+ * only has to find a topic's last events when their message was lost.
  *
  * It survives whatever a store throws: the poll's work is put back, the failure is reported once
  * per kind until a poll succeeds, and the next poll waits a backoff (doubling up to the backstop
@@ -55,6 +59,12 @@ export interface PollerOptions {
 /** The first pause after a failed poll, in ms; it doubles while polls keep failing. */
 const FIRST_BACKOFF_MS = 10
 
+/** With a bus connected, the backstop ticks one pass over every tailed topic takes at most. */
+export const BUS_PASS_TICKS = 10
+
+/** With a bus connected, the fewest topics a backstop tick reads (so a process with few topics reads them all each tick). */
+export const BUS_SLICE_FLOOR = 100
+
 /** A tailed topic. */
 interface Tail {
   /** The topic, as first followed (its followers share this string). */
@@ -79,6 +89,8 @@ export class Poller {
   private readonly failures: FailureLog
   /** The store's `changedTopics` token; `undefined` until the first answer (and after a stop). */
   private changesToken: string | undefined
+  /** Whether a bus is connected (its messages carry the events): the backstop then reads a share of the topics per tick. */
+  private busConnected = false
   private polling = false
   private scheduled = false
   /** Failed polls in a row. */
@@ -193,6 +205,15 @@ export class Poller {
     this.wake(topic)
   }
 
+  /**
+   * The bus connected (`true`) or went down: after a (re)connect every topic is read, since
+   * messages sent meanwhile may be lost; while it is down the backstop reads every topic each tick.
+   */
+  busStatus(connected: boolean): void {
+    this.busConnected = connected
+    if (connected) this.wake()
+  }
+
   /** Stops timers and the store's wake-up subscription. */
   stop(): void {
     clearInterval(this.backstop)
@@ -216,10 +237,11 @@ export class Poller {
     if (this.store.changedTopics) this.plan.askChanges()
   }
 
-  /** The backstop: ask the store what changed, or read the next slice of the topics, or all of them. */
+  /** The backstop: ask the store what changed, or read the next slice of the topics (a smaller one with a bus connected), or all of them. */
   private backstopTick(): void {
     if (this.tails.size === 0) return
     if (this.store.changedTopics) this.plan.askChanges()
+    else if (this.busConnected) this.plan.sweepStep(Math.max(BUS_SLICE_FLOOR, Math.ceil(this.tails.size / BUS_PASS_TICKS)))
     else if (this.store.onWake) this.plan.sweepStep()
     else this.plan.readEverything()
     this.schedule()

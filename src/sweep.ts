@@ -4,7 +4,8 @@
  * changed; the backstop of a store without wake-ups) reads a slice per poll until done. A slow pass
  * (the backstop of a store whose wake-ups name their topics, such as Postgres NOTIFY: insurance
  * against a lost signal, which such a store reports with a topic-less wake-up anyway) reads one
- * slice per backstop tick, so its cost per interval does not grow with the number of topics.
+ * slice per backstop tick, so its cost per interval does not grow with the number of topics; with a
+ * bus connected that slice is smaller (the poller sets its size), so a pass spans several ticks.
  * @module
  */
 
@@ -19,6 +20,8 @@ export class Sweep {
   private fast = false
   private again = false
   private stepAsked = false
+  /** Most topics of the slice a slow step asked for. */
+  private stepSize = SWEEP_SLICE
 
   /** `topics` lists the tailed topics when a pass starts. */
   constructor(topics: () => Iterable<string>) {
@@ -32,10 +35,11 @@ export class Sweep {
     this.fast = true
   }
 
-  /** Asks for one slice of a slow pass, starting one when none runs. */
-  step(): void {
+  /** Asks for one slice of a slow pass (at most `size` topics), starting one when none runs. */
+  step(size = SWEEP_SLICE): void {
     if (!this.running) this.start()
     this.stepAsked = true
+    this.stepSize = Math.min(size, SWEEP_SLICE)
   }
 
   /** Whether a slice is due at the next poll. */
@@ -46,8 +50,9 @@ export class Sweep {
   /** The slice due now (empty when none is), taken off the pass. */
   next(): string[] {
     if (!this.due) return []
+    const size = this.fast ? SWEEP_SLICE : this.stepSize
     this.stepAsked = false
-    const slice = this.left.slice(this.offset, this.offset + SWEEP_SLICE)
+    const slice = this.left.slice(this.offset, this.offset + size)
     this.offset += slice.length
     if (!this.running) {
       this.fast = false

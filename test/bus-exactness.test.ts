@@ -4,8 +4,9 @@
  * processes, two of them publish, all three deliver every event once, in per-topic order.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Broker, createBroker, type EventStore, type StoredEvent } from '../src/index.js'
-import { storeKinds, type TestStore } from './helpers/stores.js'
+import { type Broker, createBroker, type EventStore, memoryStore, type StoredEvent } from '../src/index.js'
+import { mysqlStoreKinds } from './helpers/mysql.js'
+import { type StoreKind, storeKinds, type TestStore } from './helpers/stores.js'
 import { POLITE, UnrulyHub } from './helpers/unruly-bus.js'
 import { until } from './helpers/wait.js'
 
@@ -46,7 +47,23 @@ async function subscribeAll(brokers: Broker<Events>[]): Promise<Map<string, Stor
   )
 }
 
-describe.each(storeKinds)('a bus between brokers on the $name store', (kind) => {
+/**
+ * Memory, SQLite and MySQL list what changed (`changedTopics`); this store does not, as
+ * `postgresStore({ notify: false })`: with the bus connected its backstop reads a share of the
+ * topics per tick, and must still find every dropped message.
+ */
+const unlisted: StoreKind = {
+  name: 'memory without changedTopics',
+  async make() {
+    const store = memoryStore()
+    return {
+      store: Object.assign(Object.create(store) as EventStore, { changedTopics: undefined }),
+      dispose: () => store.close(),
+    }
+  },
+}
+
+describe.each([...storeKinds, unlisted, ...mysqlStoreKinds()])('a bus between brokers on the $name store', (kind) => {
   const cleanups: Array<() => unknown> = []
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
@@ -107,7 +124,7 @@ describe.each(storeKinds)('a bus between brokers on the $name store', (kind) => 
   })
 
   // The backstop is a minute away: what arrives comes by the bus. Stores whose ids give positions
-  // (memory: `epoch.seq` per topic) deliver from the messages; SQLite's ids (a global rowid) only
+  // (memory, MySQL: `epoch.seq` per topic) deliver from the messages; SQLite's ids (a global rowid) only
   // wake, and its brokers read.
   it('delivers across brokers through the bus, without a read per event where ids give positions', async () => {
     const hub = new UnrulyHub(POLITE)

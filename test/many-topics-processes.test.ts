@@ -4,7 +4,7 @@
  * processes publish to random topics (half to 16 hot ones, so writers interleave within a topic),
  * in group commits and in the app's transactions, some rolled back. The subscriber's backstop poll
  * is 10 minutes away, so what it receives comes through wake-ups: SQLite's `data_version` answered by
- * `changedTopics`, Postgres NOTIFY. Every committed event arrives once, in its topic's order, and no
+ * `changedTopics`, Postgres NOTIFY, MySQL's change cursor (`changedTopics`). Every committed event arrives once, in its topic's order, and no
  * rolled-back one; then a sentinel to each of the 10,000 topics shows that every one delivers.
  */
 import { join } from 'node:path'
@@ -13,6 +13,7 @@ import { sqliteStore } from '../adapters/sqlite/index.js'
 import { parseEventId } from '../src/event-id.js'
 import type { EventStore } from '../src/index.js'
 import { topicNames } from './fixtures/many-topics-store.js'
+import { describeMysql } from './helpers/mysql.js'
 import { describePostgres } from './helpers/postgres.js'
 import { tempDir } from './helpers/stores.js'
 import { type Fixture, type Message, startFixture, stopFixture } from './postgres/helpers/child.js'
@@ -146,5 +147,12 @@ describePostgres('many topics across processes on Postgres', (database) => {
   it(`${TOPICS} topics tailed by another process: every event once, in order per topic`, { timeout: 120_000 }, async () => {
     const store = await database.store({ poolConfig: { max: 4 } })
     await everyEventOnceInOrder({ STORE: 'postgres', DATABASE_URL: database.url, SCHEMA: database.schema }, store, database.defer)
+  })
+})
+
+describeMysql('many topics across processes on MySQL', (database) => {
+  it(`${TOPICS} topics tailed by another process: every event once, in order per topic`, { timeout: 120_000 }, async () => {
+    const store = await database.store()
+    await everyEventOnceInOrder({ STORE: 'mysql', MYSQL_URL: database.url }, store, database.defer)
   })
 })

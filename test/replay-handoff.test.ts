@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { createBroker, type StoredEvent } from '../src/index.js'
+import { mysqlStoreKinds } from './helpers/mysql.js'
 import { storeKinds } from './helpers/stores.js'
 import { positionAfter, streamShapes } from './helpers/stream-shapes.js'
 import { take } from './helpers/wait.js'
 
-describe.each(storeKinds)('replay-to-live hand-off on the $name store', (kind) => {
+describe.each([...storeKinds, ...mysqlStoreKinds()])('replay-to-live hand-off on the $name store', (kind) => {
   it.each(streamShapes)(
     'subscribers of $name joining with a position while events are being published get each event exactly once',
     async (shape) => {

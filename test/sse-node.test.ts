@@ -2,6 +2,7 @@ import { createServer } from 'node:http'
 import express from 'express'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Broker, createBroker, type EventStore } from '../src/index.js'
+import { mysqlStoreKinds } from './helpers/mysql.js'
 import { httpServer, listen, type Running } from './helpers/servers.js'
 import { recordingClient } from './helpers/sse-client.js'
 import { storeKinds, type TestStore } from './helpers/stores.js'
@@ -26,7 +27,7 @@ const servers: Record<string, (broker: Broker<Events>) => Promise<Running>> = {
 const update = (topic: string, status: string) =>
   ({ topic, type: 'session_updated', payload: { sessionId: 's1', status } }) as const
 
-describe.each(storeKinds)('SSE over Node responses on $name store', (kind) => {
+describe.each([...storeKinds, ...mysqlStoreKinds()])('SSE over Node responses on $name store', (kind) => {
   describe.each(Object.entries(servers))('%s', (_name, start) => {
     let made: TestStore
     let store: EventStore

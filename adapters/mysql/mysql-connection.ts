@@ -31,9 +31,12 @@ const kyselyOver = (pool: ReturnType<typeof guardPool>): Kysely<any> => new Kyse
 /** Opens (lazily: nothing connects before the first query) the store's connection. */
 export function openConnection(options: MysqlStoreOptions, config: MysqlStoreConfig): MysqlConnection {
   const deadlines = { connectTimeoutMs: config.connectTimeoutMs, queryTimeoutMs: config.queryTimeoutMs }
+  let closed = false
+  const isClosed = (): boolean => closed
   if ('uri' in options && options.uri !== undefined) {
     if (typeof options.uri !== 'string') throw new TypeError('mysqlStore: uri must be a mysql:// URL')
     let made: Promise<MysqlPoolLike> | undefined
+    let ending: Promise<void> | undefined
     const pool = (): Promise<MysqlPoolLike> => {
       made ??= loadMysql2().then((mysql2) =>
         mysql2.createPool({
@@ -47,12 +50,19 @@ export function openConnection(options: MysqlStoreOptions, config: MysqlStoreCon
       )
       return made
     }
-    const db = kyselyOver(guardPool(pool, deadlines))
+    const db = kyselyOver(guardPool(pool, deadlines, isClosed))
     return {
       db,
       app: db,
-      migrations: kyselyOver(guardPool(pool)),
-      close: () => db.destroy(), // ends the pool; the migrations' Kysely only borrows it
+      migrations: kyselyOver(guardPool(pool, undefined, isClosed)),
+      close: async () => {
+        // The pool is ended, not the Kyselys: a call after close() reaches the pool's guard and
+        // fails with StoreClosedError (a destroyed Kysely would throw an untyped error).
+        if (closed) return ending
+        closed = true
+        ending = made?.then((own) => new Promise<void>((resolve) => own.end(() => resolve())))
+        return ending
+      },
     }
   }
   const given = options.pool
@@ -60,10 +70,17 @@ export function openConnection(options: MysqlStoreOptions, config: MysqlStoreCon
     throw new TypeError('mysqlStore needs { uri } or { pool } (a mysql2 pool, callback API), optionally with { db }')
   }
   const pool = async (): Promise<MysqlPoolLike> => given
-  const db = kyselyOver(guardPool(pool, deadlines))
+  const db = kyselyOver(guardPool(pool, deadlines, isClosed))
   if (options.db !== undefined) {
     callerKysely(options.db, 'mysqlStore({ db, pool }) takes the Kysely instance; pass a Transaction to append/publish instead')
   }
   // Never db.destroy() here: it would end the caller's pool.
-  return { db, app: options.db ?? db, migrations: kyselyOver(guardPool(pool)), close: async () => {} }
+  return {
+    db,
+    app: options.db ?? db,
+    migrations: kyselyOver(guardPool(pool, undefined, isClosed)),
+    close: async () => {
+      closed = true
+    },
+  }
 }

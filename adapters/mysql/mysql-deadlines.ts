@@ -11,7 +11,7 @@
  */
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
 import { Deadline } from '../../src/deadline.js'
-import { StoreTimeoutError, StoreUnavailableError } from '../../src/errors.js'
+import { StoreClosedError, StoreTimeoutError, StoreUnavailableError } from '../../src/errors.js'
 import type { MysqlPoolConnectionLike, MysqlPoolLike } from './mysql-store-config.js'
 
 /** The two deadlines of a store, in ms. */
@@ -60,13 +60,22 @@ const unavailable = (cause: unknown): StoreUnavailableError => {
 
 /**
  * Kysely's view of `pool` (made on first use) with both deadlines; without `deadlines` (the
- * migrations: DDL and the migration lock may take long), checkouts still fail typed.
+ * migrations: DDL and the migration lock may take long), checkouts still fail typed. Once
+ * `closed()`, every checkout fails with {@link StoreClosedError}.
  */
-export function guardPool(pool: () => Promise<MysqlPoolLike>, deadlines?: MysqlDeadlines): MysqlPool {
+export function guardPool(
+  pool: () => Promise<MysqlPoolLike>,
+  deadlines?: MysqlDeadlines,
+  closed: () => boolean = () => false,
+): MysqlPool {
   const checkout = deadlines && new Deadline(deadlines.connectTimeoutMs)
   const query = deadlines && new Deadline(deadlines.queryTimeoutMs)
   return {
     getConnection(callback): void {
+      if (closed()) {
+        callback(new StoreClosedError('durable-sse/mysql'), undefined as unknown as MysqlPoolConnection)
+        return
+      }
       const connected = pool().then(
         (own) =>
           new Promise<MysqlPoolConnectionLike>((resolve, reject) =>

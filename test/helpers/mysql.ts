@@ -6,6 +6,7 @@
 import mysql from 'mysql2'
 import { type MysqlStore, type MysqlStoreSettings, mysqlStore } from '../../adapters/mysql/index.js'
 import { describeOnServer, scratchName } from './server-suite.js'
+import type { StoreKind } from './stores.js'
 
 /** The server the tests use (no database in the URL: each file makes its own). */
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
@@ -93,4 +94,37 @@ export function describeMysql(name: string, body: (database: MysqlTestDatabase) 
     cleanups,
     body: () => body(database),
   })
+}
+
+/**
+ * The MySQL store as a kind of broker-level tests (`stores.ts`): each store in a scratch database
+ * of its own, dropped on dispose. Without a server: under `CI=true` the kind is still there (its
+ * tests fail); otherwise none, and a loud warning.
+ */
+export function mysqlStoreKinds(): StoreKind[] {
+  if (unavailable !== undefined && process.env.CI !== 'true') {
+    console.warn(`\n!!! SKIPPING the MySQL store kind: no MySQL server at ${MYSQL_URL}: ${unavailable}\n`)
+    return []
+  }
+  return [
+    {
+      name: 'mysql',
+      async make() {
+        if (unavailable !== undefined) throw new Error(`no MySQL server at ${MYSQL_URL}: ${unavailable}`)
+        const name = scratchName('kind')
+        const root = mysql.createConnection({ uri: MYSQL_URL })
+        await root.promise().query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`)
+        const store = mysqlStore({ uri: `${MYSQL_URL}/${name}` })
+        await store.migrate()
+        return {
+          store,
+          async dispose() {
+            await store.close()
+            await root.promise().query(`DROP DATABASE IF EXISTS \`${name}\``)
+            await root.promise().end()
+          },
+        }
+      },
+    },
+  ]
 }
