@@ -1,15 +1,16 @@
 /**
  * Metrics through a real OpenTelemetry `MeterProvider` and reader: events published and delivered,
- * open connections, the publish duration and publish → deliver lag histograms, and resets, read
- * the way an exporter reads them. Real SSE clients (`eventsource`) on a real HTTP server.
+ * open connections, the publish duration and publish → deliver lag histograms, catch-up reads,
+ * store errors and resets, read the way an exporter reads them. Real SSE clients (`eventsource`) on a real HTTP server.
  */
 import { metrics } from '@opentelemetry/api'
 import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CannotResumeError, createBroker, memoryStore } from '../src/index.js'
+import { withBrokenReads } from './helpers/broken-store.js'
 import { httpServer } from './helpers/servers.js'
 import { type RecordingClient, recordingClient } from './helpers/sse-client.js'
-import { until } from './helpers/wait.js'
+import { take, until } from './helpers/wait.js'
 
 /** A reader collected on demand, as a Prometheus scrape would. */
 class ScrapeReader extends MetricReader {
@@ -76,6 +77,35 @@ describe('metrics through a MeterProvider', () => {
       const resets = await points('durable_sse.resets')
       expect(resets.map((point) => [point.attributes['durable_sse.reset.reason'], point.value])).toEqual([['foreign', 1]])
       expect(await value('durable_sse.wake.up')).toBe(1) // this broker's only: a closed broker is no longer observed
+    } finally {
+      await broker.close()
+    }
+  })
+
+  it('counts catch-up reads, and store errors by operation and error type', async () => {
+    let failing = false
+    const { store } = withBrokenReads(memoryStore(), () => failing)
+    const broker = createBroker(store, { pollIntervalMs: 50, onError: () => {} })
+    try {
+      const [first, second] = await broker.publish([
+        { topic: 't', type: 'n', payload: 1 },
+        { topic: 't', type: 'n', payload: 2 },
+      ])
+      const before = await value('durable_sse.catch_up.reads')
+      const behind = broker.subscribe('t', { after: first?.id }) // starts behind the head: a catch-up page
+      expect((await take(behind, 1)).map((event) => event.id)).toEqual([second?.id])
+      expect(await value('durable_sse.catch_up.reads')).toBe(before + 1)
+
+      failing = true
+      await broker.publish({ topic: 't', type: 'n', payload: 3 }) // the poll's readAfter throws
+      await until(async () => (await value('durable_sse.store.errors')) > 0, 5_000, 'a store error to be counted')
+      const errors = await points('durable_sse.store.errors')
+      expect(errors.map((point) => [point.attributes['durable_sse.store.operation'], point.attributes['error.type']])).toEqual([
+        ['readAfter', 'TypeError'],
+      ])
+      failing = false
+      await take(behind, 1) // delivered once the store answers again
+      await behind.return?.()
     } finally {
       await broker.close()
     }

@@ -4,15 +4,18 @@
  * @module
  */
 
-/** Registers an OpenTelemetry SDK (before the broker is made): every span and a metrics export every second, kept in memory. */
+/**
+ * Registers an OpenTelemetry SDK (before the broker is made), configured as in production but
+ * exporting to memory: every span through a batch span processor, metrics exported every second.
+ */
 export async function registerOpenTelemetry(): Promise<void> {
   const { metrics } = await import('@opentelemetry/api')
-  const { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-node')
+  const { BatchSpanProcessor, InMemorySpanExporter, NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node')
   const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = await import(
     '@opentelemetry/sdk-metrics'
   )
   const spans = new InMemorySpanExporter()
-  new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).register()
+  new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(spans)] }).register()
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
   metrics.setGlobalMeterProvider(
     new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 1_000 })] }),
