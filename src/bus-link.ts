@@ -17,6 +17,8 @@ export class BusLink {
   private readonly poller: Poller
   private readonly bus: WakeBus | undefined
   private readonly stop: Unsubscribe | undefined
+  /** Committed events waiting for this macrotask's end, to be offered to the poller as one batch per topic. */
+  private pending: EventRecord[] | undefined
 
   constructor(poller: Poller, bus: WakeBus | undefined) {
     this.poller = poller
@@ -42,11 +44,23 @@ export class BusLink {
    * Committed events (any topics, commit order within each): sent on the bus, and offered to this
    * process's poller, which delivers them without a read. The entry point of every commit the
    * broker learns of: its own publishes and those a store reports (`EventStore.onCommitted`).
+   * What commits within one macrotask is offered together at its end, one batch per topic: under
+   * load each publish is its own group commit, and a batch per commit would be a socket write per
+   * event per subscriber (issue 23's fan-out run: 1.4 events per socket read instead of 39).
    */
   committed(records: readonly EventRecord[]): void {
     if (records.length === 0) return
     this.bus?.send(records)
-    for (const [topic, events] of recordsByTopic(records)) this.poller.offer(topic, events)
+    if (this.pending) {
+      this.pending.push(...records)
+      return
+    }
+    this.pending = [...records]
+    setImmediate(() => {
+      const all = this.pending as EventRecord[]
+      this.pending = undefined
+      for (const [topic, events] of recordsByTopic(all)) this.poller.offer(topic, events)
+    })
   }
 
   /**
