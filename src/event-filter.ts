@@ -34,24 +34,20 @@ export class BoundFilter {
   /** `batch` itself when every event passes, else the subset of those that do (ending where `batch` ends). */
   apply(batch: Batch): Batch {
     const events = batch.events()
+    const { filter, context } = this
     let mask: string | undefined
     for (let i = 0; i < events.length; i++) {
-      const kept = this.passes(events[i] as StoredEvent)
-      if (mask === undefined) {
-        if (kept) continue
-        mask = '1'.repeat(i)
+      let kept: unknown
+      try {
+        kept = filter(events[i] as StoredEvent, context)
+      } catch (error) {
+        this.onError(error)
+        kept = false
       }
-      mask += kept ? '1' : '0'
+      if (kept) {
+        if (mask !== undefined) mask += '1'
+      } else mask = `${mask ?? '1'.repeat(i)}0`
     }
     return mask === undefined ? batch : batch.subset(mask)
-  }
-
-  private passes(event: StoredEvent): boolean {
-    try {
-      return Boolean(this.filter(event, this.context))
-    } catch (error) {
-      this.onError(error)
-      return false
-    }
   }
 }
