@@ -8,7 +8,21 @@ import { decodeMessage } from './bus-codec.js'
 import type { Unsubscribe } from './store.js'
 
 /** The default largest message a bundled bus sends, in bytes; larger sends go as a wake-up. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576
+const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576
+
+/** The options every bundled bus takes beside its prefix, with their defaults filled in. */
+export function busClientOptions(options: {
+  maxMessageBytes?: number
+  reconnectWaitMs?: number
+  onError?: (error: unknown) => void
+}): { maxMessageBytes: number; reconnectWaitMs: number; onError: (error: unknown) => void } {
+  const {
+    maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+    reconnectWaitMs = 250,
+    onError = (error: unknown) => console.error('[durable-sse]', error),
+  } = options
+  return { maxMessageBytes, reconnectWaitMs, onError }
+}
 
 /** One bus's receiving end: its state, followed topics and receiver. */
 export class BusEndpoint {
@@ -31,6 +45,11 @@ export class BusEndpoint {
     if (status === this.status && status !== 'connected') return
     this.status = status
     this.receiver?.status(status)
+  }
+
+  /** The server now sends `topic`'s messages here: the receiver reads it once for what was sent before. */
+  subscribed(topic: string): void {
+    if (this.followed.has(topic)) this.receiver?.subscribed?.(topic)
   }
 
   /** A message's text arrived: decoded and handed on when it is one of a followed topic. */

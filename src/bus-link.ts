@@ -26,6 +26,7 @@ export class BusLink {
     this.stop = bus?.open({
       message: (message) => this.received(message),
       status: (status) => poller.busStatus(status === 'connected'),
+      subscribed: (topic) => poller.wake(topic),
     })
   }
 

@@ -36,6 +36,11 @@ export type BusStatus = 'connecting' | 'connected' | 'down'
 export interface BusReceiver {
   /** A message of a followed topic (at most once per arrival; it may be late, duplicated, reordered, or never come). */
   message(message: BusMessage): void
+  /**
+   * The bus now gets `topic`'s messages (after `follow`, once its server took the subscription):
+   * what was sent before may have been missed, so the receiver reads the topic once.
+   */
+  subscribed?(topic: string): void
   /** The connection's state changed; after every (re)connect, messages sent meanwhile may be lost: the receiver reads every followed topic. */
   status(status: BusStatus): void
 }

@@ -19,6 +19,8 @@ export interface NatsConnectionLike {
     /** Stops the subscription. */
     unsubscribe(): void
   }
+  /** Resolves once the server has processed everything sent before (subscriptions included). */
+  flush(): Promise<void>
   /** The connection's events (`disconnect`, `reconnect`, ...). */
   status(): AsyncIterable<{
     /** The event's type. */

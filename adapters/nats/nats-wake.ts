@@ -6,7 +6,7 @@
  */
 import type { BusStatus, WakeBus } from '../../src/bus.js'
 import { encodeMessages } from '../../src/bus-codec.js'
-import { BusEndpoint, DEFAULT_MAX_MESSAGE_BYTES } from '../../src/bus-endpoint.js'
+import { BusEndpoint, busClientOptions } from '../../src/bus-endpoint.js'
 import type { EventRecord } from '../../src/event.js'
 import { loadNats, type NatsConnectionLike } from './load-nats.js'
 
@@ -48,12 +48,8 @@ function subjectOf(prefix: string, topic: string): string {
  * const broker = createBroker(postgresStore({ connectionString, notify: false }), { wake: natsWake({ servers: 'nats://127.0.0.1:4222' }) })
  */
 export function natsWake(target: NatsTarget, options: NatsWakeOptions = {}): WakeBus {
-  const {
-    prefix = 'durable-sse',
-    maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
-    reconnectWaitMs = 250,
-    onError = (error: unknown) => console.error('[durable-sse]', error),
-  } = options
+  const { prefix = 'durable-sse' } = options
+  const { maxMessageBytes, reconnectWaitMs, onError } = busClientOptions(options)
   if (typeof prefix !== 'string' || !PREFIX.test(prefix))
     throw new TypeError('natsWake: prefix must be NATS subject tokens of letters, digits, - and _')
   const own = !('connection' in target)
@@ -130,7 +126,12 @@ export function natsWake(target: NatsTarget, options: NatsWakeOptions = {}): Wak
     },
     follow(topic) {
       endpoint.followed.add(topic)
-      if (connection && !subscriptions.has(topic)) subscribe(connection, topic)
+      if (!connection || subscriptions.has(topic)) return
+      subscribe(connection, topic)
+      connection.flush().then(
+        () => endpoint.subscribed(topic),
+        () => {}, // the connection dropped: its reconnect makes the receiver read every topic
+      )
     },
     unfollow(topic) {
       endpoint.followed.delete(topic)

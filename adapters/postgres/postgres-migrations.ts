@@ -4,26 +4,9 @@
  * app's `kysely_migration`. Safe to run from several processes at once (the Migrator locks).
  * @module
  */
-import { CompiledQuery, type Kysely, type Migration, Migrator } from 'kysely'
-import { newEpoch } from '../../src/event-id.js'
+import { type Kysely, Migrator } from 'kysely'
+import { sqlMigrations } from '../kit/sql-migrations.js'
 import type { PostgresStatements } from './postgres-sql.js'
-
-/** The adapter's migrations by name, applied in name order. */
-function migrations(statements: PostgresStatements): Record<string, Migration> {
-  return {
-    '0001_create_tables': {
-      async up(db): Promise<void> {
-        for (const ddl of statements.createTables) await db.executeQuery(CompiledQuery.raw(ddl))
-        await db.executeQuery(CompiledQuery.raw(statements.insertEpoch, [newEpoch()]))
-      },
-    },
-    '0002_add_trace_context': {
-      async up(db): Promise<void> {
-        await db.executeQuery(CompiledQuery.raw(statements.addTraceContext))
-      },
-    },
-  }
-}
 
 /** Brings the adapter's tables up to date; `db` must run SQL unchanged (no plugins). */
 export async function migratePostgres(
@@ -34,7 +17,7 @@ export async function migratePostgres(
 ): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => migrations(statements) },
+    provider: { getMigrations: async () => sqlMigrations(statements) },
     migrationTableSchema: schema,
     migrationTableName: `${tablePrefix}migration`,
     migrationLockTableName: `${tablePrefix}migration_lock`,

@@ -6,7 +6,7 @@
  */
 import type { BusStatus, WakeBus } from '../../src/bus.js'
 import { encodeMessages } from '../../src/bus-codec.js'
-import { BusEndpoint, DEFAULT_MAX_MESSAGE_BYTES } from '../../src/bus-endpoint.js'
+import { BusEndpoint, busClientOptions } from '../../src/bus-endpoint.js'
 import type { EventRecord } from '../../src/event.js'
 import { loadIoredis, type RedisClientLike, type RedisClientOptions } from './load-ioredis.js'
 
@@ -41,12 +41,8 @@ export interface RedisWakeOptions {
  * const broker = createBroker(postgresStore({ connectionString, notify: false }), { wake: redisWake({ url: 'redis://127.0.0.1:6379' }) })
  */
 export function redisWake(target: RedisTarget, options: RedisWakeOptions = {}): WakeBus {
-  const {
-    prefix = 'durable-sse',
-    maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
-    reconnectWaitMs = 250,
-    onError = (error: unknown) => console.error('[durable-sse]', error),
-  } = options
+  const { prefix = 'durable-sse' } = options
+  const { maxMessageBytes, reconnectWaitMs, onError } = busClientOptions(options)
   if (typeof prefix !== 'string' || prefix.length === 0) throw new TypeError('redisWake: prefix must be a non-empty string')
   const channelOf = (topic: string) => `${prefix}:${topic}`
   const endpoint = new BusEndpoint()
@@ -103,7 +99,11 @@ export function redisWake(target: RedisTarget, options: RedisWakeOptions = {}): 
     },
     follow(topic) {
       endpoint.followed.add(topic)
-      if (subscriber?.status === 'ready') void subscriber.subscribe(channelOf(topic)).catch(() => {})
+      if (subscriber?.status !== 'ready') return
+      subscriber.subscribe(channelOf(topic)).then(
+        () => endpoint.subscribed(topic),
+        () => {}, // the connection dropped: its next 'ready' subscribes again and the receiver reads every topic
+      )
     },
     unfollow(topic) {
       endpoint.followed.delete(topic)

@@ -5,43 +5,15 @@
  */
 import { Kysely, PostgresDialect } from 'kysely'
 import { postgresStore } from '../../adapters/postgres/index.js'
-import type { StoreHandle } from '../../src/testing/index.js'
-import { describeEventStore } from '../../src/testing/vitest.js'
 import { describePostgres } from '../helpers/postgres.js'
-
-/** The test's transactions touch no table of their own. */
-type AnyTables = Record<string, never>
+import { describeSqlConformance } from '../helpers/sql-conformance.js'
 
 describePostgres('postgres conformance', (database) => {
-  let tables = 0
-  let app: Kysely<AnyTables> | undefined
-
-  /** A store on the tables with `tablePrefix` (its own pool, like another process's). */
-  const storeOn = (tablePrefix: string) =>
-    postgresStore({ connectionString: database.url, schema: database.schema, tablePrefix, listenerHeartbeatMs: 2_000 })
-
-  /** A migrated store on fresh tables. */
-  const openStore = async (): Promise<StoreHandle & { tablePrefix: string }> => {
-    const tablePrefix = `c${++tables}_`
-    const store = storeOn(tablePrefix)
-    await store.migrate()
-    return { store, tablePrefix }
-  }
-
-  describeEventStore(
+  describeSqlConformance(
     'postgresStore',
-    async () => {
-      const { store, tablePrefix } = await openStore()
-      return {
-        store,
-        withTransaction(body) {
-          app ??= new Kysely<AnyTables>({ dialect: new PostgresDialect({ pool: database.newPool({ max: 12 }) }) })
-          return app.transaction().execute(body)
-        },
-        makeForeignStore: openStore,
-        makePeerStore: async () => ({ store: storeOn(tablePrefix) }),
-      }
-    },
-    { capabilities: ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared', 'snapshot'] },
+    (tablePrefix) =>
+      postgresStore({ connectionString: database.url, schema: database.schema, tablePrefix, listenerHeartbeatMs: 2_000 }),
+    () => new Kysely({ dialect: new PostgresDialect({ pool: database.newPool({ max: 12 }) }) }),
+    ['transactions', 'atomic', 'wake', 'foreign-ids', 'shared', 'snapshot'],
   )
 })
