@@ -4,34 +4,15 @@
  * @module
  */
 import pg from 'pg'
-import { nowUs, sleep } from '../lib/clock.js'
-import { encodeHistogram, newHistogram, recordUs } from '../lib/histogram.js'
+import { LatencyLog } from '../lib/latency-log.js'
 import { serve, startArgs } from '../lib/worker.js'
 
 const { postgresUrl, channel } = startArgs<{ postgresUrl: string; channel: string }>()
 const client = new pg.Client({ connectionString: postgresUrl })
 client.on('error', () => {})
 await client.connect()
-let histogram = newHistogram()
-let received = 0
-client.on('notification', (message) => {
-  recordUs(histogram, nowUs() - Number(message.payload))
-  received++
-})
+const log = new LatencyLog()
+client.on('notification', (message) => log.arrived(Number(message.payload)))
 await client.query(`LISTEN "${channel}"`)
 
-serve(
-  {
-    reset: () => {
-      histogram = newHistogram()
-      received = 0
-      return {}
-    },
-    wait: async ({ count, timeoutMs }: { count: number; timeoutMs: number }) => {
-      const deadline = Date.now() + timeoutMs
-      while (received < count && Date.now() < deadline) await sleep(5)
-      return { received, histogram: encodeHistogram(histogram) }
-    },
-  },
-  () => client.end(),
-)
+serve(log.commands, () => client.end())

@@ -12,8 +12,7 @@ import pg from 'pg'
 import { natsWake } from '../../adapters/nats/index.js'
 import { postgresStore } from '../../adapters/postgres/index.js'
 import { createBroker } from '../../src/index.js'
-import { nowUs, sleep } from '../lib/clock.js'
-import { encodeHistogram, newHistogram, recordUs } from '../lib/histogram.js'
+import { LatencyLog } from '../lib/latency-log.js'
 import { runOpenLoop } from '../lib/open-loop.js'
 import { serve, startArgs } from '../lib/worker.js'
 
@@ -65,8 +64,7 @@ const broker = createBroker(store, {
   onError: () => {},
 })
 
-let histogram = newHistogram()
-let received = 0
+const log = new LatencyLog()
 
 serve(
   {
@@ -74,24 +72,12 @@ serve(
     subscribe: async ({ topic }: { topic: string }) => {
       const subscription = broker.subscribe(topic)
       void (async () => {
-        for await (const event of subscription) {
-          recordUs(histogram, nowUs() - (event.payload as { t: number }).t)
-          received++
-        }
+        for await (const event of subscription) log.arrived((event.payload as { t: number }).t)
       })().catch(() => {})
       await subscription.ready
       return {}
     },
-    reset: () => {
-      histogram = newHistogram()
-      received = 0
-      return {}
-    },
-    wait: async ({ count, timeoutMs }: { count: number; timeoutMs: number }) => {
-      const deadline = Date.now() + timeoutMs
-      while (received < count && Date.now() < deadline) await sleep(5)
-      return { received, histogram: encodeHistogram(histogram) }
-    },
+    ...log.commands,
     publish: async ({ rate, count, topic, maxMs }: RelayPublish) => {
       const pending: Promise<unknown>[] = []
       let errors = 0
