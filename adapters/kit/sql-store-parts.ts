@@ -47,8 +47,25 @@ export function positionsAfter(cursors: readonly TopicCursor[], adapter: string)
   return after
 }
 
-/** Adds `record` to its topic's list in `result` (rows arrive in each topic's order). */
-export function addRecord(result: Map<string, EventRecord[]>, record: EventRecord): void {
+/** A row of the events table as the SQL stores read it (their position and time differ by dialect). */
+export interface EventRow {
+  /** The topic. */
+  topic: string
+  /** The event type. */
+  type: string
+  /** The payload's JSON text. */
+  data: string
+  /** The publisher's trace context, or `null`. */
+  trace_context: string | null
+}
+
+/**
+ * Adds the record of `row`, with its `id` and ISO `createdAt`, to its topic's list in `result`
+ * (rows arrive in each topic's order).
+ */
+export function addRow(result: Map<string, EventRecord[]>, row: EventRow, id: string, createdAt: string): void {
+  const record: EventRecord = { topic: row.topic, type: row.type, data: row.data, id, createdAt }
+  if (row.trace_context !== null) record.traceContext = row.trace_context
   const records = result.get(record.topic)
   if (records === undefined) result.set(record.topic, [record])
   else records.push(record)

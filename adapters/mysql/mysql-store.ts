@@ -12,7 +12,16 @@ import type { EventDraft, EventRecord } from '../../src/event.js'
 import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
 import type { AppendOptions, EventStore, ResumeCheck, StoreSnapshot, TopicChanges, TopicCursor } from '../../src/store.js'
 import { callerTransaction, type SqlExecutor } from '../kit/caller-transaction.js'
-import { addRecord, epochReader, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
+import {
+  addRow,
+  type EventRow,
+  epochReader,
+  headIds,
+  positionsAfter,
+  readOnlySnapshot,
+  rowsOf,
+  validCutoff,
+} from '../kit/sql-store-parts.js'
 import { DataVersionWatcher } from '../kit/version-watcher.js'
 import { type ChangeQueries, changedTopics } from './mysql-changes.js'
 import { openConnection } from './mysql-connection.js'
@@ -226,29 +235,12 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
       const asked = [...after]
       for (let start = 0; start < asked.length; start += TOPICS_PER_READ) {
         const slice = asked.slice(start, start + TOPICS_PER_READ)
-        const found = await rowsOf<{
-          topic: string
-          seq: number | string
-          type: string
-          data: string
-          created_at: string
-          trace_context: string | null
-        }>(
+        const found = await rowsOf<EventRow & { seq: number | string; created_at: string }>(
           db,
           sql.readAfter(slice.length),
           slice.flatMap(([topic, seq]) => [topic, seq, perTopic]),
         )
-        for (const { topic, type, data, seq, created_at, trace_context } of found) {
-          const record: EventRecord = {
-            topic,
-            type,
-            data,
-            id: formatEventId(currentEpoch, Number(seq)),
-            createdAt: isoOf(created_at),
-          }
-          if (trace_context !== null) record.traceContext = trace_context
-          addRecord(result, record)
-        }
+        for (const row of found) addRow(result, row, formatEventId(currentEpoch, Number(row.seq)), isoOf(row.created_at))
       }
       return result
     },

@@ -19,7 +19,16 @@ import type {
   WakeStatus,
 } from '../../src/store.js'
 import { callerTransaction, type SqlExecutor } from '../kit/caller-transaction.js'
-import { addRecord, epochReader, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
+import {
+  addRow,
+  type EventRow,
+  epochReader,
+  headIds,
+  positionsAfter,
+  readOnlySnapshot,
+  rowsOf,
+  validCutoff,
+} from '../kit/sql-store-parts.js'
 import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
@@ -179,24 +188,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const after = positionsAfter(cursors, 'durable-sse/postgres')
       const currentEpoch = await epoch()
       const [only] = after
-      const found = await rowsOf<{
-        topic: string
-        seq: string
-        type: string
-        data: string
-        created_at: string
-        trace_context: string | null
-      }>(
+      const found = await rowsOf<EventRow & { seq: string; created_at: string }>(
         db,
         after.size === 1 && only ? sql.readAfterOne : sql.readAfter,
         after.size === 1 && only ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic],
       )
-      for (const row of found) {
-        const { topic, type, data } = row
-        const record: EventRecord = { topic, type, data, id: formatEventId(currentEpoch, row.seq), createdAt: row.created_at }
-        if (row.trace_context !== null) record.traceContext = row.trace_context
-        addRecord(result, record)
-      }
+      for (const row of found) addRow(result, row, formatEventId(currentEpoch, row.seq), row.created_at)
       return result
     },
 
