@@ -53,7 +53,7 @@ export class BusLink {
     if (records.length === 0) return
     this.bus?.send(records)
     if (this.pending) {
-      this.pending.push(...records)
+      for (const record of records) this.pending.push(record) // not push(...records): a spread of ~150k arguments overflows the stack
       return
     }
     this.pending = [...records]
