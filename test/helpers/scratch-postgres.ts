@@ -75,60 +75,128 @@ const HBA = [
   'host replication all 127.0.0.1/32 trust',
 ].join('\n')
 
-/** Creates and starts a scratch cluster; `close()` it when done. */
-export async function startScratchPostgres(options: ScratchPostgresOptions = {}): Promise<ScratchPostgres> {
+/** Runs a server binary, as `postgres` when we are root. */
+type Binary = (name: string, args: string[]) => Promise<unknown>
+
+/** A temp directory the server may use, and how to run its binaries there. */
+function scratchDirectory(): { dir: string; binary: Binary } {
   if (scratchPostgresUnavailable !== undefined) throw new Error(scratchPostgresUnavailable)
   const user = postgresUser()
   const dir = mkdtempSync(join(tmpdir(), 'dsse-scratch-pg-'))
-  const dataDir = join(dir, 'data')
   if (user !== undefined) {
     chmodSync(dir, 0o700)
     chownSync(dir, user.uid, user.gid)
   }
-  /** Runs a server binary, as `postgres` when we are root. */
-  const binary = (name: string, args: string[]) =>
+  const binary: Binary = (name, args) =>
     user === undefined ? run(join(PG_BIN, name), args) : run('runuser', ['-u', 'postgres', '--', join(PG_BIN, name), ...args])
+  return { dir, binary }
+}
 
-  const port = await freePort()
-  await binary('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'])
-  const config = [...baseConfig(port, dir), ...(options.config ?? [])]
+/** Stops the server in `dataDir` at once, synchronously (when the test process exits with it running). */
+function stopNow(dataDir: string): void {
+  const args = ['stop', '-D', dataDir, '-m', 'immediate']
+  try {
+    if (postgresUser() === undefined) execFileSync(join(PG_BIN, 'pg_ctl'), args, { stdio: 'ignore' })
+    else execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'pg_ctl'), ...args], { stdio: 'ignore' })
+  } catch {
+    // Already stopped.
+  }
+}
+
+/** Writes the scratch settings into a data directory made by `initdb` or `pg_basebackup`. */
+async function configure(dataDir: string, port: number, dir: string, extra: readonly string[]): Promise<void> {
+  const config = [...baseConfig(port, dir), ...extra]
   await appendFile(join(dataDir, 'postgresql.conf'), `\n# durable-sse scratch cluster\n${config.join('\n')}\n`)
   writeFileSync(join(dataDir, 'pg_hba.conf'), `${HBA}\n`)
+  const user = postgresUser()
   if (user !== undefined) chownSync(join(dataDir, 'pg_hba.conf'), user.uid, user.gid)
+}
 
+/** A started server in `dir`/data on `port`, with start/stop/close. */
+async function running(dir: string, port: number, binary: Binary): Promise<ScratchPostgres> {
+  const dataDir = join(dir, 'data')
   const log = join(dir, 'server.log')
-  let running = false
-  /** Stops the server synchronously if the test process exits with it still running. */
+  let up = false
   const stopAtExit = (): void => {
-    if (!running) return
-    const args = ['stop', '-D', dataDir, '-m', 'immediate']
-    try {
-      if (user === undefined) execFileSync(join(PG_BIN, 'pg_ctl'), args, { stdio: 'ignore' })
-      else execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'pg_ctl'), ...args], { stdio: 'ignore' })
-    } catch {
-      // Already stopped.
-    }
+    if (up) stopNow(dataDir)
   }
   process.once('exit', stopAtExit)
-
   const cluster: ScratchPostgres = {
     port,
     dataDir,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
     async start() {
       await binary('pg_ctl', ['start', '-D', dataDir, '-l', log, '-w', '-t', '60'])
-      running = true
+      up = true
     },
     async stop(mode = 'fast') {
       await binary('pg_ctl', ['stop', '-D', dataDir, '-m', mode, '-w', '-t', '60'])
-      running = false
+      up = false
     },
     async close() {
-      if (running) await cluster.stop('immediate')
+      if (up) await cluster.stop('immediate')
       process.off('exit', stopAtExit)
       rmSync(dir, { recursive: true, force: true })
     },
   }
   await cluster.start()
   return cluster
+}
+
+/** Creates and starts a scratch cluster; `close()` it when done. */
+export async function startScratchPostgres(options: ScratchPostgresOptions = {}): Promise<ScratchPostgres> {
+  const { dir, binary } = scratchDirectory()
+  const dataDir = join(dir, 'data')
+  const port = await freePort()
+  await binary('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'])
+  await configure(dataDir, port, dir, options.config ?? [])
+  return running(dir, port, binary)
+}
+
+/** A streaming replica of a scratch cluster: a hot standby that can be promoted. */
+export interface ScratchReplica extends ScratchPostgres {
+  /** Promotes it to a primary (`pg_ctl promote`, waits until it accepts writes); it replays all WAL it received first, even with replay paused. */
+  promote(): Promise<void>
+  /**
+   * Stops receiving WAL from the primary (clears `primary_conninfo`, reloads, waits for the WAL
+   * receiver to end): what the primary commits from then on never reaches it, as in a failover
+   * that loses the last commits of asynchronous replication.
+   */
+  detach(): Promise<void>
+}
+
+/**
+ * Creates and starts a hot standby of `primary` (running): `pg_basebackup -R -X stream -C` with a
+ * physical replication slot of its own, so the primary keeps the WAL it has not received.
+ * `config` lines are appended like a cluster's (e.g. `'recovery_min_apply_delay = 200ms'`).
+ */
+export async function startScratchReplica(
+  primary: ScratchPostgres,
+  options: ScratchPostgresOptions = {},
+): Promise<ScratchReplica> {
+  const { dir, binary } = scratchDirectory()
+  const dataDir = join(dir, 'data')
+  const port = await freePort()
+  const slot = `replica_${port}`
+  await binary('pg_basebackup', ['-d', primary.url(), '-D', dataDir, '-R', '-X', 'stream', '-C', '-S', slot, '--no-sync'])
+  await configure(dataDir, port, dir, ['hot_standby = on', 'hot_standby_feedback = on', ...(options.config ?? [])])
+  const replica = await running(dir, port, binary)
+  return {
+    ...replica,
+    async promote() {
+      await binary('pg_ctl', ['promote', '-D', dataDir, '-w', '-t', '60'])
+    },
+    async detach() {
+      const socket = ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-X', '-q', '-t', '-A']
+      await binary('psql', [...socket, '-c', "ALTER SYSTEM SET primary_conninfo = ''", '-c', 'SELECT pg_reload_conf()'])
+      for (let tries = 0; tries < 300; tries++) {
+        const { stdout } = (await binary('psql', [...socket, '-c', 'SELECT count(*) FROM pg_stat_wal_receiver'])) as {
+          stdout: string
+        }
+        if (stdout.trim() === '0') return
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      throw new Error('the replica still receives WAL 6 s after primary_conninfo was cleared')
+    },
+  }
 }
