@@ -19,8 +19,19 @@ export interface Rig {
   processes: Child[]
 }
 
+/** A rig of durable-sse: B is `server`. */
+export interface OursRig extends Rig {
+  /** Process B, the SSE server (it answers `stats` with its broker's). */
+  server: Child
+}
+
 /** durable-sse in A and B over `store`, received by the fleet over SSE on topic `name`. */
-export async function oursRig(name: string, store: StoreConfig, fleet: Fleet, pollIntervalMs: number | undefined): Promise<Rig> {
+export async function oursRig(
+  name: string,
+  store: StoreConfig,
+  fleet: Fleet,
+  pollIntervalMs: number | undefined,
+): Promise<OursRig> {
   const { server, port } = await startServer(`xproc-b:${name}`, { kind: 'ours', store, pollIntervalMs })
   await fleet.connect({ port, groups: [{ topic: name, count: 1 }] })
   const publisher = await startChild(`xproc-a:${name}`, 'procs/xproc-publisher.ts', {
@@ -28,6 +39,7 @@ export async function oursRig(name: string, store: StoreConfig, fleet: Fleet, po
     store,
   } satisfies XprocPublisherStart)
   return {
+    server,
     processes: [server, publisher],
     async measure(publish) {
       await fleet.reset()

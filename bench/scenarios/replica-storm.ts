@@ -20,6 +20,7 @@ import { Fleet } from '../lib/fleet.js'
 import { payload } from '../lib/payload.js'
 import { pgExec } from '../lib/postgres.js'
 import { type ReplicaCluster, startReplicaCluster } from '../lib/replica-cluster.js'
+import { countReplicaReads, type ReplicaReadCount, readsBetween } from '../lib/replica-reads.js'
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import type { ReplicaStormSize } from '../lib/sizes.js'
 import { endServer, startServer } from '../lib/sse-trial.js'
@@ -52,6 +53,7 @@ interface StormOutcome {
   primary: BackendCpuWindow
   replica: BackendCpuWindow
   appUs: number
+  reads: ReplicaReadCount
 }
 
 /** Topic `k` of the backlog. */
@@ -122,6 +124,7 @@ async function storm(
   const expect = Object.fromEntries(groups.map(({ topic }) => [topic, size.each]))
   const expected = topics * perTopic * rig.ports.length * size.each
   await fleet.reset()
+  const readsBefore = await countReplicaReads(rig.apps)
   try {
     const window = await measureCpu(rig.apps, samplers.primary, async () => {
       const replicaBefore = await samplers.replica.sample()
@@ -142,6 +145,7 @@ async function storm(
       primary: window.database as BackendCpuWindow,
       replica,
       appUs: window.processUs.reduce((sum, us) => sum + us, 0),
+      reads: readsBetween(readsBefore, await countReplicaReads(rig.apps)),
     }
   } finally {
     await fleet.disconnect()
@@ -187,6 +191,8 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
   recorder.metric('replicaCpuMs', "replica's database CPU during the storm (every backend)", 'ms', 'lower')
   recorder.metric('appUsPerEvent', 'app processes CPU per delivered event (all together)', 'µs', 'lower')
   recorder.metric('lost', 'events not delivered', '', 'lower')
+  recorder.metric('replicaReads', 'reads the replica answered', '', 'higher')
+  recorder.metric('fallbacks', 'reads that tried the replica and went to the primary', '', 'lower')
   if (scratchPostgresUnavailable !== undefined) {
     recorder.notes.push(`skipped: ${scratchPostgresUnavailable}`)
     ctx.log(`replica-storm: skipped (${scratchPostgresUnavailable})`)
@@ -225,11 +231,13 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
           recorder.add(variant, 'replicaCpuMs', replicaNs / 1e6)
           recorder.add(variant, 'appUsPerEvent', outcome.appUs / Math.max(1, outcome.frames))
           recorder.add(variant, 'lost', browsers * each - Math.min(outcome.frames, browsers * each))
+          recorder.add(variant, 'replicaReads', outcome.reads.reads)
+          recorder.add(variant, 'fallbacks', outcome.reads.fallbacks)
           if (!outcome.complete) recorder.notes.push(`${variant} rep ${rep + 1}: not every browser got every event in time`)
           const exited = outcome.primary.exited + outcome.replica.exited
           if (exited > 0) recorder.notes.push(`${variant} rep ${rep + 1}: ${exited} backends exited inside the window`)
           ctx.log(
-            `  replica-storm rep ${rep + 1} ${variant}: ${Math.round(outcome.perSec)} events/s in ${outcome.seconds.toFixed(1)} s, primary ${Math.round(primaryNs / 1e6)} ms CPU (${topRoles(outcome.primary)}), replica ${Math.round(replicaNs / 1e6)} ms (${topRoles(outcome.replica)}), apps ${(outcome.appUs / Math.max(1, outcome.frames)).toFixed(1)} µs/event`,
+            `  replica-storm rep ${rep + 1} ${variant}: ${Math.round(outcome.perSec)} events/s in ${outcome.seconds.toFixed(1)} s, primary ${Math.round(primaryNs / 1e6)} ms CPU (${topRoles(outcome.primary)}), replica ${Math.round(replicaNs / 1e6)} ms (${topRoles(outcome.replica)}), apps ${(outcome.appUs / Math.max(1, outcome.frames)).toFixed(1)} µs/event, replica reads ${outcome.reads.reads} (to the primary ${outcome.reads.fallbacks})`,
           )
         } catch (error) {
           recorder.notes.push(`${variant} rep ${rep + 1} failed: ${(error as Error).message.split('\n')[0]}`)

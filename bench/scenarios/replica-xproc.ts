@@ -14,10 +14,11 @@ import { Fleet } from '../lib/fleet.js'
 import { type NatsServer, startNatsServer } from '../lib/nats-server.js'
 import { createSchema } from '../lib/postgres.js'
 import { type ReplicaCluster, startReplicaCluster } from '../lib/replica-cluster.js'
+import { countReplicaReads, readsBetween } from '../lib/replica-reads.js'
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import { rotate } from '../lib/stats.js'
 import type { StoreConfig } from '../lib/stores.js'
-import { oursRig, type Rig } from '../lib/xproc-rig.js'
+import { type OursRig, oursRig } from '../lib/xproc-rig.js'
 import type { XprocPublish } from '../procs/xproc-publisher.js'
 
 const VARIANTS = ['notify', 'notify-replica', 'bus', 'bus-replica'] as const
@@ -57,6 +58,8 @@ export async function replicaXprocScenario(ctx: RunContext, selected: (id: strin
   recorder.metric('p999', 'p99.9 publish→receive', 'ms', 'lower')
   recorder.metric('commitP50', 'p50 scheduled → publish resolved in A (committed)', 'ms', 'lower')
   recorder.metric('lost', 'events not received', '', 'lower')
+  recorder.metric('replicaReads', "reads B's replica answered", '', 'higher')
+  recorder.metric('fallbacks', 'reads that tried the replica and went to the primary', '', 'lower')
   if (scratchPostgresUnavailable !== undefined) {
     recorder.notes.push(`skipped: ${scratchPostgresUnavailable}`)
     ctx.log(`replica-xproc: skipped (${scratchPostgresUnavailable})`)
@@ -64,7 +67,7 @@ export async function replicaXprocScenario(ctx: RunContext, selected: (id: strin
   }
   ctx.log(`replica-xproc: ${VARIANTS.join(', ')} at ${rate} events/s for ${seconds} s`)
   const cluster = await startReplicaCluster()
-  const rigs = new Map<Variant, Rig>()
+  const rigs = new Map<Variant, OursRig>()
   let fleet: Fleet | undefined
   let nats: NatsServer | undefined
   try {
@@ -84,13 +87,20 @@ export async function replicaXprocScenario(ctx: RunContext, selected: (id: strin
       const line: string[] = []
       for (const variant of rotate(VARIANTS, rep)) {
         try {
-          const { latency, committed, received } = await (rigs.get(variant) as Rig).measure(publish(variant, count))
+          const rig = rigs.get(variant) as OursRig
+          const readsBefore = await countReplicaReads([rig.server])
+          const { latency, committed, received } = await rig.measure(publish(variant, count))
+          const reads = readsBetween(readsBefore, await countReplicaReads([rig.server]))
           recorder.add(variant, 'p50', latency.p50)
           recorder.add(variant, 'p99', latency.p99)
           recorder.add(variant, 'p999', latency.p999)
           recorder.add(variant, 'commitP50', committed.p50)
           recorder.add(variant, 'lost', count - received)
-          line.push(`${variant} p50 ${latency.p50} p99 ${latency.p99}${received < count ? ` lost ${count - received}` : ''}`)
+          recorder.add(variant, 'replicaReads', reads.reads)
+          recorder.add(variant, 'fallbacks', reads.fallbacks)
+          line.push(
+            `${variant} p50 ${latency.p50} p99 ${latency.p99}${received < count ? ` lost ${count - received}` : ''}${variant.endsWith('-replica') ? ` (replica reads ${reads.reads}, to the primary ${reads.fallbacks})` : ''}`,
+          )
         } catch (error) {
           recorder.notes.push(`${variant} rep ${rep + 1} failed: ${(error as Error).message.split('\n')[0]}`)
           line.push(`${variant} FAILED`)
