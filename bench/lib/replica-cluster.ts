@@ -1,7 +1,8 @@
 /**
  * A scratch primary with a streaming replica for the issue 21 scenarios (the tests' helpers, never
  * the shared server): both stock PostgreSQL 15 settings (fsync on, asynchronous replication), the
- * replica a hot standby made by `pg_basebackup -R -X stream -C`.
+ * replica a hot standby made by `pg_basebackup -R -X stream -C`; optionally with
+ * `pg_stat_statements` loaded in both.
  * @module
  */
 import pg from 'pg'
@@ -12,6 +13,7 @@ import {
   startScratchReplica,
 } from '../../test/helpers/scratch-postgres.js'
 import { sleep } from './clock.js'
+import { enableStatementStats, STATEMENT_STATS_CONFIG } from './statement-stats.js'
 
 /** A running primary and its replica. */
 export interface ReplicaCluster {
@@ -37,11 +39,12 @@ async function queryOne<T>(url: string, sql: string, params: unknown[] = []): Pr
   }
 }
 
-/** Starts a scratch primary, then a streaming replica of it. */
-export async function startReplicaCluster(): Promise<ReplicaCluster> {
-  const primary = await startScratchPostgres()
+/** Starts a scratch primary, then a streaming replica of it; with `statementStats`, both count their statements (`pg_stat_statements`). */
+export async function startReplicaCluster(options: { statementStats?: boolean } = {}): Promise<ReplicaCluster> {
+  const primary = await startScratchPostgres({ config: options.statementStats ? [STATEMENT_STATS_CONFIG] : [] })
   let replica: ScratchReplica
   try {
+    if (options.statementStats) await enableStatementStats(primary.url())
     replica = await startScratchReplica(primary)
   } catch (error) {
     await primary.close()

@@ -24,6 +24,7 @@ import { countReplicaReads, type ReplicaReadCount, readsBetween } from '../lib/r
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import type { ReplicaStormSize } from '../lib/sizes.js'
 import { endServer, startServer } from '../lib/sse-trial.js'
+import { formatStatements, resetStatementStats, topStatements } from '../lib/statement-stats.js'
 import { rotate } from '../lib/stats.js'
 
 const VARIANTS = ['primary-only', 'with-replica'] as const
@@ -182,7 +183,8 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
       apps,
       loadgens,
       payloadBytes: PAYLOAD_BYTES,
-      server: 'scratch PostgreSQL 15 primary + hot standby (stock settings, fsync on, asynchronous streaming)',
+      server:
+        'scratch PostgreSQL 15 primary + hot standby (stock settings, fsync on, asynchronous streaming, pg_stat_statements loaded)',
     },
   )
   recorder.metric('perSec', 'replay throughput, events delivered per second (first connection → last event)', '/s', 'higher')
@@ -199,7 +201,7 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
     return [recorder.result()]
   }
   ctx.log(`replica-storm: ${browsers} browsers × ${each} events over ${topics} topics, ${apps} app processes`)
-  const cluster = await startReplicaCluster()
+  const cluster = await startReplicaCluster({ statementStats: true })
   const rigs = new Map<Variant, Rig>()
   let fleet: Fleet | undefined
   let samplers: { primary: BackendSampler; replica: BackendSampler } | undefined
@@ -222,6 +224,8 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
     for (let rep = 0; rep < ctx.reps; rep++) {
       for (const variant of rotate(VARIANTS, rep)) {
         try {
+          await resetStatementStats(cluster.primary.url())
+          await resetStatementStats(cluster.replica.url())
           const outcome = await storm(size, topics, perTopic, resumeId, rigs.get(variant) as Rig, fleet, samplers)
           const primaryNs = sumRoles(outcome.primary, () => true)
           const replicaNs = sumRoles(outcome.replica, () => true)
@@ -239,6 +243,8 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
           ctx.log(
             `  replica-storm rep ${rep + 1} ${variant}: ${Math.round(outcome.perSec)} events/s in ${outcome.seconds.toFixed(1)} s, primary ${Math.round(primaryNs / 1e6)} ms CPU (${topRoles(outcome.primary)}), replica ${Math.round(replicaNs / 1e6)} ms (${topRoles(outcome.replica)}), apps ${(outcome.appUs / Math.max(1, outcome.frames)).toFixed(1)} µs/event, replica reads ${outcome.reads.reads} (to the primary ${outcome.reads.fallbacks})`,
           )
+          ctx.log(`    primary's statements: ${formatStatements(await topStatements(cluster.primary.url()))}`)
+          ctx.log(`    replica's statements: ${formatStatements(await topStatements(cluster.replica.url()))}`)
         } catch (error) {
           recorder.notes.push(`${variant} rep ${rep + 1} failed: ${(error as Error).message.split('\n')[0]}`)
           ctx.log(`  replica-storm rep ${rep + 1} ${variant}: FAILED ${(error as Error).stack ?? error}`)
