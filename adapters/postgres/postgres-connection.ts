@@ -14,6 +14,7 @@ import type {
   PostgresStoreConfig,
   PostgresStoreOptions,
 } from './postgres-store-config.js'
+import type { PreparedStatements } from './prepared-statements.js'
 
 /** A store's way to the database. */
 export interface PostgresConnection {
@@ -74,20 +75,27 @@ function guardCallerPool(pool: PostgresPoolLike | undefined, report: ReportConne
 }
 
 /** A Kysely over `pool` (made on first use) that runs each checkout through {@link guardCheckouts}. */
-function kyselyOver(pool: () => Promise<PostgresPool>, report: ReportConnectionError, deadline?: StatementDeadline): Kysely<any> {
+function kyselyOver(
+  pool: () => Promise<PostgresPool>,
+  report: ReportConnectionError,
+  deadline?: StatementDeadline,
+  prepared?: PreparedStatements,
+): Kysely<any> {
   return new Kysely<any>({
-    dialect: new PostgresDialect({ pool: async () => guardCheckouts(await pool(), report, deadline) }),
+    dialect: new PostgresDialect({ pool: async () => guardCheckouts(await pool(), report, deadline, prepared) }),
   })
 }
 
 /**
  * Opens (lazily: nothing connects before the first query) the store's connection. `ours` are the
- * store's runtime statements: on a caller's pool only they get the statement deadline.
+ * store's runtime statements: on a caller's pool only they get the statement deadline. `prepared`
+ * names the hottest ones on the store's own checkouts (not through a caller's Kysely).
  */
 export function openConnection(
   options: PostgresStoreOptions,
   config: PostgresStoreConfig,
   ours: ReadonlySet<string>,
+  prepared: PreparedStatements,
 ): PostgresConnection {
   const report = connectionErrorReporter(config)
   if ('connectionString' in options && options.connectionString !== undefined) {
@@ -113,7 +121,7 @@ export function openConnection(
       })
       return made
     }
-    const db = kyselyOver(pool, report, deadline)
+    const db = kyselyOver(pool, report, deadline, prepared)
     return {
       db,
       app: db,
@@ -131,7 +139,7 @@ export function openConnection(
     db = callerKysely(options.db, 'postgresStore({ db }) takes the Kysely instance; pass a Transaction to append/publish instead')
     migrations = db
   } else if (pool !== undefined) {
-    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report, deadline) }) })
+    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report, deadline, prepared) }) })
     migrations = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report) }) })
   } else {
     throw new TypeError('postgresStore needs one of { connectionString }, { pool } or { db, pool }')

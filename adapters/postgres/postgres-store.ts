@@ -34,9 +34,10 @@ import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
 import { migratePostgres } from './postgres-migrations.js'
 import { type PostgresRelayStatus, relaySource } from './postgres-relay.js'
-import { postgresSql, runtimeStatements } from './postgres-sql.js'
+import { hotStatements, postgresSql, runtimeStatements } from './postgres-sql.js'
 import { type PostgresClientConfig, type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
+import { PreparedStatements } from './prepared-statements.js'
 
 /** An `EventStore` on Postgres, plus what only this adapter has. */
 export interface PostgresStore extends EventStore {
@@ -104,7 +105,7 @@ const transactionOf = (value: unknown): SqlExecutor => callerTransaction(value, 
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const config = resolveConfig(options)
   const sql = postgresSql(config)
-  const connection = openConnection(options, config, runtimeStatements(sql))
+  const connection = openConnection(options, config, runtimeStatements(sql), new PreparedStatements(hotStatements(sql)))
   const { db } = connection
 
   /** The database's epoch, read once (ids of a re-created database then carry another one). */
