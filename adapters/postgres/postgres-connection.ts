@@ -16,6 +16,7 @@ import {
   type PostgresStoreConfig,
   type PostgresStoreOptions,
 } from './postgres-store-config.js'
+import type { PreparedStatements } from './prepared-statements.js'
 
 /** A store's way to the database. */
 export interface PostgresConnection {
@@ -76,25 +77,33 @@ function guardCallerPool(pool: PostgresPoolLike | undefined, report: ReportConne
 }
 
 /** A Kysely over `pool` (made on first use) that runs each checkout through {@link guardCheckouts}. */
-function kyselyOver(pool: () => Promise<PostgresPool>, report: ReportConnectionError, deadline?: StatementDeadline): Kysely<any> {
+function kyselyOver(
+  pool: () => Promise<PostgresPool>,
+  report: ReportConnectionError,
+  deadline?: StatementDeadline,
+  prepared?: PreparedStatements,
+): Kysely<any> {
   return new Kysely<any>({
-    dialect: new PostgresDialect({ pool: async () => guardCheckouts(await pool(), report, deadline) }),
+    dialect: new PostgresDialect({ pool: async () => guardCheckouts(await pool(), report, deadline, prepared) }),
   })
 }
 
 /**
  * Opens (lazily: nothing connects before the first query) the store's connection. `ours` are the
- * store's runtime statements: on a caller's pool only they get the statement deadline.
+ * store's runtime statements: on a caller's pool only they get the statement deadline. `prepared`
+ * names the hottest ones on the store's own checkouts (not through a caller's Kysely).
  */
 export function openConnection(
   options: PostgresStoreOptions,
   config: PostgresStoreConfig,
   ours: ReadonlySet<string>,
+  prepared: PreparedStatements,
 ): PostgresConnection {
   if ('connectionString' in options && options.connectionString !== undefined) {
-    return ownPoolConnection({ ...options.poolConfig, connectionString: options.connectionString }, options.listen, config)
+    const given = { ...options.poolConfig, connectionString: options.connectionString }
+    return ownPoolConnection(given, options.listen, config, prepared)
   }
-  return callerPoolConnection(options, config, ours)
+  return callerPoolConnection(options, config, ours, prepared)
 }
 
 /**
@@ -106,6 +115,7 @@ function ownPoolConnection(
   given: PostgresClientConfig,
   listen: PostgresStoreOptions['listen'],
   config: PostgresStoreConfig,
+  prepared: PreparedStatements,
 ): PostgresConnection {
   const report = connectionErrorReporter(config)
   const settings: PostgresClientConfig = {
@@ -129,7 +139,7 @@ function ownPoolConnection(
     })
     return made
   }
-  const db = kyselyOver(pool, report, deadline)
+  const db = kyselyOver(pool, report, deadline, prepared)
   return {
     db,
     app: db,
@@ -140,23 +150,24 @@ function ownPoolConnection(
 }
 
 /**
- * The connection to a read replica, with the same guards and deadlines as the store's: its own
- * pool for a URL (with the store's `poolConfig`) or for settings, else the app's pool. `config`'s
- * `onError` hears of its failures as `'replica'` errors.
+ * The connection to a read replica, with the same guards, deadlines and prepared statements as
+ * the store's: its own pool for a URL (with the store's `poolConfig`) or for settings, else the
+ * app's pool. `config`'s `onError` hears of its failures as `'replica'` errors.
  */
 export function openReplicaConnection(
   replica: PostgresReplica,
   options: PostgresStoreOptions,
   config: PostgresStoreConfig,
   ours: ReadonlySet<string>,
+  prepared: PreparedStatements,
 ): PostgresConnection {
   const replicaConfig: PostgresStoreConfig = { ...config, notify: false, onError: (error) => config.onError(error, 'replica') }
   if (typeof replica === 'string') {
     const poolConfig = 'poolConfig' in options ? options.poolConfig : undefined
-    return ownPoolConnection({ ...poolConfig, connectionString: replica }, undefined, replicaConfig)
+    return ownPoolConnection({ ...poolConfig, connectionString: replica }, undefined, replicaConfig, prepared)
   }
-  if (isPool(replica)) return callerPoolConnection({ pool: replica }, replicaConfig, ours)
-  return ownPoolConnection(replica, undefined, replicaConfig)
+  if (isPool(replica)) return callerPoolConnection({ pool: replica }, replicaConfig, ours, prepared)
+  return ownPoolConnection(replica, undefined, replicaConfig, prepared)
 }
 
 /** A connection through the caller's pool or Kysely: the store's statements get the deadline; nothing of the caller's is ended. */
@@ -164,6 +175,7 @@ function callerPoolConnection(
   options: PostgresStoreOptions,
   config: PostgresStoreConfig,
   ours: ReadonlySet<string>,
+  prepared: PreparedStatements,
 ): PostgresConnection {
   const report = connectionErrorReporter(config)
   const pool = options.pool
@@ -174,7 +186,7 @@ function callerPoolConnection(
     db = callerKysely(options.db, 'postgresStore({ db }) takes the Kysely instance; pass a Transaction to append/publish instead')
     migrations = db
   } else if (pool !== undefined) {
-    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report, deadline) }) })
+    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report, deadline, prepared) }) })
     migrations = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report) }) })
   } else {
     throw new TypeError('postgresStore needs one of { connectionString }, { pool } or { db, pool }')

@@ -190,3 +190,8 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
   const { append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch, fence, replayed } = statements
   return new Set([append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch, fence, replayed])
 }
+
+/** The statements worth naming (prepared once per connection): the ones every publish, poll, page and resume runs, never inside a transaction. */
+export function hotStatements(statements: PostgresStatements): string[] {
+  return [statements.append, statements.readAfter, statements.readAfterOne, statements.resumeState]
+}

@@ -35,9 +35,10 @@ import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
 import { migratePostgres } from './postgres-migrations.js'
 import { type PostgresRelayStatus, relaySource } from './postgres-relay.js'
-import { postgresSql, runtimeStatements } from './postgres-sql.js'
+import { hotStatements, postgresSql, runtimeStatements } from './postgres-sql.js'
 import { type PostgresClientConfig, type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
+import { PreparedStatements } from './prepared-statements.js'
 import { replicaReads } from './replica-reads.js'
 
 /** An `EventStore` on Postgres, plus what only this adapter has. */
@@ -112,7 +113,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const config = resolveConfig(options)
   const sql = postgresSql(config)
   const ours = runtimeStatements(sql)
-  const connection = openConnection(options, config, ours)
+  const connection = openConnection(options, config, ours, new PreparedStatements(hotStatements(sql)))
   const { db } = connection
   /** With `replica`: where `readAfter` runs (every other statement runs on the primary). */
   const reads = config.replicas.length === 0 ? undefined : replicaReads(db, sql, options, config, ours)

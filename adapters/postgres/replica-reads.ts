@@ -9,8 +9,9 @@ import type { Kysely } from 'kysely'
 import type { ReadStatus } from '../../src/store.js'
 import { rowsOf } from '../kit/sql-store-parts.js'
 import { openReplicaConnection } from './postgres-connection.js'
-import type { PostgresStatements } from './postgres-sql.js'
+import { hotStatements, type PostgresStatements } from './postgres-sql.js'
 import { isPool, type PostgresReplica, type PostgresStoreConfig, type PostgresStoreOptions } from './postgres-store-config.js'
+import { PreparedStatements } from './prepared-statements.js'
 import { coalesced, type Fence, parseLsn } from './read-fence.js'
 import { Replica } from './replica.js'
 
@@ -61,7 +62,7 @@ export function replicaReads(
     (replica, index) =>
       new Replica({
         name: replicaName(replica, index),
-        connection: openReplicaConnection(replica, options, config, ours),
+        connection: openReplicaConnection(replica, options, config, ours, new PreparedStatements(hotStatements(sql))),
         replayedSql: sql.replayed,
         fence,
         maxLagMs: config.maxReplicaLagMs,
