@@ -191,7 +191,8 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
   return new Set([append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch, fence, replayed])
 }
 
-/** The statements worth naming (prepared once per connection): the ones every publish, poll, page and resume runs, never inside a transaction. */
+/** The statements worth naming (prepared once per connection): the ones every publish, poll, page and resume runs (and a replica read's fence and replay check), never inside a transaction. */
 export function hotStatements(statements: PostgresStatements): string[] {
-  return [statements.append, statements.readAfter, statements.readAfterOne, statements.resumeState]
+  const { append, readAfter, readAfterOne, resumeState, fence, replayed } = statements
+  return [append, readAfter, readAfterOne, resumeState, fence, replayed]
 }
