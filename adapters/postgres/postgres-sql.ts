@@ -57,6 +57,10 @@ export interface PostgresStatements {
   notify: string
   /** `$1` cutoff, `$2` batch size: deletes one batch and records how far each topic was pruned; one row, `deleted`. */
   deleteBatch: string
+  /** On the primary: one row, `lsn`, how far its WAL is written (the read fence of a replica read; no table access). */
+  fence: string
+  /** On a replica: one row, `lsn`, how far it has replayed the primary's WAL (null when it is not a standby). */
+  replayed: string
 }
 
 /** `created_at` as ISO 8601 with milliseconds, the format of `Date.prototype.toISOString()`. */
@@ -172,11 +176,23 @@ export function postgresSql(
         ON CONFLICT (topic) DO UPDATE SET through = greatest(p.through, excluded.through)
       )
       SELECT coalesce(sum(n), 0)::text AS deleted FROM through`,
+
+    // The write position, not the insert position: a commit is visible only once its record is
+    // written and flushed (synchronous_commit on), and the insert position can stand 24 bytes
+    // past the last record (a page header) that no replay ever reaches until the next record.
+    fence: 'SELECT pg_current_wal_lsn()::text AS lsn',
+    replayed: 'SELECT pg_last_wal_replay_lsn()::text AS lsn',
   }
 }
 
 /** The statements the store runs once migrated (the ones a statement deadline recognises on a caller's pool). */
 export function runtimeStatements(statements: PostgresStatements): Set<string> {
-  const { append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch } = statements
-  return new Set([append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch])
+  const { append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch, fence, replayed } = statements
+  return new Set([append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch, fence, replayed])
+}
+
+/** The statements worth naming (prepared once per connection): the ones every publish, poll, page and resume runs (and a replica read's fence and replay check), never inside a transaction. */
+export function hotStatements(statements: PostgresStatements): string[] {
+  const { append, readAfter, readAfterOne, resumeState, fence, replayed } = statements
+  return [append, readAfter, readAfterOne, resumeState, fence, replayed]
 }

@@ -11,6 +11,7 @@ import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../
 import type {
   AppendOptions,
   EventStore,
+  ReadStatus,
   RelayRole,
   ResumeCheck,
   StoreSnapshot,
@@ -34,9 +35,11 @@ import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
 import { migratePostgres } from './postgres-migrations.js'
 import { type PostgresRelayStatus, relaySource } from './postgres-relay.js'
-import { postgresSql, runtimeStatements } from './postgres-sql.js'
+import { hotStatements, postgresSql, runtimeStatements } from './postgres-sql.js'
 import { type PostgresClientConfig, type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
+import { PreparedStatements } from './prepared-statements.js'
+import { replicaReads } from './replica-reads.js'
 
 /** An `EventStore` on Postgres, plus what only this adapter has. */
 export interface PostgresStore extends EventStore {
@@ -50,6 +53,8 @@ export interface PostgresStore extends EventStore {
    * registered this process competes for it. A broker registers itself. Without `relay`, absent.
    */
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
+  /** Where `readAfter` goes (`'replicas'` or `'primary'`) and each read replica's state and lag (`replica` option); cheap. */
+  readStatus(): ReadStatus
   /** What this process's relay is doing: `'leader'` (it streams the slot), `'standby'`, `'starting'`, `'unavailable'`, or `'off'` (no relay, or no listener). */
   relayRole(): RelayRole
   /** With `relay`: this process's role and the slot's state on the server (retained WAL, who streams it). */
@@ -64,6 +69,9 @@ export interface PostgresStore extends EventStore {
 
 /** With the relay, pauses before an id ahead of its topic's head is looked up again (commits seen by the relay become visible to other sessions within them), in ms. */
 const AHEAD_RETRIES_MS = [5, 20, 60, 200]
+
+/** `readStatus()` of a store without `replica`. */
+const PRIMARY_ONLY: ReadStatus = { target: 'primary', replicas: [] }
 
 /** `relayStatus()` of a store without `relay`. */
 const RELAY_OFF: PostgresRelayStatus = { role: 'off', slot: undefined, publication: undefined, server: undefined }
@@ -104,8 +112,11 @@ const transactionOf = (value: unknown): SqlExecutor => callerTransaction(value, 
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const config = resolveConfig(options)
   const sql = postgresSql(config)
-  const connection = openConnection(options, config, runtimeStatements(sql))
+  const ours = runtimeStatements(sql)
+  const connection = openConnection(options, config, ours, new PreparedStatements(hotStatements(sql)))
   const { db } = connection
+  /** With `replica`: where `readAfter` runs (every other statement runs on the primary). */
+  const reads = config.replicas.length === 0 ? undefined : replicaReads(db, sql, options, config, ours)
 
   /** The database's epoch, read once (ids of a re-created database then carry another one). */
   const epochs = epochReader(db, sql.selectEpoch, 'durable-sse/postgres', sql.tables.meta)
@@ -188,11 +199,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const after = positionsAfter(cursors, 'durable-sse/postgres')
       const currentEpoch = await epoch()
       const [only] = after
-      const found = await rowsOf<EventRow & { seq: string; created_at: string }>(
-        db,
-        after.size === 1 && only ? sql.readAfterOne : sql.readAfter,
-        after.size === 1 && only ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic],
-      )
+      const read = (executor: Kysely<any>) =>
+        rowsOf<EventRow & { seq: string; created_at: string }>(
+          executor,
+          after.size === 1 && only ? sql.readAfterOne : sql.readAfter,
+          after.size === 1 && only ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic],
+        )
+      const found = reads === undefined ? await read(db) : await reads.read(db, read)
       for (const row of found) addRow(result, row, formatEventId(currentEpoch, row.seq), row.created_at)
       return result
     },
@@ -250,6 +263,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return WAKE_STATUS[wakes?.status() ?? 'off']
     },
 
+    readStatus(): ReadStatus {
+      return reads?.status() ?? PRIMARY_ONLY
+    },
+
     relayRole(): RelayRole {
       return relay?.role() ?? 'off'
     },
@@ -266,6 +283,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async close(): Promise<void> {
       await relay?.close()
       await wakes?.close()
+      await reads?.close()
       await connection.close()
     },
   }
