@@ -20,7 +20,7 @@ import type { StoreHealth } from './store-health.js'
  * this in step with `store.ts`).
  */
 export function boundedStore(store: EventStore, timeoutMs: number, health: StoreHealth): EventStore {
-  const { changedTopics, onWake, onCommitted, relayRole, snapshot, positionOf, wakeStatus, appendSync } = store
+  const { changedTopics, onWake, onCommitted, relayRole, readStatus, snapshot, positionOf, wakeStatus, appendSync } = store
   const deadline = new Deadline(timeoutMs)
   const within = <T>(operation: string, call: () => Promise<T>): Promise<T> => {
     let promise: Promise<T>
@@ -57,6 +57,7 @@ export function boundedStore(store: EventStore, timeoutMs: number, health: Store
       onCommitted: (listener: (records: readonly EventRecord[]) => void) => onCommitted.call(store, listener),
     }),
     ...(relayRole && { relayRole: () => relayRole.call(store) }),
+    ...(readStatus && { readStatus: () => readStatus.call(store) }),
     ...(positionOf && { positionOf: (id: string) => positionOf.call(store, id) }),
     // Synchronous: nothing to wait for, so no deadline (the SQLite store's lock wait is local).
     ...(appendSync && {

@@ -31,7 +31,7 @@ import { RecordScreen } from './screen.js'
 import { writeNodeStream } from './sse/node.js'
 import { lastEventIdOf } from './sse/request.js'
 import { toWebResponse } from './sse/web.js'
-import type { EventStore, RelayRole, Unsubscribe, WakeStatus } from './store.js'
+import type { EventStore, ReadStatus, RelayRole, Unsubscribe, WakeStatus } from './store.js'
 import { StoreHealth } from './store-health.js'
 import { positionsOf, topicsOf } from './stream-request.js'
 import { StreamServer } from './stream-server.js'
@@ -115,6 +115,8 @@ export interface BrokerStats {
   bus: BusStatus | 'none'
   /** This process's part in the store's change feed (the Postgres relay): `'leader'` when it holds it, `'off'` without one. */
   relay: RelayRole
+  /** Where the store's reads of events go (`'primary'`, or `'replicas'` with Postgres `replica`), and each read replica's state and lag. */
+  reads: ReadStatus
 }
 
 /** `topic` or `topics` of stream options, or what makes `topicsOf` refuse it (neither, or both). */
@@ -403,7 +405,13 @@ export class Broker<Events extends EventMap = EventMap> {
       pollLagMs: this.poller.lastLagMs,
       bus: this.bus.status(),
       relay: this.store.relayRole?.() ?? 'off',
+      reads: this.readStatus(),
     }
+  }
+
+  /** Where the store's reads go: its own answer, or the primary for a store without replicas. */
+  private readStatus(): ReadStatus {
+    return this.store.readStatus?.() ?? { target: 'primary', replicas: [] }
   }
 
   /**
@@ -421,6 +429,7 @@ export class Broker<Events extends EventMap = EventMap> {
         poller: this.poller,
         wake: { bus: this.bus.status(), store: this.storeWakeStatus },
         relay: this.store.relayRole?.() ?? 'off',
+        reads: this.readStatus(),
       },
       this.config.health,
     )

@@ -9,7 +9,7 @@
  * @module
  */
 import type { BusStatus } from './bus.js'
-import type { RelayRole, WakeStatus } from './store.js'
+import type { ReadStatus, RelayRole, WakeStatus } from './store.js'
 import type { FailingOperation, StoreHealth } from './store-health.js'
 
 /** Thresholds of {@link Broker.health}; see `BrokerOptions.health`. */
@@ -58,6 +58,12 @@ export interface RelayCheck {
   role: RelayRole
 }
 
+/** The reads check of {@link BrokerHealth}. */
+export interface ReadsCheck extends ReadStatus {
+  /** Always `true`: a replica that is down or behind is bypassed, and its reads go to the primary. */
+  ok: boolean
+}
+
 /** What {@link Broker.health} returns. */
 export interface BrokerHealth {
   /** Every check is ok: the process delivers. */
@@ -72,6 +78,8 @@ export interface BrokerHealth {
     wake: WakeCheck
     /** Whether this process holds the store's relay. */
     relay: RelayCheck
+    /** Where the store's reads of events go: its read replicas' states and lag (Postgres `replica`). */
+    reads: ReadsCheck
   }
 }
 
@@ -85,6 +93,8 @@ export interface HealthSources {
   wake: { bus: BusStatus | 'none'; store: (() => WakeStatus | undefined) | undefined }
   /** This process's part in the store's relay. */
   relay: RelayRole
+  /** Where the store's reads go. */
+  reads: ReadStatus
 }
 
 /** A bus's state as a wake-up state. */
@@ -115,5 +125,6 @@ export function healthOf(sources: HealthSources, thresholds: Required<HealthOpti
   const poller: PollerCheck = { ok: idle || lastPollAgoMs <= thresholds.pollStalledMs, lastPollAgoMs, idle }
   const wake = wakeCheckOf(sources.wake)
   const relay: RelayCheck = { ok: true, role: sources.relay }
-  return { ok: store.ok && poller.ok && wake.ok, checks: { store, poller, wake, relay } }
+  const reads: ReadsCheck = { ok: true, ...sources.reads }
+  return { ok: store.ok && poller.ok && wake.ok, checks: { store, poller, wake, relay, reads } }
 }

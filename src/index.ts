@@ -50,14 +50,16 @@ export {
 } from './event.js'
 export type { EventFilter } from './event-filter.js'
 export { formatEventId, isEventId, newEpoch, ownSeq, type ParsedEventId, parseEventId, resumeCheck } from './event-id.js'
-export type { BrokerHealth, HealthOptions, PollerCheck, RelayCheck, StoreCheck, WakeCheck } from './health.js'
+export type { BrokerHealth, HealthOptions, PollerCheck, ReadsCheck, RelayCheck, StoreCheck, WakeCheck } from './health.js'
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js'
 export type { BrokerOptions, RetentionOptions } from './options.js'
 export type { PublishOptions, TransactionRunner } from './publisher.js'
 export type {
   AppendOptions,
   EventStore,
+  ReadStatus,
   RelayRole,
+  ReplicaReadStatus,
   ResumeCheck,
   StoreSnapshot,
   TopicChanges,

@@ -77,6 +77,36 @@ export interface WakeStatus {
  */
 export type RelayRole = 'off' | 'starting' | 'standby' | 'leader' | 'unavailable'
 
+/** One read replica as {@link EventStore.readStatus} reports it. */
+export interface ReplicaReadStatus {
+  /** Where it is: `host:port/database` (never credentials). */
+  name: string
+  /**
+   * `'up'` (reads go to it), `'starting'` (not read yet; the next read tries it), `'lagging'`
+   * (bypassed: it had not replayed what a read needed in time; probed until it has), or `'down'`
+   * (bypassed: it failed, timed out, or is not a standby; probed until it answers).
+   */
+  state: 'starting' | 'up' | 'lagging' | 'down'
+  /**
+   * How far behind its primary it was last measured, in ms: from the primary's position a read
+   * needed to the replica having replayed it (while `'lagging'`: since the oldest such position it
+   * has not replayed yet); `undefined` before the first measure and while `'down'`.
+   */
+  lagMs: number | undefined
+  /** Reads it answered. */
+  reads: number
+  /** Reads that tried it and went to the primary instead (it was behind for too long, or failed). */
+  fallbacks: number
+}
+
+/** Where a store's reads of events go: see {@link EventStore.readStatus}. */
+export interface ReadStatus {
+  /** `'replicas'` while at least one replica is up (or not tried yet), else `'primary'` (the store's own database). */
+  target: 'primary' | 'replicas'
+  /** Each read replica, in the order configured (none for a store without replicas). */
+  replicas: ReplicaReadStatus[]
+}
+
 /** Stops a wake-up subscription started with {@link EventStore.onWake}. */
 export type Unsubscribe = () => void
 
@@ -125,6 +155,8 @@ export interface EventStore {
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
   /** Optional, with `onCommitted`: this process's part in it (`'leader'`: its store hands on every commit of the database). Keep it cheap. */
   relayRole?(): RelayRole
+  /** Optional, for stores that can read from replicas (Postgres `replica`): where `readAfter` goes and each replica's state and lag. Called by every `broker.stats()` and `broker.health()`: keep it cheap. */
+  readStatus?(): ReadStatus
   /**
    * Optional, for stores whose commits have one global order (SQLite's rowid): the topics with
    * events committed after `token` (one this method returned; `undefined` asks only for a first

@@ -20,6 +20,7 @@ export type {
   PostgresErrorSource,
   PostgresPoolLike,
   PostgresRelayOptions,
+  PostgresReplica,
   PostgresStoreOptions,
   PostgresStoreSettings,
 } from './postgres-store-config.js'

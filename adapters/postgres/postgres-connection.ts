@@ -8,12 +8,15 @@ import { callerKysely } from '../kit/kysely.js'
 import { loadPg } from './load-pg.js'
 import { armCallerPool, idleClients, StatementDeadline } from './postgres-deadlines.js'
 import { connectionErrorReporter, guardCheckouts, guardPool, type ReportConnectionError } from './postgres-pool-errors.js'
-import type {
-  PostgresClientConfig,
-  PostgresPoolLike,
-  PostgresStoreConfig,
-  PostgresStoreOptions,
+import {
+  isPool,
+  type PostgresClientConfig,
+  type PostgresPoolLike,
+  type PostgresReplica,
+  type PostgresStoreConfig,
+  type PostgresStoreOptions,
 } from './postgres-store-config.js'
+import type { PreparedStatements } from './prepared-statements.js'
 
 /** A store's way to the database. */
 export interface PostgresConnection {
@@ -74,55 +77,107 @@ function guardCallerPool(pool: PostgresPoolLike | undefined, report: ReportConne
 }
 
 /** A Kysely over `pool` (made on first use) that runs each checkout through {@link guardCheckouts}. */
-function kyselyOver(pool: () => Promise<PostgresPool>, report: ReportConnectionError, deadline?: StatementDeadline): Kysely<any> {
+function kyselyOver(
+  pool: () => Promise<PostgresPool>,
+  report: ReportConnectionError,
+  deadline?: StatementDeadline,
+  prepared?: PreparedStatements,
+): Kysely<any> {
   return new Kysely<any>({
-    dialect: new PostgresDialect({ pool: async () => guardCheckouts(await pool(), report, deadline) }),
+    dialect: new PostgresDialect({ pool: async () => guardCheckouts(await pool(), report, deadline, prepared) }),
   })
 }
 
 /**
  * Opens (lazily: nothing connects before the first query) the store's connection. `ours` are the
- * store's runtime statements: on a caller's pool only they get the statement deadline.
+ * store's runtime statements: on a caller's pool only they get the statement deadline. `prepared`
+ * names the hottest ones on the store's own checkouts (not through a caller's Kysely).
  */
 export function openConnection(
   options: PostgresStoreOptions,
   config: PostgresStoreConfig,
   ours: ReadonlySet<string>,
+  prepared: PreparedStatements,
+): PostgresConnection {
+  if ('connectionString' in options && options.connectionString !== undefined) {
+    const given = { ...options.poolConfig, connectionString: options.connectionString }
+    return ownPoolConnection(given, options.listen, config, prepared)
+  }
+  return callerPoolConnection(options, config, ours, prepared)
+}
+
+/**
+ * A connection over a pool of the store's own, made from `given` (a connect timeout and TCP
+ * keepalive unless `given` sets them): every statement has the deadline, and a missed deadline
+ * destroys the pool's idle connections too.
+ */
+function ownPoolConnection(
+  given: PostgresClientConfig,
+  listen: PostgresStoreOptions['listen'],
+  config: PostgresStoreConfig,
+  prepared: PreparedStatements,
 ): PostgresConnection {
   const report = connectionErrorReporter(config)
-  if ('connectionString' in options && options.connectionString !== undefined) {
-    const settings: PostgresClientConfig = {
-      connectionTimeoutMillis: config.connectTimeoutMs,
-      ...options.poolConfig,
-      ...keepAliveSettings(options.poolConfig),
-      connectionString: options.connectionString,
-    }
-    let idle: ReturnType<typeof idleClients> | undefined
-    // A missed deadline is the sign of a partition: the pool's idle connections went silent too.
-    const deadline = new StatementDeadline(config.queryTimeoutMs, (client, error) => {
-      report(error, client)
-      idle?.destroyAll(error, (other) => report.silence(other))
-    })
-    let made: Promise<PostgresPool> | undefined
-    const pool = (): Promise<PostgresPool> => {
-      made ??= loadPg().then((pg) => {
-        const own = new pg.Pool(settings)
-        guardPool(own, report) // ended with the pool
-        idle = idleClients(own)
-        return own
-      })
-      return made
-    }
-    const db = kyselyOver(pool, report, deadline)
-    return {
-      db,
-      app: db,
-      migrations: kyselyOver(pool, report),
-      listenConfig: listenSettings(settings, options.listen, config),
-      close: () => db.destroy(), // ends the pool; the migrations' Kysely only borrows it
-    }
+  const settings: PostgresClientConfig = {
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    ...given,
+    ...keepAliveSettings(given),
   }
+  let idle: ReturnType<typeof idleClients> | undefined
+  // A missed deadline is the sign of a partition: the pool's idle connections went silent too.
+  const deadline = new StatementDeadline(config.queryTimeoutMs, (client, error) => {
+    report(error, client)
+    idle?.destroyAll(error, (other) => report.silence(other))
+  })
+  let made: Promise<PostgresPool> | undefined
+  const pool = (): Promise<PostgresPool> => {
+    made ??= loadPg().then((pg) => {
+      const own = new pg.Pool(settings)
+      guardPool(own, report) // ended with the pool
+      idle = idleClients(own)
+      return own
+    })
+    return made
+  }
+  const db = kyselyOver(pool, report, deadline, prepared)
+  return {
+    db,
+    app: db,
+    migrations: kyselyOver(pool, report),
+    listenConfig: listenSettings(settings, listen, config),
+    close: () => db.destroy(), // ends the pool; the migrations' Kysely only borrows it
+  }
+}
 
+/**
+ * The connection to a read replica, with the same guards, deadlines and prepared statements as
+ * the store's: its own pool for a URL (with the store's `poolConfig`) or for settings, else the
+ * app's pool. `config`'s `onError` hears of its failures as `'replica'` errors.
+ */
+export function openReplicaConnection(
+  replica: PostgresReplica,
+  options: PostgresStoreOptions,
+  config: PostgresStoreConfig,
+  ours: ReadonlySet<string>,
+  prepared: PreparedStatements,
+): PostgresConnection {
+  const replicaConfig: PostgresStoreConfig = { ...config, notify: false, onError: (error) => config.onError(error, 'replica') }
+  if (typeof replica === 'string') {
+    const poolConfig = 'poolConfig' in options ? options.poolConfig : undefined
+    return ownPoolConnection({ ...poolConfig, connectionString: replica }, undefined, replicaConfig, prepared)
+  }
+  if (isPool(replica)) return callerPoolConnection({ pool: replica }, replicaConfig, ours, prepared)
+  return ownPoolConnection(replica, undefined, replicaConfig, prepared)
+}
+
+/** A connection through the caller's pool or Kysely: the store's statements get the deadline; nothing of the caller's is ended. */
+function callerPoolConnection(
+  options: PostgresStoreOptions,
+  config: PostgresStoreConfig,
+  ours: ReadonlySet<string>,
+  prepared: PreparedStatements,
+): PostgresConnection {
+  const report = connectionErrorReporter(config)
   const pool = options.pool
   const deadline = new StatementDeadline(config.queryTimeoutMs, (client, error) => report(error, client))
   let db: Kysely<any>
@@ -131,7 +186,7 @@ export function openConnection(
     db = callerKysely(options.db, 'postgresStore({ db }) takes the Kysely instance; pass a Transaction to append/publish instead')
     migrations = db
   } else if (pool !== undefined) {
-    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report, deadline) }) })
+    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report, deadline, prepared) }) })
     migrations = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardCheckouts(pool, report) }) })
   } else {
     throw new TypeError('postgresStore needs one of { connectionString }, { pool } or { db, pool }')

@@ -15,6 +15,7 @@ import type { PostgresPool, PostgresPoolClient } from 'kysely'
 import { StoreUnavailableError } from '../../src/errors.js'
 import { missedDeadline, type StatementDeadline } from './postgres-deadlines.js'
 import type { PostgresPoolLike, PostgresStoreConfig } from './postgres-store-config.js'
+import type { PreparedStatements } from './prepared-statements.js'
 
 /** Reports a connection's failure; `client` (when known) makes it once per connection. */
 export interface ReportConnectionError {
@@ -93,8 +94,14 @@ const endedTheSession = (error: unknown): boolean => {
  * once it reads the socket's end, which may come after the release, and `pg.Pool` would otherwise
  * hand the dead connection to the next query. A checkout that fails (no connection within the
  * pool's `connectionTimeoutMillis`, refused, unreachable) rejects with `StoreUnavailableError`.
+ * `prepared` names the store's hottest statements.
  */
-export function guardCheckouts(pool: PostgresPool, report: ReportConnectionError, deadline?: StatementDeadline): PostgresPool {
+export function guardCheckouts(
+  pool: PostgresPool,
+  report: ReportConnectionError,
+  deadline?: StatementDeadline,
+  prepared?: PreparedStatements,
+): PostgresPool {
   return {
     async connect(): Promise<PostgresPoolClient> {
       let client: PostgresPoolClient
@@ -113,7 +120,8 @@ export function guardCheckouts(pool: PostgresPool, report: ReportConnectionError
       const onError = (error: Error): void => report(error, client)
       client.on('error', onError)
       let broken = false
-      const query = client.query as (...args: unknown[]) => unknown
+      const plain = client.query as (...args: unknown[]) => unknown
+      const query = prepared === undefined ? plain : (...args: unknown[]) => prepared.run(client, plain, args)
       return {
         query: ((...args: unknown[]) => {
           const result = deadline ? deadline.run(client, query, args) : query.apply(client, args)

@@ -59,6 +59,10 @@ export interface PostgresStatements {
   readAfter: string
   /** `$1` topic, `$2` position after which to read, `$3` limit: the same rows for one topic (what most wake-ups ask), planned far more cheaply. */
   readAfterOne: string
+  /** `readAfter` on a replica (where the timeline cannot be read: the fence brings the primary's): no `timeline` column, no row when there is nothing to read. */
+  replicaReadAfter: string
+  /** `readAfterOne` on a replica, likewise. */
+  replicaReadAfterOne: string
   /** `$1` topics: rows `timeline`, `topic`, `head` of the topics that have events; one row with a null `topic` when none has. */
   heads: string
   /** `$1` topic: one row, `head` and `pruned_through` (null when unknown), and `timeline`. */
@@ -67,6 +71,10 @@ export interface PostgresStatements {
   notify: string
   /** `$1` cutoff, `$2` batch size: deletes one batch and records how far each topic was pruned; one row, `deleted`. */
   deleteBatch: string
+  /** On the primary: one row, `lsn`, how far its WAL is written (the read fence of a replica read; no table access), and `timeline`. */
+  fence: string
+  /** On a replica: one row, `lsn`, how far it has replayed the primary's WAL (null when it is not a standby). */
+  replayed: string
 }
 
 /** `created_at` as ISO 8601 with milliseconds, the format of `Date.prototype.toISOString()`. */
@@ -74,6 +82,10 @@ const isoText = (expression: string): string => `to_char(${expression} AT TIME Z
 
 /** `now()` cut to milliseconds, so the stored time is exactly the one reported as `createdAt`. */
 const APPEND_TIME = `date_trunc('milliseconds', now())`
+
+/** `read` (a statement's rows, ordered) after the primary's timeline: one row with only `timeline` when `read` finds nothing. */
+const onTimeline = (read: string): string => `SELECT t.timeline, r.* FROM (SELECT ${CURRENT_TIMELINE} AS timeline) t
+      LEFT JOIN LATERAL (${read}) r ON true`
 
 /** The timeline once per statement (an uncorrelated subquery runs once, not once per row). */
 const TIMELINE = `(SELECT ${CURRENT_TIMELINE})`
@@ -96,6 +108,21 @@ export function postgresSql(
   }
   const { streams, events, pruned, meta } = tables
   const channel = literal(config.channel)
+
+  // Joining `streams` first skips every topic whose head is not past its cursor with one index
+  // lookup, so a poll that finds nothing new never touches `events`.
+  const readAfterRows = `SELECT c.topic, e.seq::text AS seq, e.type, e.data, ${isoText('e.created_at')} AS created_at, e.trace_context
+      FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS c(topic, after, ord)
+      JOIN ${streams} s ON s.topic = c.topic AND s.head > c.after
+      CROSS JOIN LATERAL (
+        SELECT x.seq, x.type, x.data, x.created_at, x.trace_context FROM ${events} x
+        WHERE x.topic = c.topic AND x.seq > c.after
+        ORDER BY x.seq LIMIT $3
+      ) e
+      ORDER BY c.ord, e.seq`
+  // `ORDER BY x.seq`, the column: a bare `seq` would name the ::text output and sort "10" before "9".
+  const readAfterOneRows = `SELECT x.topic, x.seq::text AS seq, x.type, x.data, ${isoText('x.created_at')} AS created_at, x.trace_context
+      FROM ${events} x WHERE x.topic = $1 AND x.seq > $2 ORDER BY x.seq LIMIT $3`
 
   return {
     tables,
@@ -148,31 +175,14 @@ export function postgresSql(
       }
       FROM heads h`,
 
-    // Joining `streams` first skips every topic whose head is not past its cursor with one index
-    // lookup, so a poll that finds nothing new never touches `events`. The reads hang off the
-    // one-row timeline (`ON true`), so even a read that finds nothing says which timeline it ran
-    // on; a join on `true` leaves the planner one method, a nested loop over that one row, which
-    // hands on the ordered subquery's rows in its order (an outer ORDER BY would sort them again:
-    // measured at 20 us of server CPU per 100-row page).
-    readAfter: `SELECT t.timeline, r.topic, r.seq, r.type, r.data, r.created_at, r.trace_context
-      FROM (SELECT ${CURRENT_TIMELINE} AS timeline) t LEFT JOIN LATERAL (
-        SELECT c.topic, e.seq::text AS seq, e.type, e.data, ${isoText('e.created_at')} AS created_at, e.trace_context
-        FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS c(topic, after, ord)
-        JOIN ${streams} s ON s.topic = c.topic AND s.head > c.after
-        CROSS JOIN LATERAL (
-          SELECT x.seq, x.type, x.data, x.created_at, x.trace_context FROM ${events} x
-          WHERE x.topic = c.topic AND x.seq > c.after
-          ORDER BY x.seq LIMIT $3
-        ) e
-        ORDER BY c.ord, e.seq
-      ) r ON true`,
-
-    // `ORDER BY x.seq`, the column: a bare `seq` would name the ::text output and sort "10" before "9".
-    readAfterOne: `SELECT t.timeline, r.topic, r.seq, r.type, r.data, r.created_at, r.trace_context
-      FROM (SELECT ${CURRENT_TIMELINE} AS timeline) t LEFT JOIN LATERAL (
-        SELECT x.topic, x.seq::text AS seq, x.type, x.data, ${isoText('x.created_at')} AS created_at, x.trace_context
-        FROM ${events} x WHERE x.topic = $1 AND x.seq > $2 ORDER BY x.seq LIMIT $3
-      ) r ON true`,
+    // On the primary, the reads hang off the one-row timeline (`ON true`), so even a read that
+    // finds nothing says which timeline it ran on; a join on `true` leaves the planner one method,
+    // a nested loop over that one row, which hands on the ordered read's rows in its order (an
+    // outer ORDER BY would sort them again: 20 us of server CPU per 100-row page).
+    readAfter: onTimeline(readAfterRows),
+    readAfterOne: onTimeline(readAfterOneRows),
+    replicaReadAfter: readAfterRows,
+    replicaReadAfterOne: readAfterOneRows,
 
     heads: `SELECT t.timeline, s.topic, s.head::text AS head
       FROM (SELECT ${CURRENT_TIMELINE} AS timeline) t LEFT JOIN ${streams} s ON s.topic = ANY($1::text[])`,
@@ -202,11 +212,37 @@ export function postgresSql(
         ON CONFLICT (topic) DO UPDATE SET through = greatest(p.through, excluded.through)
       )
       SELECT coalesce(sum(n), 0)::text AS deleted FROM through`,
+
+    // The write position, not the insert position: a commit is visible only once its record is
+    // written and flushed (synchronous_commit on), and the insert position can stand 24 bytes
+    // past the last record (a page header) that no replay ever reaches until the next record.
+    fence: `SELECT pg_current_wal_lsn()::text AS lsn, ${CURRENT_TIMELINE} AS timeline`,
+    replayed: 'SELECT pg_last_wal_replay_lsn()::text AS lsn',
   }
 }
 
 /** The statements the store runs once migrated (the ones a statement deadline recognises on a caller's pool). */
 export function runtimeStatements(statements: PostgresStatements): Set<string> {
-  const { append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch } = statements
-  return new Set([append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch])
+  const { append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, heads, resumeState } = statements
+  const { notify, deleteBatch, selectEpoch, fence, replayed } = statements
+  return new Set([
+    append,
+    readAfter,
+    readAfterOne,
+    replicaReadAfter,
+    replicaReadAfterOne,
+    heads,
+    resumeState,
+    notify,
+    deleteBatch,
+    selectEpoch,
+    fence,
+    replayed,
+  ])
+}
+
+/** The statements worth naming (prepared once per connection): the ones every publish, poll, page and resume runs (and a replica read's fence and replay check), never inside a transaction. */
+export function hotStatements(statements: PostgresStatements): string[] {
+  const { append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, resumeState, fence, replayed } = statements
+  return [append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, resumeState, fence, replayed]
 }

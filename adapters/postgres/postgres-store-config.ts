@@ -29,8 +29,14 @@ export type PostgresClientConfig = {
   connectionString?: string
 } & Record<string, unknown>
 
-/** The part of a store that survived an error: its LISTEN connection, its pool, or its logical relay. */
-export type PostgresErrorSource = 'listener' | 'pool' | 'relay'
+/** The part of a store that survived an error: its LISTEN connection, its pool, its logical relay, or a read replica. */
+export type PostgresErrorSource = 'listener' | 'pool' | 'relay' | 'replica'
+
+/**
+ * A read replica (a hot standby streaming from the store's database): a `postgres://` URL (the
+ * store opens its own pool, with `poolConfig`), `pg.Pool` settings, or the app's `pg.Pool`.
+ */
+export type PostgresReplica = string | PostgresClientConfig | PostgresPoolLike
 
 /** Settings of the logical relay (`relay: true` takes every default). */
 export interface PostgresRelayOptions {
@@ -114,7 +120,21 @@ export interface PostgresStoreSettings {
    * to its broker's bus (see README.md, "The logical relay"). Default off.
    */
   relay?: boolean | PostgresRelayOptions
-  /** Reports errors the store survives (a dropped LISTEN, pool or relay connection, a LISTEN that receives nothing, a relay that cannot run, a throwing wake listener). Default: `console.warn`. */
+  /**
+   * Read replicas (hot standbys of this database; a list spreads reads over them in turn): only
+   * `readAfter` goes to them (the poller's reads, catch-up pages, replays), behind a fence that
+   * makes a replica read answer what the primary would have; everything else stays on the
+   * primary. A replica that fails or falls behind is bypassed until it has caught up (see
+   * README.md, "Read replicas"). Default none.
+   */
+  replica?: PostgresReplica | readonly PostgresReplica[]
+  /**
+   * How long a read waits, in short retries, for its replica to replay what the primary had when
+   * the read was asked; past it the read goes to the primary and the replica is bypassed (probed
+   * until it keeps up again). Default 100.
+   */
+  maxReplicaLagMs?: number
+  /** Reports errors the store survives (a dropped LISTEN, pool or relay connection, a LISTEN that receives nothing, a relay that cannot run, a throwing wake listener, a failing read replica). Default: `console.warn`. */
   onError?: (error: unknown, source: PostgresErrorSource) => void
 }
 
@@ -147,6 +167,10 @@ export interface PostgresStoreConfig {
   queryTimeoutMs: number
   /** The relay's settings, or `undefined` when it is off. */
   relay: ResolvedRelayOptions | undefined
+  /** The read replicas (none without `replica`). */
+  replicas: PostgresReplica[]
+  /** How long a read waits for its replica to catch up, in ms. */
+  maxReplicaLagMs: number
   /** Where survived connection errors go. */
   onError: (error: unknown, source: PostgresErrorSource) => void
 }
@@ -177,6 +201,23 @@ function relayOptions(relay: PostgresStoreSettings['relay']): ResolvedRelayOptio
     publication: given.publication === undefined ? undefined : identifier('relay.publication', given.publication),
     takeoverMs: positive('relay.takeoverMs', given.takeoverMs, 1_000),
   }
+}
+
+/** Whether `value` is a pool (it hands out connections) rather than connection settings. */
+export const isPool = (value: object): value is PostgresPoolLike =>
+  typeof (value as Partial<PostgresPoolLike>).connect === 'function'
+
+/** The `replica` option as a list, each checked. */
+function replicaList(replica: PostgresStoreSettings['replica']): PostgresReplica[] {
+  if (replica === undefined) return []
+  const list: readonly unknown[] = Array.isArray(replica) ? replica : [replica]
+  for (const item of list) {
+    const valid = typeof item === 'string' ? item.length > 0 : typeof item === 'object' && item !== null && !Array.isArray(item)
+    if (!valid) {
+      throw new TypeError('postgresStore: replica must be a postgres:// URL, pg.Pool settings, a pg.Pool, or a list of them')
+    }
+  }
+  return list as PostgresReplica[]
 }
 
 /** Postgres truncates identifiers and channel names longer than this many bytes. */
@@ -239,6 +280,8 @@ export function resolveConfig(settings: PostgresStoreSettings): PostgresStoreCon
     connectTimeoutMs: positive('connectTimeoutMs', settings.connectTimeoutMs, 10_000),
     queryTimeoutMs: positive('queryTimeoutMs', settings.queryTimeoutMs, 10_000),
     relay: relayOptions(settings.relay),
+    replicas: replicaList(settings.replica),
+    maxReplicaLagMs: positive('maxReplicaLagMs', settings.maxReplicaLagMs, 100),
     onError: settings.onError ?? defaultOnError(fallbackPollMs),
   }
 }

@@ -13,6 +13,7 @@ import { formatEventId, isEventId, parseEventId, resumeCheck } from '../../src/e
 import type {
   AppendOptions,
   EventStore,
+  ReadStatus,
   RelayRole,
   ResumeCheck,
   StoreSnapshot,
@@ -28,9 +29,12 @@ import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
 import { migratePostgres } from './postgres-migrations.js'
 import { type PostgresRelayStatus, relaySource } from './postgres-relay.js'
-import { postgresSql, runtimeStatements } from './postgres-sql.js'
+import { hotStatements, postgresSql, runtimeStatements } from './postgres-sql.js'
 import { type PostgresClientConfig, type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
+import { PreparedStatements } from './prepared-statements.js'
+import type { Fence } from './read-fence.js'
+import { replicaReads } from './replica-reads.js'
 import { epochOnTimeline, type MetaRow, type RecordedEpoch, recordedEpoch, rejectOtherEpochs } from './timeline.js'
 
 /** An `EventStore` on Postgres, plus what only this adapter has. */
@@ -45,6 +49,8 @@ export interface PostgresStore extends EventStore {
    * registered this process competes for it. A broker registers itself. Without `relay`, absent.
    */
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
+  /** Where `readAfter` goes (`'replicas'` or `'primary'`) and each read replica's state and lag (`replica` option); cheap. */
+  readStatus(): ReadStatus
   /** What this process's relay is doing: `'leader'` (it streams the slot), `'standby'`, `'starting'`, `'unavailable'`, or `'off'` (no relay, or no listener). */
   relayRole(): RelayRole
   /** With `relay`: this process's role and the slot's state on the server (retained WAL, who streams it). */
@@ -59,6 +65,9 @@ export interface PostgresStore extends EventStore {
 
 /** With the relay, pauses before an id ahead of its topic's head is looked up again (commits seen by the relay become visible to other sessions within them), in ms. */
 const AHEAD_RETRIES_MS = [5, 20, 60, 200]
+
+/** `readStatus()` of a store without `replica`. */
+const PRIMARY_ONLY: ReadStatus = { target: 'primary', replicas: [] }
 
 /** `relayStatus()` of a store without `relay`. */
 const RELAY_OFF: PostgresRelayStatus = { role: 'off', slot: undefined, publication: undefined, server: undefined }
@@ -114,8 +123,11 @@ const transactionOf = (value: unknown): SqlExecutor => callerTransaction(value, 
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const config = resolveConfig(options)
   const sql = postgresSql(config)
-  const connection = openConnection(options, config, runtimeStatements(sql))
+  const ours = runtimeStatements(sql)
+  const connection = openConnection(options, config, ours, new PreparedStatements(hotStatements(sql)))
   const { db } = connection
+  /** With `replica`: where `readAfter` runs (every other statement runs on the primary). */
+  const reads = config.replicas.length === 0 ? undefined : replicaReads(db, sql, options, config, ours)
 
   /** The meta row, read now: the recorded epoch and timeline, and the server's current timeline. */
   const readMeta = async (): Promise<{ recorded: RecordedEpoch; current: number | string }> => {
@@ -209,16 +221,23 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const after = positionsAfter(cursors, 'durable-sse/postgres')
       const meta = await recorded.get()
       const [only] = after
-      const found = await rowsOf<ReadRow>(
-        db,
-        after.size === 1 && only ? sql.readAfterOne : sql.readAfter,
-        after.size === 1 && only ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic],
-      )
+      const one = after.size === 1 && only !== undefined
+      const parameters = one ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic]
+      // On the primary the read reports the timeline it ran on; on a replica, the fence it waited for does.
+      const read = async (executor: Kysely<any>, fence?: Fence) => {
+        if (fence === undefined) {
+          const rows = await rowsOf<ReadRow>(executor, one ? sql.readAfterOne : sql.readAfter, parameters)
+          return { rows, timeline: timelineOf(rows) }
+        }
+        const rows = await rowsOf<ReadRow>(executor, one ? sql.replicaReadAfterOne : sql.replicaReadAfter, parameters)
+        return { rows, timeline: fence.timeline }
+      }
+      const { rows, timeline } = reads === undefined ? await read(db) : await reads.read(db, read)
       // Labelled with the timeline the read ran on; after a promotion, a cursor of the earlier one
       // names a position the new primary may have handed out again: the caller must reset it.
-      const epoch = epochOnTimeline(meta, timelineOf(found))
+      const epoch = epochOnTimeline(meta, timeline)
       rejectOtherEpochs(cursors, epoch)
-      for (const row of found) if (row.topic !== null) addRow(result, row, formatEventId(epoch, row.seq), row.created_at)
+      for (const row of rows) if (row.topic !== null) addRow(result, row, formatEventId(epoch, row.seq), row.created_at)
       return result
     },
 
@@ -281,6 +300,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return WAKE_STATUS[wakes?.status() ?? 'off']
     },
 
+    readStatus(): ReadStatus {
+      return reads?.status() ?? PRIMARY_ONLY
+    },
+
     relayRole(): RelayRole {
       return relay?.role() ?? 'off'
     },
@@ -297,6 +320,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async close(): Promise<void> {
       await relay?.close()
       await wakes?.close()
+      await reads?.close()
       await connection.close()
     },
   }

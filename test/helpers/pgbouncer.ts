@@ -31,7 +31,7 @@ export function pgbouncerMissing(): string | undefined {
 }
 
 /** The ini: one database, the same one as `serverUrl`'s, logged into as its user (`auth_type = any`). */
-function ini(serverUrl: URL, port: number, poolMode: string): string {
+function ini(serverUrl: URL, port: number, poolMode: string, poolSize: number): string {
   const database = decodeURIComponent(serverUrl.pathname.slice(1))
   const login = [
     `host=${serverUrl.hostname}`,
@@ -49,7 +49,7 @@ function ini(serverUrl: URL, port: number, poolMode: string): string {
     'unix_socket_dir =',
     'auth_type = any',
     `pool_mode = ${poolMode}`,
-    'default_pool_size = 20',
+    `default_pool_size = ${poolSize}`,
     'max_client_conn = 500',
     'ignore_startup_parameters = extra_float_digits',
     '',
@@ -77,8 +77,8 @@ function listening(child: ChildProcess, log: string[]): Promise<void> {
   })
 }
 
-/** Starts PgBouncer in front of `serverUrl`'s server, in `poolMode` (default `'transaction'`). */
-export async function startPgBouncer(serverUrl: string, poolMode = 'transaction'): Promise<PgBouncer> {
+/** Starts PgBouncer in front of `serverUrl`'s server, in `poolMode` (default `'transaction'`), with `poolSize` server connections. */
+export async function startPgBouncer(serverUrl: string, poolMode = 'transaction', poolSize = 20): Promise<PgBouncer> {
   const missing = pgbouncerMissing()
   if (missing !== undefined) throw new Error(missing)
   const server = new URL(serverUrl)
@@ -87,7 +87,7 @@ export async function startPgBouncer(serverUrl: string, poolMode = 'transaction'
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
     const file = join(dir, 'pgbouncer.ini')
-    writeFileSync(file, ini(server, port, poolMode), { mode: 0o644 })
+    writeFileSync(file, ini(server, port, poolMode, poolSize), { mode: 0o644 })
     // PgBouncer refuses to run as root; `-u` makes it switch to an unprivileged user.
     const args = process.getuid?.() === 0 ? ['-u', 'nobody', file] : [file]
     const child = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] })

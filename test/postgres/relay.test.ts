@@ -202,7 +202,8 @@ describeScratchPostgres('the logical relay', { config: ['fsync = off'] }, (clust
       const query = client.query.bind(client) as (...args: unknown[]) => unknown
       ;(client as unknown as { query: typeof query }).query = (...args) => {
         const result = query(...args)
-        if (String(args[0]).includes('pruned_through')) void Promise.resolve(result).then(() => looked++)
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text // named or not
+        if (text?.includes('pruned_through')) void Promise.resolve(result).then(() => looked++)
         return result
       }
     })

@@ -44,10 +44,20 @@ export interface ManyProcessesSetup {
   broker: Broker
   /** Runs a cleanup after the test file. */
   defer(cleanup: () => unknown): void
+  /** More environment of the subscriber processes only (e.g. STORE_OPTIONS with a read replica). */
+  subscriberEnv?: Record<string, string>
+}
+
+/** What the scenario saw: each subscriber's `stopped` message (its broker's stats), and how many events they received in all. */
+export interface ManyProcessesOutcome {
+  /** The subscribers' `stopped` messages, in the order iterator, slow, sse. */
+  stopped: Message[]
+  /** Events received by all subscribers together (sentinels included). */
+  delivered: number
 }
 
 /** Runs the scenario and asserts what it proves. */
-export async function manyProcesses({ base, broker, defer }: ManyProcessesSetup): Promise<void> {
+export async function manyProcesses({ base, broker, defer, subscriberEnv }: ManyProcessesSetup): Promise<ManyProcessesOutcome> {
   const run = uniqueTopic('mp')
   const topics = [0, 1, 2, 3].map((i) => `${run}-t${i}`)
   const [t0, t1, t2, t3] = topics as [string, string, string, string]
@@ -63,7 +73,7 @@ export async function manyProcesses({ base, broker, defer }: ManyProcessesSetup)
   ]
   const subscribers = subscriberSpecs.map((spec) => ({
     ...spec,
-    fixture: startFixture('subscriber', { ...base, ...spec.env, TOPICS: spec.topics.join(',') }),
+    fixture: startFixture('subscriber', { ...base, ...subscriberEnv, ...spec.env, TOPICS: spec.topics.join(',') }),
   }))
   for (const { fixture } of subscribers) defer(() => stopFixture(fixture))
   await Promise.all(subscribers.map(({ fixture }) => fixture.message((m) => m.kind === 'ready', 'ready')))
@@ -154,4 +164,6 @@ export async function manyProcesses({ base, broker, defer }: ManyProcessesSetup)
     expect(orders.length, topic).toBeGreaterThanOrEqual(2)
     for (const order of orders) expect(order, `subscribers agree on ${topic}`).toEqual(orders[0])
   }
+  const delivered = subscribers.reduce((sum, { fixture }) => sum + fixture.messages.filter((m) => m.kind === 'event').length, 0)
+  return { stopped, delivered }
 }

@@ -1,0 +1,180 @@
+/**
+ * One read replica: whether reads may go to it, how far it has replayed, how far behind it is, and
+ * the background probe that brings it back once bypassed. A read waits (short retries, at most
+ * `maxReplicaLagMs`) until the replica has replayed its fence; one that waits in vain goes to the
+ * primary and the replica is bypassed (`'lagging'`) until a probe sees it keep up again. A replica
+ * that fails (an error, a missed deadline, no connection) or is not a standby is bypassed
+ * (`'down'`), reported once, and probed with a doubling pause until it answers.
+ * @module
+ */
+import type { Kysely } from 'kysely'
+import type { ReplicaReadStatus } from '../../src/store.js'
+import { rowsOf } from '../kit/sql-store-parts.js'
+import type { PostgresConnection } from './postgres-connection.js'
+import { coalesced, type Fence, parseLsn } from './read-fence.js'
+
+/** Pauses between a read's looks at the replica's replay position, in ms (cut at `maxReplicaLagMs` in all). */
+const RETRY_PAUSES_MS = [2, 5, 10, 20, 40, 80, 160, 320]
+
+/** How often a replica bypassed for lagging is probed, in ms. */
+const LAGGING_PROBE_MS = 100
+
+/** What a replica needs from its store. */
+export interface ReplicaSettings {
+  /** Its name for status and errors: `host:port/database`. */
+  name: string
+  /** Its connection (deadlines and guards as the store's). */
+  connection: PostgresConnection
+  /** The statement that reads its replay position (`replayed` of `postgres-sql.ts`). */
+  replayedSql: string
+  /** The primary's fence, shared by the store's reads. */
+  fence: () => Promise<Fence>
+  /** How long a read waits for it, in ms. */
+  maxLagMs: number
+  /** First and largest pause between probes of a replica that is down, in ms. */
+  probeMinMs: number
+  /** Largest pause between probes of a replica that is down, in ms. */
+  probeMaxMs: number
+  /** Where a failure is reported (once each time it goes down). */
+  report: (error: unknown) => void
+}
+
+/** The error a replica that is not a standby gets (its data may have diverged from the primary's). */
+class NotAStandbyError extends Error {
+  override name = 'NotAStandbyError'
+}
+
+/** One read replica of a store. */
+export class Replica {
+  private state: ReplicaReadStatus['state'] = 'starting'
+  /** The highest replay position seen while it stayed up (what it holds at least). */
+  private replayed = 0n
+  private lagMs: number | undefined
+  /** `performance.now()` of the oldest fence a read waited for in vain, while it has not replayed it. */
+  private behindSince: { lsn: bigint; at: number } | undefined
+  private reads = 0
+  private fallbacks = 0
+  private probe: ReturnType<typeof setTimeout> | undefined
+  private probeDelayMs: number
+  private closed = false
+  private readonly observe: () => Promise<bigint>
+
+  constructor(private readonly settings: ReplicaSettings) {
+    this.probeDelayMs = settings.probeMinMs
+    this.observe = coalesced(async () => {
+      const [row] = await rowsOf<{ lsn: string | null }>(settings.connection.db, settings.replayedSql)
+      if (row?.lsn == null)
+        throw new NotAStandbyError(`durable-sse/postgres: replica ${settings.name} is not a standby: not read`)
+      return parseLsn(row.lsn)
+    })
+  }
+
+  /** Whether reads may go to it now. */
+  get usable(): boolean {
+    return this.state === 'up' || this.state === 'starting'
+  }
+
+  /** Its state, lag and counters. */
+  status(): ReplicaReadStatus {
+    const lagMs =
+      this.state === 'down'
+        ? undefined
+        : this.state === 'lagging' && this.behindSince !== undefined
+          ? Math.round(performance.now() - this.behindSince.at)
+          : this.lagMs
+    return { name: this.settings.name, state: this.state, lagMs, reads: this.reads, fallbacks: this.fallbacks }
+  }
+
+  /**
+   * Runs `read` on the replica once it has replayed `fence`, and returns its answer; `undefined`
+   * when it did not get there within `maxLagMs` or failed (the caller reads the primary).
+   */
+  async read<T>(fence: Fence, read: (db: Kysely<any>) => Promise<T>): Promise<{ answer: T } | undefined> {
+    try {
+      if (await this.caughtUp(fence)) {
+        const answer = await read(this.settings.connection.db)
+        this.reads++
+        return { answer }
+      }
+    } catch (error) {
+      this.down(error)
+    }
+    this.fallbacks++
+    return undefined
+  }
+
+  /** Stops probing and closes its connection (a pool of the app's stays open). */
+  async close(): Promise<void> {
+    this.closed = true
+    clearTimeout(this.probe)
+    await this.settings.connection.close()
+  }
+
+  /**
+   * Whether it has replayed `fence`, looking again after short pauses for at most `maxLagMs`; if
+   * not, it is bypassed as lagging. Throws what the replica threw.
+   */
+  private async caughtUp(fence: Fence, probing = false): Promise<boolean> {
+    for (const pauseMs of [0, ...RETRY_PAUSES_MS]) {
+      if (pauseMs > 0) {
+        const leftMs = fence.at + this.settings.maxLagMs - performance.now()
+        if (leftMs <= 0) break
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, leftMs)))
+      }
+      if (this.replayed < fence.lsn) this.saw(await this.observe())
+      if (this.replayed >= fence.lsn) {
+        this.lagMs = Math.round(performance.now() - fence.at)
+        if (probing || this.state === 'starting') this.state = 'up'
+        return true
+      }
+      if (!probing && !this.usable) return false // bypassed meanwhile (another read gave up, or it failed)
+    }
+    this.behindSince ??= { lsn: fence.lsn, at: fence.at }
+    this.bypass('lagging', LAGGING_PROBE_MS)
+    return false
+  }
+
+  /** Records a replay position read from the replica. */
+  private saw(position: bigint): void {
+    if (position > this.replayed) this.replayed = position
+    if (this.behindSince !== undefined && this.replayed >= this.behindSince.lsn) this.behindSince = undefined
+  }
+
+  /** It failed: bypassed, reported once, probed after a pause that doubles while it keeps failing. */
+  private down(error: unknown): void {
+    this.replayed = 0n // a restarted standby may show less than it did before, until it replays again
+    this.behindSince = undefined
+    if (this.state !== 'down') {
+      this.settings.report(error)
+      this.probeDelayMs = this.settings.probeMinMs
+    }
+    this.bypass('down', this.probeDelayMs)
+  }
+
+  /** Stops reads going to it and probes it `afterMs` from now (unless a probe is already due). */
+  private bypass(state: 'lagging' | 'down', afterMs: number): void {
+    this.state = state
+    if (this.closed || this.probe !== undefined) return
+    this.probe = setTimeout(() => void this.probeNow(), afterMs)
+    this.probe.unref?.()
+  }
+
+  /** Checks that it answers and keeps up with a fresh fence; back in use if so, else probed again later. */
+  private async probeNow(): Promise<void> {
+    let fence: Fence
+    try {
+      fence = await this.settings.fence()
+    } catch {
+      this.probe = undefined
+      this.bypass(this.state as 'lagging' | 'down', this.probeDelayMs) // the primary failed: try again later
+      return
+    }
+    this.probe = undefined
+    try {
+      if (await this.caughtUp(fence, true)) this.probeDelayMs = this.settings.probeMinMs
+    } catch (error) {
+      this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.settings.probeMaxMs)
+      this.down(error)
+    }
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `postgresStore({ replica })` on a scratch primary and its streaming replica: a read goes to the
+ * replica only once it has replayed the primary's position as of the read (the fence), else to the
+ * primary, which bypasses the replica until it keeps up again; a replica that is not a standby, or
+ * stops, is bypassed and reported once, and used again once it answers; several replicas take
+ * reads in turn; and where reads go shows in `readStatus()`, `broker.stats()` and `broker.health()`.
+ */
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type PostgresStore, type PostgresStoreOptions, postgresStore } from '../../adapters/postgres/index.js'
+import { coalesced } from '../../adapters/postgres/read-fence.js'
+import { createBroker, type EventRecord } from '../../src/index.js'
+import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
+import { type ScratchReplica, startScratchReplica } from '../helpers/scratch-postgres.js'
+import { until } from '../helpers/wait.js'
+
+const SCHEMA = 'replica_reads'
+
+/** Resolves once the replica behind `replicaAdmin` has replayed everything the primary at `primaryUrl` has written so far. */
+async function replayedAll(primaryUrl: string, replicaAdmin: pg.Pool): Promise<void> {
+  const primary = new pg.Client(primaryUrl)
+  await primary.connect()
+  try {
+    const { rows } = await primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')
+    const target = rows[0]?.lsn
+    await until(
+      async () => (await replicaAdmin.query('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [target])).rows[0]?.done,
+      20_000,
+      'the replica streaming and caught up',
+    )
+  } finally {
+    await primary.end()
+  }
+}
+const START = { after: '' } // replaced by each store's start id below
+
+describe('coalesced (the fence shared by concurrent reads)', () => {
+  it('answers each call with a run started after it; calls during a run share the next one', async () => {
+    const started: number[] = []
+    let release: () => void = () => {}
+    const query = coalesced(async () => {
+      started.push(performance.now())
+      await new Promise<void>((resolve) => (release = resolve))
+      return started.length
+    })
+    const first = query()
+    const askedAt = performance.now()
+    const later = Array.from({ length: 10 }, () => query())
+    release()
+    expect(await first).toBe(1)
+    await until(() => started.length === 2, 1_000, 'the second run')
+    release()
+    expect(await Promise.all(later)).toEqual(Array(10).fill(2))
+    expect(started[1]).toBeGreaterThanOrEqual(askedAt)
+    expect(started).toHaveLength(2)
+  })
+
+  it('a failed run fails its callers only; the next call runs again', async () => {
+    let calls = 0
+    const query = coalesced(async () => {
+      calls++
+      if (calls === 1) throw new Error('down')
+      return calls
+    })
+    await expect(query()).rejects.toThrow('down')
+    expect(await query()).toBe(2)
+  })
+})
+
+describe('postgresStore options: replica', () => {
+  it.each([
+    [{ replica: 42 }, /replica must be/],
+    [{ replica: [''] }, /replica must be/],
+    [{ replica: [null] }, /replica must be/],
+    [{ replica: 'postgres://x', maxReplicaLagMs: 0 }, /maxReplicaLagMs/],
+  ])('%j is a TypeError', (options, message) => {
+    expect(() => postgresStore({ connectionString: 'postgres://x', ...options } as unknown as PostgresStoreOptions)).toThrow(
+      message,
+    )
+  })
+})
+
+describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { config: ['fsync = off'] }, (cluster) => {
+  let replica: ScratchReplica
+  let replicaAdmin: pg.Pool
+  const stores: PostgresStore[] = []
+  const errors: Array<{ error: unknown; source: string }> = []
+
+  beforeAll(async () => {
+    const setup = postgresStore({ connectionString: cluster().url(), schema: SCHEMA, notify: false })
+    await setup.migrate()
+    await setup.close()
+    replica = await startScratchReplica(cluster(), { config: ['fsync = off'] })
+    replicaAdmin = new pg.Pool({ connectionString: replica.url(), max: 1 })
+    replicaAdmin.on('error', () => {})
+    await replayedAll(cluster().url(), replicaAdmin)
+  }, 60_000)
+  afterAll(async () => {
+    for (const store of stores) await store.close()
+    await replicaAdmin?.end()
+    await replica?.close()
+  }, 60_000)
+
+  /** A migrated store on the scratch primary with `options`; its errors are collected. */
+  const storeWith = async (options: Partial<PostgresStoreOptions>): Promise<PostgresStore> => {
+    const store = postgresStore({
+      connectionString: cluster().url(),
+      schema: SCHEMA,
+      notify: false,
+      poolConfig: { max: 2 },
+      onError: (error, source) => errors.push({ error, source }),
+      ...options,
+    } as PostgresStoreOptions)
+    stores.push(store)
+    START.after = (await store.heads(['-']))?.get('-') ?? ''
+    return store
+  }
+  const ids = (read: Map<string, EventRecord[]>, topic: string): string[] => (read.get(topic) ?? []).map((e) => e.id)
+  const append = async (store: PostgresStore, topic: string): Promise<string> =>
+    ((await store.append([{ topic, type: 't', data: '{}' }]))[0] as EventRecord).id
+  const replicaOf = (store: PostgresStore) => store.readStatus().replicas[0]
+
+  it('reads the replica once it has replayed the fence; paused replay: the primary answers, the replica is bypassed until it keeps up', async () => {
+    const store = await storeWith({ replica: replica.url(), maxReplicaLagMs: 100 })
+    const broker = createBroker(store, { heartbeatMs: 0 })
+    const first = await append(store, 'fence')
+    expect(ids(await store.readAfter([{ topic: 'fence', after: START.after }], 10), 'fence')).toEqual([first])
+    expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 1, fallbacks: 0 })
+    expect(broker.stats().reads).toMatchObject({ target: 'replicas', replicas: [{ state: 'up', reads: 1 }] })
+    expect(broker.health().checks.reads).toMatchObject({ ok: true, target: 'replicas' })
+
+    await replicaAdmin.query('SELECT pg_wal_replay_pause()')
+    try {
+      const second = await append(store, 'fence')
+      const startedAt = performance.now()
+      expect(ids(await store.readAfter([{ topic: 'fence', after: START.after }], 10), 'fence')).toEqual([first, second])
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(90) // it waited for the replica first
+      expect(replicaOf(store)).toMatchObject({ state: 'lagging', reads: 1, fallbacks: 1 })
+      expect(broker.health()).toMatchObject({ ok: true, checks: { reads: { ok: true, target: 'primary' } } })
+      // Bypassed: the next read goes straight to the primary.
+      const third = await append(store, 'fence')
+      expect(ids(await store.readAfter([{ topic: 'fence', after: second }], 10), 'fence')).toEqual([third])
+      expect(replicaOf(store)).toMatchObject({ state: 'lagging', reads: 1, fallbacks: 1 })
+      expect(replicaOf(store)?.lagMs).toBeGreaterThanOrEqual(100)
+    } finally {
+      await replicaAdmin.query('SELECT pg_wal_replay_resume()')
+    }
+    await until(() => replicaOf(store)?.state === 'up', 5_000, 'the replica back in use')
+    const fourth = await append(store, 'fence')
+    expect(ids(await store.readAfter([{ topic: 'fence', after: first }], 10), 'fence').at(-1)).toBe(fourth)
+    expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 2 })
+    expect(replicaOf(store)?.lagMs).toBeLessThan(100)
+    await broker.close()
+  })
+
+  it('several replicas (a URL and a pg.Pool) take reads in turn', async () => {
+    const pool = new pg.Pool({ connectionString: replica.url(), max: 2 })
+    try {
+      const store = await storeWith({ replica: [replica.url(), pool] })
+      const id = await append(store, 'turns')
+      for (let i = 0; i < 4; i++)
+        expect(ids(await store.readAfter([{ topic: 'turns', after: START.after }], 10), 'turns')).toEqual([id])
+      const { replicas } = store.readStatus()
+      expect(replicas.map((r) => [r.name, r.reads])).toEqual([
+        [`127.0.0.1:${replica.port}/postgres`, 2],
+        [`127.0.0.1:${replica.port}/postgres`, 2],
+      ])
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('a replica that is not a standby is never read: down, reported once, the primary answers', async () => {
+    errors.length = 0
+    const store = await storeWith({ replica: { connectionString: cluster().url() }, reconnectMinMs: 20, reconnectMaxMs: 40 })
+    const id = await append(store, 'not-standby')
+    expect(ids(await store.readAfter([{ topic: 'not-standby', after: START.after }], 10), 'not-standby')).toEqual([id])
+    expect(replicaOf(store)).toMatchObject({ state: 'down', reads: 0, fallbacks: 1, lagMs: undefined })
+    await new Promise((resolve) => setTimeout(resolve, 200)) // several probes fail meanwhile: still one report
+    expect(errors.map((e) => [e.source, String(e.error)])).toEqual([
+      ['replica', expect.stringContaining('is not a standby') as unknown as string],
+    ])
+    expect(store.readStatus().target).toBe('primary')
+  })
+
+  it('a replica that stops is bypassed (reported once, not per probe), and read again once it is back', async () => {
+    errors.length = 0
+    const store = await storeWith({ replica: replica.url(), reconnectMinMs: 50, reconnectMaxMs: 200 })
+    const first = await append(store, 'stops')
+    expect(ids(await store.readAfter([{ topic: 'stops', after: START.after }], 10), 'stops')).toEqual([first])
+    await replica.stop('immediate')
+    try {
+      const second = await append(store, 'stops')
+      expect(ids(await store.readAfter([{ topic: 'stops', after: START.after }], 10), 'stops')).toEqual([first, second])
+      expect(replicaOf(store)).toMatchObject({ state: 'down', reads: 1, fallbacks: 1 })
+      const reported = errors.filter((e) => e.source === 'replica').length
+      expect(reported).toBeGreaterThanOrEqual(1) // the read's failure, and each pooled connection that died
+      await new Promise((resolve) => setTimeout(resolve, 600)) // several probes fail meanwhile
+      expect(errors.filter((e) => e.source === 'replica')).toHaveLength(reported)
+    } finally {
+      await replica.start()
+    }
+    await until(() => replicaOf(store)?.state === 'up', 10_000, 'the restarted replica back in use')
+    const third = await append(store, 'stops')
+    expect(ids(await store.readAfter([{ topic: 'stops', after: first }], 10), 'stops').at(-1)).toBe(third)
+    expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 2 })
+  }, 30_000)
+})
