@@ -58,6 +58,18 @@ export function replicaReads(
     const [row] = await rowsOf<{ lsn: string }>(primary, sql.fence)
     return { lsn: parseLsn(row?.lsn ?? ''), at: performance.now() }
   })
+  /** Rejects unless the replica `db` holds the database of `primary`: the same epoch in its meta table. */
+  const sameDatabase = async (db: Kysely<any>, name: string): Promise<void> => {
+    const [ours, theirs] = await Promise.all([
+      rowsOf<{ epoch: string }>(primary, sql.selectEpoch),
+      rowsOf<{ epoch: string }>(db, sql.selectEpoch),
+    ])
+    if (ours[0]?.epoch !== theirs[0]?.epoch) {
+      throw new Error(
+        `durable-sse/postgres: replica ${name} holds another database (epoch ${theirs[0]?.epoch ?? 'none'}, the primary's ${ours[0]?.epoch}): not read`,
+      )
+    }
+  }
   const replicas = config.replicas.map(
     (replica, index) =>
       new Replica({
@@ -65,6 +77,7 @@ export function replicaReads(
         connection: openReplicaConnection(replica, options, config, ours, new PreparedStatements(hotStatements(sql))),
         replayedSql: sql.replayed,
         fence,
+        sameDatabase: (db) => sameDatabase(db, replicaName(replica, index)),
         maxLagMs: config.maxReplicaLagMs,
         probeMinMs: config.reconnectMinMs,
         probeMaxMs: config.reconnectMaxMs,

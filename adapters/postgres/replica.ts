@@ -3,8 +3,9 @@
  * the background probe that brings it back once bypassed. A read waits (short retries, at most
  * `maxReplicaLagMs`) until the replica has replayed its fence; one that waits in vain goes to the
  * primary and the replica is bypassed (`'lagging'`) until a probe sees it keep up again. A replica
- * that fails (an error, a missed deadline, no connection) or is not a standby is bypassed
- * (`'down'`), reported once, and probed with a doubling pause until it answers.
+ * that fails (an error, a missed deadline, no connection), is not a standby, or holds another
+ * database than the primary's is bypassed (`'down'`), reported once, and probed with a doubling
+ * pause until it answers.
  * @module
  */
 import type { Kysely } from 'kysely'
@@ -29,9 +30,11 @@ export interface ReplicaSettings {
   replayedSql: string
   /** The primary's fence, shared by the store's reads. */
   fence: () => Promise<Fence>
+  /** Rejects unless `db` (the replica) holds the primary's database: checked before its first read and after each failure. */
+  sameDatabase: (db: Kysely<any>) => Promise<void>
   /** How long a read waits for it, in ms. */
   maxLagMs: number
-  /** First and largest pause between probes of a replica that is down, in ms. */
+  /** First pause before a replica that is down is probed, in ms. */
   probeMinMs: number
   /** Largest pause between probes of a replica that is down, in ms. */
   probeMaxMs: number
@@ -58,6 +61,8 @@ export class Replica {
   private probeDelayMs: number
   private closed = false
   private readonly observe: () => Promise<bigint>
+  /** The check that it holds the primary's database, once it passed or while it runs. */
+  private checked: Promise<void> | undefined
 
   constructor(private readonly settings: ReplicaSettings) {
     this.probeDelayMs = settings.probeMinMs
@@ -91,6 +96,7 @@ export class Replica {
    */
   async read<T>(fence: Fence, read: (db: Kysely<any>) => Promise<T>): Promise<{ answer: T } | undefined> {
     try {
+      await this.sameDatabase()
       if (await this.caughtUp(fence)) {
         const answer = await read(this.settings.connection.db)
         this.reads++
@@ -134,6 +140,15 @@ export class Replica {
     return false
   }
 
+  /** Resolves once it was found to hold the primary's database (checked once until it fails). */
+  private sameDatabase(): Promise<void> {
+    this.checked ??= this.settings.sameDatabase(this.settings.connection.db).catch((error: unknown) => {
+      this.checked = undefined
+      throw error
+    })
+    return this.checked
+  }
+
   /** Records a replay position read from the replica. */
   private saw(position: bigint): void {
     if (position > this.replayed) this.replayed = position
@@ -142,6 +157,8 @@ export class Replica {
 
   /** It failed: bypassed, reported once, probed after a pause that doubles while it keeps failing. */
   private down(error: unknown): void {
+    if (this.closed) return
+    this.checked = undefined // a restarted or replaced server is checked again
     this.replayed = 0n // a restarted standby may show less than it did before, until it replays again
     this.behindSince = undefined
     if (this.state !== 'down') {
@@ -171,6 +188,7 @@ export class Replica {
     }
     this.probe = undefined
     try {
+      await this.sameDatabase()
       if (await this.caughtUp(fence, true)) this.probeDelayMs = this.settings.probeMinMs
     } catch (error) {
       this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.settings.probeMaxMs)

@@ -32,7 +32,6 @@ async function replayedAll(primaryUrl: string, replicaAdmin: pg.Pool): Promise<v
     await primary.end()
   }
 }
-const START = { after: '' } // replaced by each store's start id below
 
 describe('coalesced (the fence shared by concurrent reads)', () => {
   it('answers each call with a run started after it; calls during a run share the next one', async () => {
@@ -85,10 +84,12 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
   let replicaAdmin: pg.Pool
   const stores: PostgresStore[] = []
   const errors: Array<{ error: unknown; source: string }> = []
+  /** The start id (before any event) of the latest store's database. */
+  let start = ''
 
   beforeAll(async () => {
     const setup = postgresStore({ connectionString: cluster().url(), schema: SCHEMA, notify: false })
-    await setup.migrate()
+    await setup.migrate() // before the base backup: the replica starts with the tables
     await setup.close()
     replica = await startScratchReplica(cluster(), { config: ['fsync = off'] })
     replicaAdmin = new pg.Pool({ connectionString: replica.url(), max: 1 })
@@ -112,7 +113,8 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
       ...options,
     } as PostgresStoreOptions)
     stores.push(store)
-    START.after = (await store.heads(['-']))?.get('-') ?? ''
+    await store.migrate()
+    start = (await store.heads(['-'])).get('-') as string
     return store
   }
   const ids = (read: Map<string, EventRecord[]>, topic: string): string[] => (read.get(topic) ?? []).map((e) => e.id)
@@ -124,7 +126,7 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     const store = await storeWith({ replica: replica.url(), maxReplicaLagMs: 100 })
     const broker = createBroker(store, { heartbeatMs: 0 })
     const first = await append(store, 'fence')
-    expect(ids(await store.readAfter([{ topic: 'fence', after: START.after }], 10), 'fence')).toEqual([first])
+    expect(ids(await store.readAfter([{ topic: 'fence', after: start }], 10), 'fence')).toEqual([first])
     expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 1, fallbacks: 0 })
     expect(broker.stats().reads).toMatchObject({ target: 'replicas', replicas: [{ state: 'up', reads: 1 }] })
     expect(broker.health().checks.reads).toMatchObject({ ok: true, target: 'replicas' })
@@ -133,7 +135,7 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     try {
       const second = await append(store, 'fence')
       const startedAt = performance.now()
-      expect(ids(await store.readAfter([{ topic: 'fence', after: START.after }], 10), 'fence')).toEqual([first, second])
+      expect(ids(await store.readAfter([{ topic: 'fence', after: start }], 10), 'fence')).toEqual([first, second])
       expect(performance.now() - startedAt).toBeGreaterThanOrEqual(90) // it waited for the replica first
       expect(replicaOf(store)).toMatchObject({ state: 'lagging', reads: 1, fallbacks: 1 })
       expect(broker.health()).toMatchObject({ ok: true, checks: { reads: { ok: true, target: 'primary' } } })
@@ -159,7 +161,7 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
       const store = await storeWith({ replica: [replica.url(), pool] })
       const id = await append(store, 'turns')
       for (let i = 0; i < 4; i++)
-        expect(ids(await store.readAfter([{ topic: 'turns', after: START.after }], 10), 'turns')).toEqual([id])
+        expect(ids(await store.readAfter([{ topic: 'turns', after: start }], 10), 'turns')).toEqual([id])
       const { replicas } = store.readStatus()
       expect(replicas.map((r) => [r.name, r.reads])).toEqual([
         [`127.0.0.1:${replica.port}/postgres`, 2],
@@ -174,7 +176,7 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     errors.length = 0
     const store = await storeWith({ replica: { connectionString: cluster().url() }, reconnectMinMs: 20, reconnectMaxMs: 40 })
     const id = await append(store, 'not-standby')
-    expect(ids(await store.readAfter([{ topic: 'not-standby', after: START.after }], 10), 'not-standby')).toEqual([id])
+    expect(ids(await store.readAfter([{ topic: 'not-standby', after: start }], 10), 'not-standby')).toEqual([id])
     expect(replicaOf(store)).toMatchObject({ state: 'down', reads: 0, fallbacks: 1, lagMs: undefined })
     await new Promise((resolve) => setTimeout(resolve, 200)) // several probes fail meanwhile: still one report
     expect(errors.map((e) => [e.source, String(e.error)])).toEqual([
@@ -183,15 +185,32 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     expect(store.readStatus().target).toBe('primary')
   })
 
+  it('a replica of another database (another epoch) is never read: down, reported, the primary answers', async () => {
+    errors.length = 0
+    const admin = new pg.Client(cluster().url())
+    await admin.connect()
+    await admin.query('CREATE DATABASE other')
+    await admin.end()
+    const other = cluster().url('other')
+    // The replica's `postgres` database holds this file's tables under another epoch.
+    const store = await storeWith({ connectionString: other, replica: replica.url() })
+    const id = await append(store, 'elsewhere')
+    expect(ids(await store.readAfter([{ topic: 'elsewhere', after: start }], 10), 'elsewhere')).toEqual([id])
+    expect(replicaOf(store)).toMatchObject({ state: 'down', reads: 0, fallbacks: 1 })
+    expect(errors.map((e) => [e.source, String(e.error)])).toEqual([
+      ['replica', expect.stringContaining('holds another database') as unknown as string],
+    ])
+  })
+
   it('a replica that stops is bypassed (reported once, not per probe), and read again once it is back', async () => {
     errors.length = 0
     const store = await storeWith({ replica: replica.url(), reconnectMinMs: 50, reconnectMaxMs: 200 })
     const first = await append(store, 'stops')
-    expect(ids(await store.readAfter([{ topic: 'stops', after: START.after }], 10), 'stops')).toEqual([first])
+    expect(ids(await store.readAfter([{ topic: 'stops', after: start }], 10), 'stops')).toEqual([first])
     await replica.stop('immediate')
     try {
       const second = await append(store, 'stops')
-      expect(ids(await store.readAfter([{ topic: 'stops', after: START.after }], 10), 'stops')).toEqual([first, second])
+      expect(ids(await store.readAfter([{ topic: 'stops', after: start }], 10), 'stops')).toEqual([first, second])
       expect(replicaOf(store)).toMatchObject({ state: 'down', reads: 1, fallbacks: 1 })
       const reported = errors.filter((e) => e.source === 'replica').length
       expect(reported).toBeGreaterThanOrEqual(1) // the read's failure, and each pooled connection that died
