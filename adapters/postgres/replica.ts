@@ -20,6 +20,18 @@ const RETRY_PAUSES_MS = [2, 5, 10, 20, 40, 80, 160, 320]
 /** How often a replica bypassed for lagging is probed, in ms. */
 const LAGGING_PROBE_MS = 100
 
+/** What {@link orLate} resolves with when the promise did not settle in time. */
+const LATE = Symbol('late')
+
+/** `promise`'s value, or {@link LATE} once `ms` have passed without it settling (its later rejection is left to the caller). */
+function orLate<T>(promise: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), Math.max(0, ms))
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}
+
 /** What a replica needs from its store. */
 export interface ReplicaSettings {
   /** Its name for status and errors: `host:port/database`. */
@@ -60,6 +72,8 @@ export class Replica {
   private probe: ReturnType<typeof setTimeout> | undefined
   private probeDelayMs: number
   private closed = false
+  /** A probe is running (it schedules the next one itself). */
+  private probing = false
   private readonly observe: () => Promise<bigint>
   /** The check that it holds the primary's database, once it passed or while it runs. */
   private checked: Promise<void> | undefined
@@ -92,12 +106,17 @@ export class Replica {
 
   /**
    * Runs `read` on the replica once it has replayed `fence`, and returns its answer; `undefined`
-   * when it did not get there within `maxLagMs` or failed (the caller reads the primary).
+   * when it did not get there within `maxLagMs` (a replica that does not answer at all included:
+   * the read does not wait for its deadline) or failed (the caller reads the primary).
    */
   async read<T>(fence: Fence, read: (db: Kysely<any>) => Promise<T>): Promise<{ answer: T } | undefined> {
     try {
-      await this.sameDatabase()
-      if (await this.caughtUp(fence)) {
+      const ready = this.sameDatabase().then(() => this.caughtUp(fence))
+      const caughtUp = await orLate(ready, fence.at + this.settings.maxLagMs - performance.now())
+      if (caughtUp === LATE) {
+        ready.catch((error: unknown) => this.down(error)) // it answers later, or its deadline fails it
+        if (this.state !== 'down') this.behind(fence)
+      } else if (caughtUp) {
         const answer = await read(this.settings.connection.db)
         this.reads++
         return { answer }
@@ -135,9 +154,14 @@ export class Replica {
       }
       if (!probing && !this.usable) return false // bypassed meanwhile (another read gave up, or it failed)
     }
+    this.behind(fence)
+    return false
+  }
+
+  /** It had not replayed `fence` in time: bypassed as lagging, behind since that fence (unless since an older one). */
+  private behind(fence: Fence): void {
     this.behindSince ??= { lsn: fence.lsn, at: fence.at }
     this.bypass('lagging', LAGGING_PROBE_MS)
-    return false
   }
 
   /** Resolves once it was found to hold the primary's database (checked once until it fails). */
@@ -171,28 +195,36 @@ export class Replica {
   /** Stops reads going to it and probes it `afterMs` from now (unless a probe is already due). */
   private bypass(state: 'lagging' | 'down', afterMs: number): void {
     this.state = state
-    if (this.closed || this.probe !== undefined) return
+    if (this.closed || this.probing || this.probe !== undefined) return
     this.probe = setTimeout(() => void this.probeNow(), afterMs)
     this.probe.unref?.()
   }
 
   /** Checks that it answers and keeps up with a fresh fence; back in use if so, else probed again later. */
   private async probeNow(): Promise<void> {
-    let fence: Fence
+    this.probe = undefined
+    this.probing = true
+    let fence: Fence | undefined
+    let caughtUp = false
+    let failure: { error: unknown } | undefined
     try {
       fence = await this.settings.fence()
+      try {
+        await this.sameDatabase()
+        caughtUp = await this.caughtUp(fence, true)
+      } catch (error) {
+        failure = { error }
+      }
     } catch {
-      this.probe = undefined
-      this.bypass(this.state as 'lagging' | 'down', this.probeDelayMs) // the primary failed: try again later
-      return
+      // The primary failed: try again later.
+    } finally {
+      this.probing = false
     }
-    this.probe = undefined
-    try {
-      await this.sameDatabase()
-      if (await this.caughtUp(fence, true)) this.probeDelayMs = this.settings.probeMinMs
-    } catch (error) {
+    if (caughtUp) this.probeDelayMs = this.settings.probeMinMs
+    else if (failure !== undefined) {
       this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.settings.probeMaxMs)
-      this.down(error)
-    }
+      this.down(failure.error)
+    } else if (fence === undefined) this.bypass(this.state as 'lagging' | 'down', this.probeDelayMs)
+    else this.bypass('lagging', LAGGING_PROBE_MS)
   }
 }

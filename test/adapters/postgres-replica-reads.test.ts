@@ -12,6 +12,7 @@ import { coalesced } from '../../adapters/postgres/read-fence.js'
 import { createBroker, type EventRecord } from '../../src/index.js'
 import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
 import { type ScratchReplica, startScratchReplica } from '../helpers/scratch-postgres.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../helpers/wait.js'
 
 const SCHEMA = 'replica_reads'
@@ -201,6 +202,41 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
       ['replica', expect.stringContaining('holds another database') as unknown as string],
     ])
   })
+
+  it('a replica cut off by a partition (silent sockets) delays a read by at most maxReplicaLagMs, not its deadline; down once the deadline fails it; read again after the heal', async () => {
+    errors.length = 0
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: replica.port })
+    try {
+      const store = await storeWith({
+        replica: proxy.url(replica.url()),
+        maxReplicaLagMs: 100,
+        queryTimeoutMs: 1_000,
+        connectTimeoutMs: 1_000,
+        reconnectMinMs: 50,
+        reconnectMaxMs: 200,
+      })
+      const first = await append(store, 'silent')
+      expect(ids(await store.readAfter([{ topic: 'silent', after: start }], 10), 'silent')).toEqual([first])
+      expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 1 })
+
+      expect(proxy.blackhole()).toBeGreaterThan(0)
+      const second = await append(store, 'silent')
+      const startedAt = performance.now()
+      expect(ids(await store.readAfter([{ topic: 'silent', after: start }], 10), 'silent')).toEqual([first, second])
+      expect(performance.now() - startedAt, 'the read waited for the silent replica, in ms').toBeLessThan(500)
+      expect(replicaOf(store)).toMatchObject({ state: 'lagging', fallbacks: 1 })
+      await until(() => replicaOf(store)?.state === 'down', 5_000, 'the deadline failing the silent replica')
+      expect(errors.some((e) => e.source === 'replica' && (e.error as { code?: string }).code === 'STORE_TIMEOUT')).toBe(true)
+
+      proxy.heal()
+      await until(() => replicaOf(store)?.state === 'up', 10_000, 'the replica back after the heal')
+      const third = await append(store, 'silent')
+      expect(ids(await store.readAfter([{ topic: 'silent', after: second }], 10), 'silent')).toEqual([third])
+      expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 2 })
+    } finally {
+      await proxy.close()
+    }
+  }, 30_000)
 
   it('a replica that stops is bypassed (reported once, not per probe), and read again once it is back', async () => {
     errors.length = 0
