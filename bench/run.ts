@@ -33,6 +33,8 @@ import { processesScenario } from './scenarios/processes.js'
 import { publishScenarios } from './scenarios/publish.js'
 import { relayScenario } from './scenarios/relay.js'
 import { replayScenarios } from './scenarios/replay.js'
+import { replicaStormScenario } from './scenarios/replica-storm.js'
+import { replicaXprocScenario } from './scenarios/replica-xproc.js'
 import { slowScenario } from './scenarios/slow.js'
 import { xprocScenario } from './scenarios/xproc.js'
 
@@ -94,6 +96,8 @@ const stages: [string, () => Promise<ScenarioResult[]>][] = [
   ['processes', () => processesScenario(ctx, only)],
   ['ai-streams', () => aiStreamsScenario(ctx, only)],
   ['ops', () => opsScenario(ctx, only)],
+  ['replica-storm', () => replicaStormScenario(ctx, only)],
+  ['replica-xproc', () => replicaXprocScenario(ctx, only)],
 ]
 try {
   for (const [name, stage] of stages) {

@@ -67,6 +67,20 @@ export interface MultiTopicSize {
   variants: string[]
 }
 
+/** The replica-storm scenario (issue 21): browsers resuming across app processes, with and without a replica. */
+export interface ReplicaStormSize {
+  /** Browsers resuming at once, spread evenly over the topics and the app processes. */
+  browsers: number
+  /** Events each browser resumes. */
+  each: number
+  /** Topics of the backlog (`browsers / topics` browsers per topic, a multiple of `apps`). */
+  topics: number
+  /** App processes (SSE servers). */
+  apps: number
+  /** Load-generator processes. */
+  loadgens: number
+}
+
 /** All sizes of one mode. */
 export interface Sizes {
   reps: number
@@ -97,6 +111,7 @@ export interface Sizes {
   manyTopics: ManyTopicsSize
   processes: ProcessesSize
   multiTopic: MultiTopicSize
+  replicaStorm: ReplicaStormSize
 }
 
 const CORE = ['ours', 'raw-net', 'better-sse']
@@ -186,6 +201,7 @@ const FULL: Sizes = {
   },
   processes: { counts: [1, 2, 4, 8], subscribers: 1_000, loadgens: 2, rate: 500, seconds: 5 },
   multiTopic: MULTI_TOPIC,
+  replicaStorm: { browsers: 5_000, each: 1_000, topics: 250, apps: 4, loadgens: 2 },
 }
 
 const QUICK: Sizes = {
@@ -206,6 +222,7 @@ const QUICK: Sizes = {
   manyTopics: { ...FULL.manyTopics, topics: [100, 2_000, 10_000], sseTopics: [100, 2_000], rates: ratesFor(2, 1) },
   processes: { counts: [1, 2, 4], subscribers: 500, loadgens: 2, rate: 500, seconds: 2 },
   multiTopic: MULTI_TOPIC,
+  replicaStorm: { browsers: 1_000, each: 1_000, topics: 50, apps: 4, loadgens: 1 },
 }
 
 const SMOKE: Sizes = {
@@ -223,6 +240,7 @@ const SMOKE: Sizes = {
   manyTopics: { ...FULL.manyTopics, topics: [100, 1_000], sseTopics: [100], rates: ratesFor(0.5), pollIntervalMs: 250 },
   processes: { counts: [1, 2], subscribers: 100, loadgens: 2, rate: 200, seconds: 0.5 },
   multiTopic: MULTI_TOPIC,
+  replicaStorm: { browsers: 40, each: 50, topics: 5, apps: 4, loadgens: 1 },
 }
 
 /** The sizes of `mode`. */

@@ -28,6 +28,8 @@ export type StoreConfig =
       poolMax?: number
       /** A NATS server's URL: the broker runs with `natsWake` on it (the bus carries the events). */
       bus?: string
+      /** A streaming replica's URL: the store's `replica` option (catch-up pages, replays and polls read there). */
+      replica?: string
     }
 
 /** Opens (and migrates) the store; the memory store comes from the experimental copy when asked. */
@@ -54,6 +56,7 @@ export async function openStore(config: StoreConfig, experimental?: string): Pro
     // Idle connections stay open, so no backend (and its CPU count) goes away in a measured window.
     poolConfig: { max: config.poolMax, idleTimeoutMillis: 0, ...(name && { application_name: name }) },
     ...(name && { listen: { connectionString, application_name: `${name}.listen` } }),
+    ...(config.replica !== undefined && { replica: config.replica }),
     onError: () => {},
   })
   await store.migrate()
@@ -70,5 +73,5 @@ export async function busOptions(config: StoreConfig | undefined): Promise<Pick<
 /** A one-word label of a store configuration. */
 export function storeLabel(config: StoreConfig): string {
   if (config.kind !== 'postgres') return config.kind
-  return `postgres${config.notify ? '' : '-poll'}${config.bus ? '-bus' : ''}`
+  return `postgres${config.notify ? '' : '-poll'}${config.bus ? '-bus' : ''}${config.replica ? '-replica' : ''}`
 }

@@ -9,6 +9,7 @@ import { deliveryTargets } from './delivery-targets.js'
 import { mysqlTargets } from './mysql-targets.js'
 import { opsTargets } from './ops-targets.js'
 import { relayTargets } from './relay-targets.js'
+import { replicaTargets } from './replica-targets.js'
 import { type BenchResults, medianOf, type ScenarioResult, type TargetCheck } from './results.js'
 import { scaleTargets } from './scale-targets.js'
 import { ratio } from './stats.js'
@@ -182,6 +183,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     ...mysqlTargets(results),
     ...busTargets(results),
     ...relayTargets(results),
+    ...replicaTargets(results),
   )
   return checks
 }

@@ -36,6 +36,10 @@ export const VARIANT_NOTES: Record<string, string> = {
     'many-topics: durable-sse in one app process tailing N topics, one subscriber each; `ours-exp-baseline@N`: the same on the `--baseline` commit',
   'ours-10t / ours-10t-own':
     'multi-topic: durable-sse, memory store, each connection one stream over 10 topics (the published one and 9 quiet ones, the same 9 for every stream / its own 9); `ours-exp-baseline-10t`, `-10t-own`: the same on the `--baseline` commit',
+  'primary-only / with-replica':
+    'replica-storm: the app processes on `postgresStore({ connectionString })` / with `replica` (catch-up pages read on the streaming replica)',
+  'notify / bus (-replica)':
+    'replica-xproc: B woken by NOTIFY / by a NATS bus carrying the events (`notify: false`); `-replica`: the same with `replica` (reads on the streaming replica)',
   'N processes':
     'processes: N app processes (durable-sse on one Postgres with NOTIFY, SSE over node:http), each tailing every topic',
 }

@@ -8,43 +8,18 @@
  * @module
  */
 import { join } from 'node:path'
-import { type Child, startChild } from '../lib/child.js'
+import { startChild } from '../lib/child.js'
 import type { RunContext } from '../lib/context.js'
 import { Fleet } from '../lib/fleet.js'
-import { type LatencySummary, mergeEncoded, summarize } from '../lib/histogram.js'
+import { mergeEncoded, summarize } from '../lib/histogram.js'
 import { createDatabase, dropDatabase } from '../lib/mysql.js'
 import { type NatsServer, startNatsServer } from '../lib/nats-server.js'
 import { createSchema, dropSchema } from '../lib/postgres.js'
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
-import { startServer } from '../lib/sse-trial.js'
 import { rotate } from '../lib/stats.js'
 import type { StoreConfig } from '../lib/stores.js'
+import { oursRig, type Rig } from '../lib/xproc-rig.js'
 import type { XprocPublish, XprocPublisherStart } from '../procs/xproc-publisher.js'
-
-/** One variant's processes and how to measure a run of it. */
-interface Rig {
-  measure(publish: XprocPublish): Promise<{ latency: LatencySummary; committed: LatencySummary; received: number }>
-  processes: Child[]
-}
-
-/** durable-sse in A and B over `store`, received by the fleet over SSE. */
-async function oursRig(name: string, store: StoreConfig, fleet: Fleet, pollIntervalMs: number | undefined): Promise<Rig> {
-  const { server, port } = await startServer(`xproc-b:${name}`, { kind: 'ours', store, pollIntervalMs })
-  await fleet.connect({ port, groups: [{ topic: name, count: 1 }] })
-  const publisher = await startChild(`xproc-a:${name}`, 'procs/xproc-publisher.ts', {
-    kind: 'ours',
-    store,
-  } satisfies XprocPublisherStart)
-  return {
-    processes: [server, publisher],
-    async measure(publish) {
-      await fleet.reset()
-      const { committed } = await publisher.request<{ committed: string }>('publish', publish, publish.maxMs + 60_000)
-      const report = await fleet.waitFrames({ [publish.topic]: publish.count }, 10_000)
-      return { latency: summarize(report.histogram), committed: summarize(mergeEncoded([committed])), received: report.frames }
-    },
-  }
-}
 
 /** Raw `pg_notify` in A, a LISTEN client in B. */
 async function rawRig(name: string, postgresUrl: string, insertInto: string | undefined): Promise<Rig> {
