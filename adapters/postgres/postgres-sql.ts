@@ -44,8 +44,10 @@ export interface PostgresStatements {
   addTraceContext: string
   /** The third migration, in order: the meta table's `timeline` column, then the server's timeline recorded in it (once). */
   recordTimeline: string[]
-  /** Reads the meta row: `epoch`, the recorded `timeline`, and the server's `current_timeline`. */
+  /** Reads the meta row: `epoch`, the recorded `timeline`, and the server's `current_timeline` (on the primary only). */
   selectEpoch: string
+  /** Reads the database's random epoch alone (`epoch`): runs on a standby too (a replica's identity check). */
+  databaseEpoch: string
   /**
    * `$1` topics, `$2` types, `$3` data, `$4` trace contexts (one element per event, null for none):
    * appends; one row per topic (`topic`, `head`, `created_at`, `timeline`).
@@ -148,6 +150,7 @@ export function postgresSql(
       `UPDATE ${meta} SET timeline = ${CURRENT_TIMELINE} WHERE timeline IS NULL`,
     ],
     selectEpoch: `SELECT epoch, timeline, ${CURRENT_TIMELINE} AS current_timeline FROM ${meta} WHERE id = 1`,
+    databaseEpoch: `SELECT epoch FROM ${meta} WHERE id = 1`,
 
     // One statement, so outside a caller's transaction it is one round trip and one implicit
     // transaction. The ordering rule (DESIGN invariant 2, adapters/postgres/README.md): `heads`
@@ -224,7 +227,7 @@ export function postgresSql(
 /** The statements the store runs once migrated (the ones a statement deadline recognises on a caller's pool). */
 export function runtimeStatements(statements: PostgresStatements): Set<string> {
   const { append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, heads, resumeState } = statements
-  const { notify, deleteBatch, selectEpoch, fence, replayed } = statements
+  const { notify, deleteBatch, selectEpoch, databaseEpoch, fence, replayed } = statements
   return new Set([
     append,
     readAfter,
@@ -236,6 +239,7 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
     notify,
     deleteBatch,
     selectEpoch,
+    databaseEpoch,
     fence,
     replayed,
   ])

@@ -59,6 +59,18 @@ export function replicaReads(
     const lsn = parseLsn(row?.lsn ?? '')
     return { lsn, at: performance.now(), timeline: (row as { timeline: number | string }).timeline }
   })
+  /** Rejects unless the replica `db` holds the database of `primary`: the same epoch in its meta table. */
+  const sameDatabase = async (db: Kysely<any>, name: string): Promise<void> => {
+    const [ours, theirs] = await Promise.all([
+      rowsOf<{ epoch: string }>(primary, sql.databaseEpoch),
+      rowsOf<{ epoch: string }>(db, sql.databaseEpoch),
+    ])
+    if (ours[0]?.epoch !== theirs[0]?.epoch) {
+      throw new Error(
+        `durable-sse/postgres: replica ${name} holds another database (epoch ${theirs[0]?.epoch ?? 'none'}, the primary's ${ours[0]?.epoch}): not read`,
+      )
+    }
+  }
   const replicas = config.replicas.map(
     (replica, index) =>
       new Replica({
@@ -66,6 +78,7 @@ export function replicaReads(
         connection: openReplicaConnection(replica, options, config, ours, new PreparedStatements(hotStatements(sql))),
         replayedSql: sql.replayed,
         fence,
+        sameDatabase: (db) => sameDatabase(db, replicaName(replica, index)),
         maxLagMs: config.maxReplicaLagMs,
         probeMinMs: config.reconnectMinMs,
         probeMaxMs: config.reconnectMaxMs,
