@@ -187,8 +187,8 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
         'scratch PostgreSQL 15 primary + hot standby (stock settings, fsync on, asynchronous streaming, pg_stat_statements loaded)',
     },
   )
-  recorder.metric('perSec', 'replay throughput, events delivered per second (first connection → last event)', '/s', 'higher')
-  recorder.metric('seconds', 'storm duration', 's', 'lower')
+  recorder.metric('perSec', 'replay throughput, events delivered per second', '/s', 'higher')
+  recorder.metric('seconds', 'storm duration, s (first connection → last event)', '', 'lower')
   recorder.metric('primaryCpuMs', "primary's database CPU during the storm (every backend)", 'ms', 'lower')
   recorder.metric('replicaCpuMs', "replica's database CPU during the storm (every backend)", 'ms', 'lower')
   recorder.metric('appUsPerEvent', 'app processes CPU per delivered event (all together)', 'µs', 'lower')
