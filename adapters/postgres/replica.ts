@@ -3,8 +3,9 @@
  * the background probe that brings it back once bypassed. A read waits (short retries, at most
  * `maxReplicaLagMs`) until the replica has replayed its fence; one that waits in vain goes to the
  * primary and the replica is bypassed (`'lagging'`) until a probe sees it keep up again. A replica
- * that fails (an error, a missed deadline, no connection) or is not a standby is bypassed
- * (`'down'`), reported once, and probed with a doubling pause until it answers.
+ * that fails (an error, a missed deadline, no connection), is not a standby, or holds another
+ * database than the primary's is bypassed (`'down'`), reported once, and probed with a doubling
+ * pause until it answers.
  * @module
  */
 import type { Kysely } from 'kysely'
@@ -19,6 +20,18 @@ const RETRY_PAUSES_MS = [2, 5, 10, 20, 40, 80, 160, 320]
 /** How often a replica bypassed for lagging is probed, in ms. */
 const LAGGING_PROBE_MS = 100
 
+/** What {@link orLate} resolves with when the promise did not settle in time. */
+const LATE = Symbol('late')
+
+/** `promise`'s value, or {@link LATE} once `ms` have passed without it settling (its later rejection is left to the caller). */
+function orLate<T>(promise: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), Math.max(0, ms))
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}
+
 /** What a replica needs from its store. */
 export interface ReplicaSettings {
   /** Its name for status and errors: `host:port/database`. */
@@ -29,9 +42,11 @@ export interface ReplicaSettings {
   replayedSql: string
   /** The primary's fence, shared by the store's reads. */
   fence: () => Promise<Fence>
+  /** Rejects unless `db` (the replica) holds the primary's database: checked before its first read and after each failure. */
+  sameDatabase: (db: Kysely<any>) => Promise<void>
   /** How long a read waits for it, in ms. */
   maxLagMs: number
-  /** First and largest pause between probes of a replica that is down, in ms. */
+  /** First pause before a replica that is down is probed, in ms. */
   probeMinMs: number
   /** Largest pause between probes of a replica that is down, in ms. */
   probeMaxMs: number
@@ -57,7 +72,11 @@ export class Replica {
   private probe: ReturnType<typeof setTimeout> | undefined
   private probeDelayMs: number
   private closed = false
+  /** A probe is running (it schedules the next one itself). */
+  private probing = false
   private readonly observe: () => Promise<bigint>
+  /** The check that it holds the primary's database, once it passed or while it runs. */
+  private checked: Promise<void> | undefined
 
   constructor(private readonly settings: ReplicaSettings) {
     this.probeDelayMs = settings.probeMinMs
@@ -87,11 +106,17 @@ export class Replica {
 
   /**
    * Runs `read` on the replica once it has replayed `fence`, and returns its answer; `undefined`
-   * when it did not get there within `maxLagMs` or failed (the caller reads the primary).
+   * when it did not get there within `maxLagMs` (a replica that does not answer at all included:
+   * the read does not wait for its deadline) or failed (the caller reads the primary).
    */
   async read<T>(fence: Fence, read: (db: Kysely<any>) => Promise<T>): Promise<{ answer: T } | undefined> {
     try {
-      if (await this.caughtUp(fence)) {
+      const ready = this.sameDatabase().then(() => this.caughtUp(fence))
+      const caughtUp = await orLate(ready, fence.at + this.settings.maxLagMs - performance.now())
+      if (caughtUp === LATE) {
+        ready.catch((error: unknown) => this.down(error)) // it answers later, or its deadline fails it
+        if (this.state !== 'down') this.behind(fence)
+      } else if (caughtUp) {
         const answer = await read(this.settings.connection.db)
         this.reads++
         return { answer }
@@ -129,9 +154,23 @@ export class Replica {
       }
       if (!probing && !this.usable) return false // bypassed meanwhile (another read gave up, or it failed)
     }
+    this.behind(fence)
+    return false
+  }
+
+  /** It had not replayed `fence` in time: bypassed as lagging, behind since that fence (unless since an older one). */
+  private behind(fence: Fence): void {
     this.behindSince ??= { lsn: fence.lsn, at: fence.at }
     this.bypass('lagging', LAGGING_PROBE_MS)
-    return false
+  }
+
+  /** Resolves once it was found to hold the primary's database (checked once until it fails). */
+  private sameDatabase(): Promise<void> {
+    this.checked ??= this.settings.sameDatabase(this.settings.connection.db).catch((error: unknown) => {
+      this.checked = undefined
+      throw error
+    })
+    return this.checked
   }
 
   /** Records a replay position read from the replica. */
@@ -142,6 +181,8 @@ export class Replica {
 
   /** It failed: bypassed, reported once, probed after a pause that doubles while it keeps failing. */
   private down(error: unknown): void {
+    if (this.closed) return
+    this.checked = undefined // a restarted or replaced server is checked again
     this.replayed = 0n // a restarted standby may show less than it did before, until it replays again
     this.behindSince = undefined
     if (this.state !== 'down') {
@@ -154,27 +195,36 @@ export class Replica {
   /** Stops reads going to it and probes it `afterMs` from now (unless a probe is already due). */
   private bypass(state: 'lagging' | 'down', afterMs: number): void {
     this.state = state
-    if (this.closed || this.probe !== undefined) return
+    if (this.closed || this.probing || this.probe !== undefined) return
     this.probe = setTimeout(() => void this.probeNow(), afterMs)
     this.probe.unref?.()
   }
 
   /** Checks that it answers and keeps up with a fresh fence; back in use if so, else probed again later. */
   private async probeNow(): Promise<void> {
-    let fence: Fence
+    this.probe = undefined
+    this.probing = true
+    let fence: Fence | undefined
+    let caughtUp = false
+    let failure: { error: unknown } | undefined
     try {
       fence = await this.settings.fence()
+      try {
+        await this.sameDatabase()
+        caughtUp = await this.caughtUp(fence, true)
+      } catch (error) {
+        failure = { error }
+      }
     } catch {
-      this.probe = undefined
-      this.bypass(this.state as 'lagging' | 'down', this.probeDelayMs) // the primary failed: try again later
-      return
+      // The primary failed: try again later.
+    } finally {
+      this.probing = false
     }
-    this.probe = undefined
-    try {
-      if (await this.caughtUp(fence, true)) this.probeDelayMs = this.settings.probeMinMs
-    } catch (error) {
+    if (caughtUp) this.probeDelayMs = this.settings.probeMinMs
+    else if (failure !== undefined) {
       this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.settings.probeMaxMs)
-      this.down(error)
-    }
+      this.down(failure.error)
+    } else if (fence === undefined) this.bypass(this.state as 'lagging' | 'down', this.probeDelayMs)
+    else this.bypass('lagging', LAGGING_PROBE_MS)
   }
 }

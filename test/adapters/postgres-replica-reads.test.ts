@@ -12,6 +12,7 @@ import { coalesced } from '../../adapters/postgres/read-fence.js'
 import { createBroker, type EventRecord } from '../../src/index.js'
 import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
 import { type ScratchReplica, startScratchReplica } from '../helpers/scratch-postgres.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../helpers/wait.js'
 
 const SCHEMA = 'replica_reads'
@@ -32,7 +33,6 @@ async function replayedAll(primaryUrl: string, replicaAdmin: pg.Pool): Promise<v
     await primary.end()
   }
 }
-const START = { after: '' } // replaced by each store's start id below
 
 describe('coalesced (the fence shared by concurrent reads)', () => {
   it('answers each call with a run started after it; calls during a run share the next one', async () => {
@@ -85,10 +85,12 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
   let replicaAdmin: pg.Pool
   const stores: PostgresStore[] = []
   const errors: Array<{ error: unknown; source: string }> = []
+  /** The start id (before any event) of the latest store's database. */
+  let start = ''
 
   beforeAll(async () => {
     const setup = postgresStore({ connectionString: cluster().url(), schema: SCHEMA, notify: false })
-    await setup.migrate()
+    await setup.migrate() // before the base backup: the replica starts with the tables
     await setup.close()
     replica = await startScratchReplica(cluster(), { config: ['fsync = off'] })
     replicaAdmin = new pg.Pool({ connectionString: replica.url(), max: 1 })
@@ -112,7 +114,8 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
       ...options,
     } as PostgresStoreOptions)
     stores.push(store)
-    START.after = (await store.heads(['-']))?.get('-') ?? ''
+    await store.migrate()
+    start = (await store.heads(['-'])).get('-') as string
     return store
   }
   const ids = (read: Map<string, EventRecord[]>, topic: string): string[] => (read.get(topic) ?? []).map((e) => e.id)
@@ -124,7 +127,7 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     const store = await storeWith({ replica: replica.url(), maxReplicaLagMs: 100 })
     const broker = createBroker(store, { heartbeatMs: 0 })
     const first = await append(store, 'fence')
-    expect(ids(await store.readAfter([{ topic: 'fence', after: START.after }], 10), 'fence')).toEqual([first])
+    expect(ids(await store.readAfter([{ topic: 'fence', after: start }], 10), 'fence')).toEqual([first])
     expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 1, fallbacks: 0 })
     expect(broker.stats().reads).toMatchObject({ target: 'replicas', replicas: [{ state: 'up', reads: 1 }] })
     expect(broker.health().checks.reads).toMatchObject({ ok: true, target: 'replicas' })
@@ -133,7 +136,7 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     try {
       const second = await append(store, 'fence')
       const startedAt = performance.now()
-      expect(ids(await store.readAfter([{ topic: 'fence', after: START.after }], 10), 'fence')).toEqual([first, second])
+      expect(ids(await store.readAfter([{ topic: 'fence', after: start }], 10), 'fence')).toEqual([first, second])
       expect(performance.now() - startedAt).toBeGreaterThanOrEqual(90) // it waited for the replica first
       expect(replicaOf(store)).toMatchObject({ state: 'lagging', reads: 1, fallbacks: 1 })
       expect(broker.health()).toMatchObject({ ok: true, checks: { reads: { ok: true, target: 'primary' } } })
@@ -159,7 +162,7 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
       const store = await storeWith({ replica: [replica.url(), pool] })
       const id = await append(store, 'turns')
       for (let i = 0; i < 4; i++)
-        expect(ids(await store.readAfter([{ topic: 'turns', after: START.after }], 10), 'turns')).toEqual([id])
+        expect(ids(await store.readAfter([{ topic: 'turns', after: start }], 10), 'turns')).toEqual([id])
       const { replicas } = store.readStatus()
       expect(replicas.map((r) => [r.name, r.reads])).toEqual([
         [`127.0.0.1:${replica.port}/postgres`, 2],
@@ -174,7 +177,7 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     errors.length = 0
     const store = await storeWith({ replica: { connectionString: cluster().url() }, reconnectMinMs: 20, reconnectMaxMs: 40 })
     const id = await append(store, 'not-standby')
-    expect(ids(await store.readAfter([{ topic: 'not-standby', after: START.after }], 10), 'not-standby')).toEqual([id])
+    expect(ids(await store.readAfter([{ topic: 'not-standby', after: start }], 10), 'not-standby')).toEqual([id])
     expect(replicaOf(store)).toMatchObject({ state: 'down', reads: 0, fallbacks: 1, lagMs: undefined })
     await new Promise((resolve) => setTimeout(resolve, 200)) // several probes fail meanwhile: still one report
     expect(errors.map((e) => [e.source, String(e.error)])).toEqual([
@@ -183,15 +186,67 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     expect(store.readStatus().target).toBe('primary')
   })
 
+  it('a replica of another database (another epoch) is never read: down, reported, the primary answers', async () => {
+    errors.length = 0
+    const admin = new pg.Client(cluster().url())
+    await admin.connect()
+    await admin.query('CREATE DATABASE other')
+    await admin.end()
+    const other = cluster().url('other')
+    // The replica's `postgres` database holds this file's tables under another epoch.
+    const store = await storeWith({ connectionString: other, replica: replica.url() })
+    const id = await append(store, 'elsewhere')
+    expect(ids(await store.readAfter([{ topic: 'elsewhere', after: start }], 10), 'elsewhere')).toEqual([id])
+    expect(replicaOf(store)).toMatchObject({ state: 'down', reads: 0, fallbacks: 1 })
+    expect(errors.map((e) => [e.source, String(e.error)])).toEqual([
+      ['replica', expect.stringContaining('holds another database') as unknown as string],
+    ])
+  })
+
+  it('a replica cut off by a partition (silent sockets) delays a read by at most maxReplicaLagMs, not its deadline; down once the deadline fails it; read again after the heal', async () => {
+    errors.length = 0
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: replica.port })
+    try {
+      const store = await storeWith({
+        replica: proxy.url(replica.url()),
+        maxReplicaLagMs: 100,
+        queryTimeoutMs: 1_000,
+        connectTimeoutMs: 1_000,
+        reconnectMinMs: 50,
+        reconnectMaxMs: 200,
+      })
+      const first = await append(store, 'silent')
+      expect(ids(await store.readAfter([{ topic: 'silent', after: start }], 10), 'silent')).toEqual([first])
+      expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 1 })
+
+      expect(proxy.blackhole()).toBeGreaterThan(0)
+      const second = await append(store, 'silent')
+      const startedAt = performance.now()
+      expect(ids(await store.readAfter([{ topic: 'silent', after: start }], 10), 'silent')).toEqual([first, second])
+      expect(performance.now() - startedAt, 'the read waited for the silent replica, in ms').toBeLessThan(500)
+      expect(replicaOf(store)).toMatchObject({ state: 'lagging', fallbacks: 1 })
+      await until(() => replicaOf(store)?.state === 'down', 5_000, 'the deadline failing the silent replica')
+      expect(errors.some((e) => e.source === 'replica' && (e.error as { code?: string }).code === 'STORE_TIMEOUT')).toBe(true)
+
+      proxy.heal()
+      await until(() => replicaOf(store)?.state === 'up', 10_000, 'the replica back after the heal')
+      const third = await append(store, 'silent')
+      expect(ids(await store.readAfter([{ topic: 'silent', after: second }], 10), 'silent')).toEqual([third])
+      expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 2 })
+    } finally {
+      await proxy.close()
+    }
+  }, 30_000)
+
   it('a replica that stops is bypassed (reported once, not per probe), and read again once it is back', async () => {
     errors.length = 0
     const store = await storeWith({ replica: replica.url(), reconnectMinMs: 50, reconnectMaxMs: 200 })
     const first = await append(store, 'stops')
-    expect(ids(await store.readAfter([{ topic: 'stops', after: START.after }], 10), 'stops')).toEqual([first])
+    expect(ids(await store.readAfter([{ topic: 'stops', after: start }], 10), 'stops')).toEqual([first])
     await replica.stop('immediate')
     try {
       const second = await append(store, 'stops')
-      expect(ids(await store.readAfter([{ topic: 'stops', after: START.after }], 10), 'stops')).toEqual([first, second])
+      expect(ids(await store.readAfter([{ topic: 'stops', after: start }], 10), 'stops')).toEqual([first, second])
       expect(replicaOf(store)).toMatchObject({ state: 'down', reads: 1, fallbacks: 1 })
       const reported = errors.filter((e) => e.source === 'replica').length
       expect(reported).toBeGreaterThanOrEqual(1) // the read's failure, and each pooled connection that died
