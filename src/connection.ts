@@ -137,10 +137,10 @@ export class Connection implements PositionOwner {
     else this.readMore()
   }
 
-  /** Handing it a batch threw (its transport did): it ends with that error. */
+  /** Handing it a batch threw (its transport did), or a topic cannot be read after its position any more (a {@link CannotResumeError}: it ends with `'reset'`). */
   fail(error: unknown): void {
     this.endError = error
-    this.end('error')
+    this.end(error instanceof CannotResumeError ? 'reset' : 'error')
   }
 
   /** Asks the sink for a keep-alive when nothing is waiting to be written. */

@@ -17,11 +17,14 @@
  * interval) instead of retrying at every wake-up. A batch's events enter delivery in one place,
  * {@link Poller.advance}: the poller's reads, and committed events handed over by this process's
  * publishes, a bus or the store ({@link Poller.offer}), when they continue the topic's tail
- * (`continuation.ts`); anything else they hold is read from the store.
+ * (`continuation.ts`); anything else they hold is read from the store. A topic the store can no
+ * longer read after the tail's cursor (`CannotResumeError`: its epoch ended, as in a failover
+ * that may have lost events) stops being tailed, and its followers end with a reset.
  * @module
  */
 import { Batch } from './batch.js'
 import { continuation } from './continuation.js'
+import { CannotResumeError } from './errors.js'
 import type { EventRecord } from './event.js'
 import { FailureLog } from './failure-log.js'
 import { NamedHeads } from './named-heads.js'
@@ -36,7 +39,7 @@ export interface Follower {
   readonly topic: string
   /** Takes a batch: consecutive events of its topic right after `previous`. */
   receive(batch: Batch, previous: string): void
-  /** `receive` threw: the follower gives up (the others still get the batch). */
+  /** `receive` threw, or its topic cannot be read after the tail (a {@link CannotResumeError}): the follower gives up (the others still get the batch). */
   fail(error: unknown): void
 }
 
@@ -310,8 +313,7 @@ export class Poller {
       const tail = this.tails.get(topic)
       if (tail) asked.push({ topic, after: tail.cursor, tail })
     }
-    if (asked.length === 0) return
-    const result = await this.store.readAfter(asked, this.options.batchSize)
+    const result = await this.read(asked)
     for (const { topic, after, tail } of asked) {
       const read = result.get(topic)
       // Skip a topic that was dropped (or dropped and re-added) while the read was in flight.
@@ -323,6 +325,43 @@ export class Poller {
       }
       this.named.read(topic, tail.cursor)
     }
+  }
+
+  /**
+   * Reads `asked` (the tails' cursors). A topic the store cannot read after its cursor (a
+   * `CannotResumeError` naming it) is dropped and its followers end: whatever they saw may have
+   * been lost, and positions after it handed out again. The others are read again.
+   */
+  private async read(asked: Array<TopicCursor & { tail: Tail }>): Promise<Map<string, EventRecord[]>> {
+    for (;;) {
+      if (asked.length === 0) return new Map()
+      try {
+        return await this.store.readAfter(asked, this.options.batchSize)
+      } catch (error) {
+        if (!(error instanceof CannotResumeError)) throw error
+        const ended = new Set(error.resets.map(({ topic }) => topic))
+        const kept = asked.filter(({ topic }) => !ended.has(topic))
+        if (kept.length === asked.length) throw error // it names none of them: a failed read
+        for (const { tail } of asked) if (ended.has(tail.topic)) this.drop(tail, error)
+        asked.splice(0, asked.length, ...kept)
+      }
+    }
+  }
+
+  /** Stops tailing `tail` (if still tailed) and ends its followers with `error`. */
+  private drop(tail: Tail, error: CannotResumeError): void {
+    if (this.tails.get(tail.topic) !== tail) return
+    this.tails.delete(tail.topic)
+    this.named.forget(tail.topic)
+    this.options.onTailed?.(tail.topic, false)
+    for (const follower of tail.followers) {
+      try {
+        follower.fail(error)
+      } catch (failure) {
+        this.options.onError(failure)
+      }
+    }
+    if (this.tails.size === 0) this.stop()
   }
 
   /** Moves `tail`'s cursor past `read` (committed events right after it, in order) and hands them to its followers, screened. */

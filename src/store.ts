@@ -128,7 +128,10 @@ export interface EventStore {
   appendSync?(drafts: readonly EventDraft[], options: { transaction: unknown }): EventRecord[]
   /**
    * Reads committed events strictly after each cursor, oldest first, at most `limit` per topic, in
-   * one round trip. Topics with nothing new may be absent from the map.
+   * one round trip. Topics with nothing new may be absent from the map. May reject with
+   * `CannotResumeError` (its `resets` naming each such topic) when a cursor can no longer be read
+   * after, e.g. its epoch ended in a failover that may have lost events: the broker ends the
+   * streams standing there with a reset.
    */
   readAfter(cursors: readonly TopicCursor[], limit: number): Promise<Map<string, EventRecord[]>>
   /** The id of each topic's last committed event, or the topic's start id (before any event) when it has none. */

@@ -45,7 +45,7 @@ export type PositionState = 'live' | 'behind' | 'reading' | 'overtaken' | 'waiti
 export interface PositionOwner {
   /** A batch the poller fanned out to `position`: consecutive events of its topic right after `previous`. */
   offer(position: TopicPosition, batch: Batch, previous: string): void
-  /** Handing it a batch threw: it ends. */
+  /** Handing it a batch threw, or the topic cannot be read after the poller's tail any more (a `CannotResumeError`): it ends. */
   fail(error: unknown): void
 }
 
@@ -70,7 +70,7 @@ export class TopicPosition implements Follower {
     this.owner.offer(this, batch, previous)
   }
 
-  /** Taking a batch threw: its connection ends. */
+  /** Taking a batch threw, or the topic cannot be read after the tail any more: its connection ends. */
   fail(error: unknown): void {
     this.owner.fail(error)
   }

@@ -4,19 +4,22 @@
  * @module
  */
 
-/** The epoch, read on first use and kept; read again after a failure or {@link EpochCache.forget}. */
-export class EpochCache {
+/**
+ * The epoch (or what a store derives its epochs from, e.g. the Postgres store's recorded epoch and
+ * timeline), read on first use and kept; read again after a failure or {@link EpochCache.forget}.
+ */
+export class EpochCache<Epoch = string> {
   /** The epoch once a read succeeded, else `undefined`. */
-  known: string | undefined
-  private readonly read: () => Promise<string>
-  private loading: Promise<string> | undefined
+  known: Epoch | undefined
+  private readonly read: () => Promise<Epoch>
+  private loading: Promise<Epoch> | undefined
 
-  constructor(read: () => Promise<string>) {
+  constructor(read: () => Promise<Epoch>) {
     this.read = read
   }
 
   /** The epoch (reading it if needed). */
-  get(): Promise<string> {
+  get(): Promise<Epoch> {
     this.loading ??= this.read().then(
       (epoch) => {
         this.known = epoch

@@ -4,9 +4,21 @@
  * app's `kysely_migration`. Safe to run from several processes at once (the Migrator locks).
  * @module
  */
-import { type Kysely, Migrator } from 'kysely'
+import { CompiledQuery, type Kysely, type Migration, Migrator } from 'kysely'
 import { sqlMigrations } from '../kit/sql-migrations.js'
 import type { PostgresStatements } from './postgres-sql.js'
+
+/** The Postgres store's own migrations after the shared ones: the timeline its ids began on (`timeline.ts`). */
+function postgresMigrations(statements: PostgresStatements): Record<string, Migration> {
+  return {
+    ...sqlMigrations(statements),
+    '0003_record_timeline': {
+      async up(db): Promise<void> {
+        for (const text of statements.recordTimeline) await db.executeQuery(CompiledQuery.raw(text))
+      },
+    },
+  }
+}
 
 /** Brings the adapter's tables up to date; `db` must run SQL unchanged (no plugins). */
 export async function migratePostgres(
@@ -17,7 +29,7 @@ export async function migratePostgres(
 ): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => sqlMigrations(statements) },
+    provider: { getMigrations: async () => postgresMigrations(statements) },
     migrationTableSchema: schema,
     migrationTableName: `${tablePrefix}migration`,
     migrationLockTableName: `${tablePrefix}migration_lock`,

@@ -6,6 +6,7 @@
  * @module
  */
 import type { PostgresStoreConfig } from './postgres-store-config.js'
+import { CURRENT_TIMELINE } from './timeline.js'
 
 /** Quotes a Postgres identifier. */
 export function quoteIdentifier(name: string): string {
@@ -25,7 +26,7 @@ export interface PostgresTables {
   events: string
   /** One row per pruned topic: `through`, the highest position retention deleted. */
   pruned: string
-  /** One row: the database's epoch. */
+  /** One row: the database's epoch and the timeline its ids began on. */
   meta: string
   /** The index of `events` on `created_at`, unqualified (indexes live in their table's schema). */
   eventsCreatedAtIndex: string
@@ -41,23 +42,38 @@ export interface PostgresStatements {
   insertEpoch: string
   /** The second migration: the nullable `trace_context` column (the publisher's W3C traceparent). */
   addTraceContext: string
-  /** Reads the epoch. */
+  /** The third migration, in order: the meta table's `timeline` column, then the server's timeline recorded in it (once). */
+  recordTimeline: string[]
+  /** Reads the meta row: `epoch`, the recorded `timeline`, and the server's `current_timeline` (on the primary only). */
   selectEpoch: string
-  /** `$1` topics, `$2` types, `$3` data, `$4` trace contexts (one element per event, null for none): appends; one row per topic (`topic`, `head`, `created_at`). */
+  /** Reads the database's random epoch alone (`epoch`): runs on a standby too (a replica's identity check). */
+  databaseEpoch: string
+  /**
+   * `$1` topics, `$2` types, `$3` data, `$4` trace contexts (one element per event, null for none):
+   * appends; one row per topic (`topic`, `head`, `created_at`, `timeline`).
+   */
   append: string
-  /** `$1` topics, `$2` positions after which to read, `$3` limit per topic: rows `topic`, `seq`, `type`, `data`, `created_at`, `trace_context`. */
+  /**
+   * `$1` topics, `$2` positions after which to read, `$3` limit per topic: rows `timeline`,
+   * `topic`, `seq`, `type`, `data`, `created_at`, `trace_context`; one row with only `timeline`
+   * (the rest null) when there is nothing to read.
+   */
   readAfter: string
   /** `$1` topic, `$2` position after which to read, `$3` limit: the same rows for one topic (what most wake-ups ask), planned far more cheaply. */
   readAfterOne: string
-  /** `$1` topics: rows `topic`, `head` of the topics that have events. */
+  /** `readAfter` on a replica (where the timeline cannot be read: the fence brings the primary's): no `timeline` column, no row when there is nothing to read. */
+  replicaReadAfter: string
+  /** `readAfterOne` on a replica, likewise. */
+  replicaReadAfterOne: string
+  /** `$1` topics: rows `timeline`, `topic`, `head` of the topics that have events; one row with a null `topic` when none has. */
   heads: string
-  /** `$1` topic: one row, `head` and `pruned_through` (null when unknown). */
+  /** `$1` topic: one row, `head` and `pruned_through` (null when unknown), and `timeline`. */
   resumeState: string
   /** `$1` payload: a notification on the channel (the LISTEN connection's probe). */
   notify: string
   /** `$1` cutoff, `$2` batch size: deletes one batch and records how far each topic was pruned; one row, `deleted`. */
   deleteBatch: string
-  /** On the primary: one row, `lsn` (how far its WAL is inserted), `segment_offset` and `block_size` (to tell a page start): the read fence of a replica read, without table access. */
+  /** On the primary: one row, `lsn` (how far its WAL is inserted), `segment_offset` and `block_size` (to tell a page start): the read fence of a replica read, without table access; and `timeline`. */
   fence: string
   /** On a replica: one row, `lsn`, how far it has replayed the primary's WAL (null when it is not a standby). */
   replayed: string
@@ -68,6 +84,13 @@ const isoText = (expression: string): string => `to_char(${expression} AT TIME Z
 
 /** `now()` cut to milliseconds, so the stored time is exactly the one reported as `createdAt`. */
 const APPEND_TIME = `date_trunc('milliseconds', now())`
+
+/** `read` (a statement's rows, ordered) after the primary's timeline: one row with only `timeline` when `read` finds nothing. */
+const onTimeline = (read: string): string => `SELECT t.timeline, r.* FROM (SELECT ${CURRENT_TIMELINE} AS timeline) t
+      LEFT JOIN LATERAL (${read}) r ON true`
+
+/** The timeline once per statement (an uncorrelated subquery runs once, not once per row). */
+const TIMELINE = `(SELECT ${CURRENT_TIMELINE})`
 
 /** NOTIFY payloads must stay under 8000 bytes; a longer topic wakes listeners without a topic. */
 const NOTIFY_PAYLOAD = `CASE WHEN octet_length(h.topic) < 8000 THEN h.topic ELSE '' END`
@@ -88,6 +111,21 @@ export function postgresSql(
   const { streams, events, pruned, meta } = tables
   const channel = literal(config.channel)
 
+  // Joining `streams` first skips every topic whose head is not past its cursor with one index
+  // lookup, so a poll that finds nothing new never touches `events`.
+  const readAfterRows = `SELECT c.topic, e.seq::text AS seq, e.type, e.data, ${isoText('e.created_at')} AS created_at, e.trace_context
+      FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS c(topic, after, ord)
+      JOIN ${streams} s ON s.topic = c.topic AND s.head > c.after
+      CROSS JOIN LATERAL (
+        SELECT x.seq, x.type, x.data, x.created_at, x.trace_context FROM ${events} x
+        WHERE x.topic = c.topic AND x.seq > c.after
+        ORDER BY x.seq LIMIT $3
+      ) e
+      ORDER BY c.ord, e.seq`
+  // `ORDER BY x.seq`, the column: a bare `seq` would name the ::text output and sort "10" before "9".
+  const readAfterOneRows = `SELECT x.topic, x.seq::text AS seq, x.type, x.data, ${isoText('x.created_at')} AS created_at, x.trace_context
+      FROM ${events} x WHERE x.topic = $1 AND x.seq > $2 ORDER BY x.seq LIMIT $3`
+
   return {
     tables,
     createTables: [
@@ -106,7 +144,13 @@ export function postgresSql(
     ],
     insertEpoch: `INSERT INTO ${meta} (id, epoch) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`,
     addTraceContext: `ALTER TABLE ${events} ADD COLUMN IF NOT EXISTS trace_context text`,
-    selectEpoch: `SELECT epoch FROM ${meta} WHERE id = 1`,
+    // Recorded once: an existing database keeps its ids on the timeline it is on at the upgrade.
+    recordTimeline: [
+      `ALTER TABLE ${meta} ADD COLUMN IF NOT EXISTS timeline integer`,
+      `UPDATE ${meta} SET timeline = ${CURRENT_TIMELINE} WHERE timeline IS NULL`,
+    ],
+    selectEpoch: `SELECT epoch, timeline, ${CURRENT_TIMELINE} AS current_timeline FROM ${meta} WHERE id = 1`,
+    databaseEpoch: `SELECT epoch FROM ${meta} WHERE id = 1`,
 
     // One statement, so outside a caller's transaction it is one round trip and one implicit
     // transaction. The ordering rule (DESIGN invariant 2, adapters/postgres/README.md): `heads`
@@ -129,33 +173,28 @@ export function postgresSql(
                i.type, i.data, ${APPEND_TIME}, i.trace_context
         FROM input i JOIN counts c ON c.topic = i.topic JOIN heads h ON h.topic = i.topic
       )
-      SELECT h.topic, h.head::text AS head, ${isoText(APPEND_TIME)} AS created_at${
+      SELECT h.topic, h.head::text AS head, ${isoText(APPEND_TIME)} AS created_at, ${TIMELINE} AS timeline${
         config.notify ? `, pg_notify(${channel}, ${NOTIFY_PAYLOAD}) AS notified` : ''
       }
       FROM heads h`,
 
-    // Joining `streams` first skips every topic whose head is not past its cursor with one index
-    // lookup, so a poll that finds nothing new never touches `events`.
-    readAfter: `SELECT c.topic, e.seq::text AS seq, e.type, e.data, ${isoText('e.created_at')} AS created_at, e.trace_context
-      FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS c(topic, after, ord)
-      JOIN ${streams} s ON s.topic = c.topic AND s.head > c.after
-      CROSS JOIN LATERAL (
-        SELECT x.seq, x.type, x.data, x.created_at, x.trace_context FROM ${events} x
-        WHERE x.topic = c.topic AND x.seq > c.after
-        ORDER BY x.seq LIMIT $3
-      ) e
-      ORDER BY c.ord, e.seq`,
+    // On the primary, the reads hang off the one-row timeline (`ON true`), so even a read that
+    // finds nothing says which timeline it ran on; a join on `true` leaves the planner one method,
+    // a nested loop over that one row, which hands on the ordered read's rows in its order (an
+    // outer ORDER BY would sort them again: 20 us of server CPU per 100-row page).
+    readAfter: onTimeline(readAfterRows),
+    readAfterOne: onTimeline(readAfterOneRows),
+    replicaReadAfter: readAfterRows,
+    replicaReadAfterOne: readAfterOneRows,
 
-    // `ORDER BY x.seq`, the column: a bare `seq` would name the ::text output and sort "10" before "9".
-    readAfterOne: `SELECT x.topic, x.seq::text AS seq, x.type, x.data, ${isoText('x.created_at')} AS created_at, x.trace_context
-      FROM ${events} x WHERE x.topic = $1 AND x.seq > $2 ORDER BY x.seq LIMIT $3`,
-
-    heads: `SELECT topic, head::text AS head FROM ${streams} WHERE topic = ANY($1::text[])`,
+    heads: `SELECT t.timeline, s.topic, s.head::text AS head
+      FROM (SELECT ${CURRENT_TIMELINE} AS timeline) t LEFT JOIN ${streams} s ON s.topic = ANY($1::text[])`,
 
     notify: `SELECT pg_notify(${channel}, $1) AS notified`,
 
     resumeState: `SELECT (SELECT head::text FROM ${streams} WHERE topic = $1) AS head,
-                         (SELECT through::text FROM ${pruned} WHERE topic = $1) AS pruned_through`,
+                         (SELECT through::text FROM ${pruned} WHERE topic = $1) AS pruned_through,
+                         ${CURRENT_TIMELINE} AS timeline`,
 
     // `pruned` is its own table, not a column of `streams`, so retention never waits for (nor
     // blocks) a publisher holding a topic's head row. One statement: the deletion and the record
@@ -182,19 +221,35 @@ export function postgresSql(
     // the page header, where no replay ends: `fenceOf` (read-fence.ts) moves it back to the page
     // boundary, with the segment offset (a segment's first page has the longer header).
     fence: `SELECT f.lsn::text AS lsn, (pg_walfile_name_offset(f.lsn)).file_offset AS segment_offset,
-      current_setting('wal_block_size') AS block_size FROM (SELECT pg_current_wal_insert_lsn() AS lsn) f`,
+      current_setting('wal_block_size') AS block_size,
+      ${CURRENT_TIMELINE} AS timeline FROM (SELECT pg_current_wal_insert_lsn() AS lsn) f`,
     replayed: 'SELECT pg_last_wal_replay_lsn()::text AS lsn',
   }
 }
 
 /** The statements the store runs once migrated (the ones a statement deadline recognises on a caller's pool). */
 export function runtimeStatements(statements: PostgresStatements): Set<string> {
-  const { append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch, fence, replayed } = statements
-  return new Set([append, readAfter, readAfterOne, heads, resumeState, notify, deleteBatch, selectEpoch, fence, replayed])
+  const { append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, heads, resumeState } = statements
+  const { notify, deleteBatch, selectEpoch, databaseEpoch, fence, replayed } = statements
+  return new Set([
+    append,
+    readAfter,
+    readAfterOne,
+    replicaReadAfter,
+    replicaReadAfterOne,
+    heads,
+    resumeState,
+    notify,
+    deleteBatch,
+    selectEpoch,
+    databaseEpoch,
+    fence,
+    replayed,
+  ])
 }
 
 /** The statements worth naming (prepared once per connection): the ones every publish, poll, page and resume runs (and a replica read's fence and replay check), never inside a transaction. */
 export function hotStatements(statements: PostgresStatements): string[] {
-  const { append, readAfter, readAfterOne, resumeState, fence, replayed } = statements
-  return [append, readAfter, readAfterOne, resumeState, fence, replayed]
+  const { append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, resumeState, fence, replayed } = statements
+  return [append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, resumeState, fence, replayed]
 }

@@ -1,13 +1,15 @@
 /**
  * `postgresStore`: the `EventStore` on Postgres, through Kysely and `pg`. Each topic has a
  * gap-free sequence in commit order (see README.md, "The ordering rule"), ids are `epoch.seq`
- * with a per-database epoch, publishing can join the caller's Kysely transaction, and NOTIFY on a
- * dedicated LISTEN connection wakes the broker's poller in every process.
+ * with a per-database epoch that a failover changes (`timeline.ts`), publishing can join the
+ * caller's Kysely transaction, and NOTIFY on a dedicated LISTEN connection wakes the broker's
+ * poller in every process.
  * @module
  */
 import type { Kysely } from 'kysely'
+import { StoreNotMigratedError } from '../../src/errors.js'
 import type { EventDraft, EventRecord } from '../../src/event.js'
-import { formatEventId, isEventId, ownSeq, parseEventId, resumeCheck } from '../../src/event-id.js'
+import { formatEventId, isEventId, parseEventId, resumeCheck } from '../../src/event-id.js'
 import type {
   AppendOptions,
   EventStore,
@@ -20,16 +22,8 @@ import type {
   WakeStatus,
 } from '../../src/store.js'
 import { callerTransaction, type SqlExecutor } from '../kit/caller-transaction.js'
-import {
-  addRow,
-  type EventRow,
-  epochReader,
-  headIds,
-  positionsAfter,
-  readOnlySnapshot,
-  rowsOf,
-  validCutoff,
-} from '../kit/sql-store-parts.js'
+import { EpochCache } from '../kit/epoch-cache.js'
+import { addRow, type EventRow, headIds, positionsAfter, readOnlySnapshot, rowsOf, validCutoff } from '../kit/sql-store-parts.js'
 import { loadPg } from './load-pg.js'
 import { openConnection } from './postgres-connection.js'
 import type { PostgresListenerStatus } from './postgres-listener.js'
@@ -39,7 +33,9 @@ import { hotStatements, postgresSql, runtimeStatements } from './postgres-sql.js
 import { type PostgresClientConfig, type PostgresStoreOptions, resolveConfig } from './postgres-store-config.js'
 import { wakeSource } from './postgres-wake.js'
 import { PreparedStatements } from './prepared-statements.js'
+import type { Fence } from './read-fence.js'
 import { replicaReads } from './replica-reads.js'
+import { epochOnTimeline, type MetaRow, type RecordedEpoch, recordedEpoch, rejectOtherEpochs } from './timeline.js'
 
 /** An `EventStore` on Postgres, plus what only this adapter has. */
 export interface PostgresStore extends EventStore {
@@ -99,6 +95,21 @@ function int8(text: string): number {
   return value
 }
 
+/** A row that says which timeline its statement ran on. */
+interface OnTimeline {
+  /** The server's timeline when the statement ran. */
+  timeline: number | string
+}
+
+/** A read's row: an event, or (the only row of a read that found nothing) just the timeline. */
+type ReadRow = OnTimeline & ((EventRow & { seq: string; created_at: string }) | { topic: null })
+
+/** The timeline of a statement's rows (each statement returns at least one). */
+const timelineOf = (rows: readonly OnTimeline[]): number | string => (rows[0] as OnTimeline).timeline
+
+/** Undefined column (42703): the meta table predates migration 0003. */
+const UNDEFINED_COLUMN = '42703'
+
 /** An executor in the caller's open transaction, or a `TypeError` saying what is accepted. */
 const transactionOf = (value: unknown): SqlExecutor => callerTransaction(value, 'postgres', 'durable-sse/postgres')
 
@@ -118,18 +129,28 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   /** With `replica`: where `readAfter` runs (every other statement runs on the primary). */
   const reads = config.replicas.length === 0 ? undefined : replicaReads(db, sql, options, config, ours)
 
-  /** The database's epoch, read once (ids of a re-created database then carry another one). */
-  const epochs = epochReader(db, sql.selectEpoch, 'durable-sse/postgres', sql.tables.meta)
-  const epoch = (): Promise<string> => epochs.get()
+  /** The meta row, read now: the recorded epoch and timeline, and the server's current timeline. */
+  const readMeta = async (): Promise<{ recorded: RecordedEpoch; current: number | string }> => {
+    const [row] = await rowsOf<MetaRow>(db, sql.selectEpoch).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== UNDEFINED_COLUMN) throw error
+      throw new StoreNotMigratedError(`durable-sse/postgres: ${sql.tables.meta} has no timeline; run store.migrate()`)
+    })
+    return { recorded: recordedEpoch(row, sql.tables.meta), current: (row as MetaRow).current_timeline }
+  }
+  /** The database's epoch and the timeline its ids began on, read once (ids of a re-created database then carry another epoch). */
+  const recorded = new EpochCache(async () => (await readMeta()).recorded)
+  /** The epoch of ids issued now, read fresh: for the relay, before each stream it starts. */
+  const epochNow = async (): Promise<string> => {
+    const { recorded, current } = await readMeta()
+    return epochOnTimeline(recorded, current)
+  }
 
   /** Each topic's head id (the start id for a topic without events), read through `executor`. */
   const headsThrough = async (executor: Kysely<any>, topics: readonly string[]): Promise<Map<string, string>> => {
-    const currentEpoch = await epoch()
-    return headIds(
-      currentEpoch,
-      topics,
-      await rowsOf<{ topic: string; head: string }>(executor, sql.heads, [[...new Set(topics)]]),
-    )
+    const meta = await recorded.get()
+    const rows = await rowsOf<OnTimeline & { topic: string | null; head: string }>(executor, sql.heads, [[...new Set(topics)]])
+    const found = rows.filter((row): row is OnTimeline & { topic: string; head: string } => row.topic !== null)
+    return headIds(epochOnTimeline(meta, timelineOf(rows)), topics, found)
   }
 
   const listenConfig = connection.listenConfig
@@ -157,23 +178,23 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           tablePrefix: config.tablePrefix,
           events: sql.tables.events,
           clientConfig: relayClientConfig(listenConfig),
-          epoch,
+          epoch: epochNow,
           onError: (error) => config.onError(error, 'relay'),
         })
 
   const store: PostgresStore = {
     async migrate(): Promise<void> {
       await migratePostgres(connection.migrations, sql, config.schema, config.tablePrefix)
-      epochs.forget()
-      await epoch()
+      recorded.forget()
+      await recorded.get()
       await relay?.ensure()
     },
 
     async append(drafts: readonly EventDraft[], options?: AppendOptions): Promise<EventRecord[]> {
       const executor = options?.transaction === undefined ? db : transactionOf(options.transaction)
       if (drafts.length === 0) return []
-      const currentEpoch = await epoch()
-      const heads = await rowsOf<{ topic: string; head: string; created_at: string }>(executor, sql.append, [
+      const meta = await recorded.get()
+      const heads = await rowsOf<OnTimeline & { topic: string; head: string; created_at: string }>(executor, sql.append, [
         drafts.map((draft) => draft.topic),
         drafts.map((draft) => draft.type),
         drafts.map((draft) => draft.data),
@@ -185,10 +206,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const next = new Map<string, number>()
       for (const row of heads) next.set(row.topic, int8(row.head) - (counts.get(row.topic) ?? 0) + 1)
       const createdAt = heads[0]?.created_at as string // one now() for the whole statement
+      const epoch = epochOnTimeline(meta, timelineOf(heads))
       return drafts.map((draft) => {
         const seq = next.get(draft.topic) as number
         next.set(draft.topic, seq + 1)
-        return { ...draft, id: formatEventId(currentEpoch, seq), createdAt }
+        return { ...draft, id: formatEventId(epoch, seq), createdAt }
       })
     },
 
@@ -197,16 +219,25 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const perTopic = Math.floor(limit)
       if (cursors.length === 0 || !(perTopic >= 1)) return result
       const after = positionsAfter(cursors, 'durable-sse/postgres')
-      const currentEpoch = await epoch()
+      const meta = await recorded.get()
       const [only] = after
-      const read = (executor: Kysely<any>) =>
-        rowsOf<EventRow & { seq: string; created_at: string }>(
-          executor,
-          after.size === 1 && only ? sql.readAfterOne : sql.readAfter,
-          after.size === 1 && only ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic],
-        )
-      const found = reads === undefined ? await read(db) : await reads.read(db, read)
-      for (const row of found) addRow(result, row, formatEventId(currentEpoch, row.seq), row.created_at)
+      const one = after.size === 1 && only !== undefined
+      const parameters = one ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic]
+      // On the primary the read reports the timeline it ran on; on a replica, the fence it waited for does.
+      const read = async (executor: Kysely<any>, fence?: Fence) => {
+        if (fence === undefined) {
+          const rows = await rowsOf<ReadRow>(executor, one ? sql.readAfterOne : sql.readAfter, parameters)
+          return { rows, timeline: timelineOf(rows) }
+        }
+        const rows = await rowsOf<ReadRow>(executor, one ? sql.replicaReadAfterOne : sql.replicaReadAfter, parameters)
+        return { rows, timeline: fence.timeline }
+      }
+      const { rows, timeline } = reads === undefined ? await read(db) : await reads.read(db, read)
+      // Labelled with the timeline the read ran on; after a promotion, a cursor of the earlier one
+      // names a position the new primary may have handed out again: the caller must reset it.
+      const epoch = epochOnTimeline(meta, timeline)
+      rejectOtherEpochs(cursors, epoch)
+      for (const row of rows) if (row.topic !== null) addRow(result, row, formatEventId(epoch, row.seq), row.created_at)
       return result
     },
 
@@ -215,11 +246,17 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
-      const seq = ownSeq(id, await epoch())
-      if (seq === undefined) return { ok: false, reason: 'foreign' }
+      const parsed = parseEventId(id)
+      const meta = await recorded.get()
+      // Another database's id (neither this database's epoch nor one of its timelines) needs no read.
+      if (parsed === undefined || !parsed.epoch.startsWith(meta.epoch)) return { ok: false, reason: 'foreign' }
       const check = async (): Promise<ResumeCheck> => {
-        const [state] = await rowsOf<{ head: string | null; pruned_through: string | null }>(db, sql.resumeState, [topic])
-        return resumeCheck(seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+        const [state] = await rowsOf<OnTimeline & { head: string | null; pruned_through: string | null }>(db, sql.resumeState, [
+          topic,
+        ])
+        const timeline = (state as OnTimeline).timeline
+        if (parsed.epoch !== epochOnTimeline(meta, timeline)) return { ok: false, reason: 'foreign' }
+        return resumeCheck(parsed.seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
       }
       let answer = await check()
       // The relay decodes a commit from the WAL a moment before other sessions see it, so a browser
@@ -239,7 +276,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       topics: readonly string[],
       read: (transaction: unknown) => Promise<State>,
     ): Promise<StoreSnapshot<State>> {
-      await epoch() // read before the transaction, on another connection, when not known yet
+      await recorded.get() // read before the transaction, on another connection, when not known yet
       return readOnlySnapshot(connection.app, (trx) => headsThrough(trx, topics), read)
     },
 

@@ -13,6 +13,8 @@ export interface Fence {
   lsn: bigint
   /** `performance.now()` when the primary answered. */
   at: number
+  /** The primary's timeline then: a replica read is labelled with it (a standby cannot tell its own). */
+  timeline: number | string
 }
 
 /** Postgres's text form of an LSN: two hexadecimal halves. */

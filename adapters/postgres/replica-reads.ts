@@ -17,8 +17,8 @@ import { Replica } from './replica.js'
 
 /** A store's reads, routed. */
 export interface ReplicaReads {
-  /** Runs `read` on a replica that has caught up with the primary as of now, or on `primary`. */
-  read<T>(primary: Kysely<any>, read: (db: Kysely<any>) => Promise<T>): Promise<T>
+  /** Runs `read` on a replica that has caught up with the primary as of now (with the fence it caught up with), or on `primary` (without one). */
+  read<T>(primary: Kysely<any>, read: (db: Kysely<any>, fence?: Fence) => Promise<T>): Promise<T>
   /** Where reads go, and each replica's state. */
   status(): ReadStatus
   /** Stops the probes and closes the replicas' connections. */
@@ -55,15 +55,15 @@ export function replicaReads(
   ours: ReadonlySet<string>,
 ): ReplicaReads {
   const fence = coalesced(async (): Promise<Fence> => {
-    const [row] = await rowsOf<FenceRow>(primary, sql.fence)
+    const [row] = await rowsOf<FenceRow & { timeline: number | string }>(primary, sql.fence)
     if (row === undefined) throw new Error('durable-sse/postgres: the fence statement returned no row')
-    return { lsn: fenceOf(row), at: performance.now() }
+    return { lsn: fenceOf(row), at: performance.now(), timeline: row.timeline }
   })
   /** Rejects unless the replica `db` holds the database of `primary`: the same epoch in its meta table. */
   const sameDatabase = async (db: Kysely<any>, name: string): Promise<void> => {
     const [ours, theirs] = await Promise.all([
-      rowsOf<{ epoch: string }>(primary, sql.selectEpoch),
-      rowsOf<{ epoch: string }>(db, sql.selectEpoch),
+      rowsOf<{ epoch: string }>(primary, sql.databaseEpoch),
+      rowsOf<{ epoch: string }>(db, sql.databaseEpoch),
     ])
     if (ours[0]?.epoch !== theirs[0]?.epoch) {
       throw new Error(
@@ -100,7 +100,8 @@ export function replicaReads(
     async read(db, read) {
       const replica = pick()
       if (replica === undefined) return read(db)
-      const done = await replica.read(await fence(), read)
+      const fenced = await fence()
+      const done = await replica.read(fenced, (replicaDb) => read(replicaDb, fenced))
       return done === undefined ? read(db) : done.answer
     },
     status() {

@@ -47,7 +47,11 @@ describePostgres('postgres migrations', (database) => {
     const rows = await database.query(`SELECT * FROM "${database.schema}".${prefix}meta`)
     expect(rows).toHaveLength(1)
     const migrations = await database.query<{ name: string }>(`SELECT * FROM "${database.schema}".${prefix}migration`)
-    expect(migrations.map((row) => row.name).sort()).toEqual(['0001_create_tables', '0002_add_trace_context'])
+    expect(migrations.map((row) => row.name).sort()).toEqual([
+      '0001_create_tables',
+      '0002_add_trace_context',
+      '0003_record_timeline',
+    ])
   })
 
   it('keeps data and epoch across migrate() calls; another prefix is another log', async () => {

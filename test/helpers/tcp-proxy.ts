@@ -15,6 +15,8 @@
  *   the same way until `heal()`, after which new connections work again. Held connections stay
  *   silent for good, as a forgotten NAT entry does; their server sides stay open too, so a
  *   backend inside a transaction keeps it (and its locks) until the server notices on its own.
+ * - A failover behind one address (a virtual IP or DNS name moved to the promoted standby):
+ *   `retarget(port)` relays new connections to another server; open ones stay where they are.
  */
 import net from 'node:net'
 
@@ -34,6 +36,8 @@ export interface TcpProxy {
   blackhole(): number
   /** Relays new connections again (the silenced ones stay silent). */
   heal(): void
+  /** Relays new connections to the server on `port` (same host) from now on. */
+  retarget(port: number): void
   /** Cuts everything and stops for good. */
   close(): Promise<void>
 }
@@ -142,7 +146,8 @@ export interface ProxyTarget {
 }
 
 /** Starts a proxy to `target` (default: the local Postgres server) on a free local port. */
-export async function startTcpProxy(target: ProxyTarget = { host: '127.0.0.1', port: 5432 }): Promise<TcpProxy> {
+export async function startTcpProxy(initial: ProxyTarget = { host: '127.0.0.1', port: 5432 }): Promise<TcpProxy> {
+  let target = initial
   const pairs = new Set<Pair>()
   let partitioned = false
   const server = net.createServer((inbound) => {
@@ -191,6 +196,9 @@ export async function startTcpProxy(target: ProxyTarget = { host: '127.0.0.1', p
     },
     heal() {
       partitioned = false
+    },
+    retarget(port) {
+      target = { ...target, port }
     },
     async close() {
       server.close()
