@@ -75,7 +75,16 @@ export function replicaReads(
     (replica, index) =>
       new Replica({
         name: replicaName(replica, index),
-        connection: openReplicaConnection(replica, options, config, ours, new PreparedStatements(hotStatements(sql))),
+        connect: (lost) => {
+          const noticing: PostgresStoreConfig = {
+            ...config,
+            onError: (error, source) => {
+              lost()
+              config.onError(error, source)
+            },
+          }
+          return openReplicaConnection(replica, options, noticing, ours, new PreparedStatements(hotStatements(sql)))
+        },
         replayedSql: sql.replayed,
         fence,
         sameDatabase: (db) => sameDatabase(db, replicaName(replica, index)),
