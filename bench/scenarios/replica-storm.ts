@@ -187,8 +187,8 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
         'scratch PostgreSQL 15 primary + hot standby (stock settings, fsync on, asynchronous streaming, pg_stat_statements loaded)',
     },
   )
-  recorder.metric('perSec', 'replay throughput, events delivered per second (first connection → last event)', '/s', 'higher')
-  recorder.metric('seconds', 'storm duration', 's', 'lower')
+  recorder.metric('perSec', 'replay throughput, events delivered per second', '/s', 'higher')
+  recorder.metric('seconds', 'storm duration, s (first connection → last event)', '', 'lower')
   recorder.metric('primaryCpuMs', "primary's database CPU during the storm (every backend)", 'ms', 'lower')
   recorder.metric('replicaCpuMs', "replica's database CPU during the storm (every backend)", 'ms', 'lower')
   recorder.metric('appUsPerEvent', 'app processes CPU per delivered event (all together)', 'µs', 'lower')
@@ -238,8 +238,14 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
           recorder.add(variant, 'replicaReads', outcome.reads.reads)
           recorder.add(variant, 'fallbacks', outcome.reads.fallbacks)
           if (!outcome.complete) recorder.notes.push(`${variant} rep ${rep + 1}: not every browser got every event in time`)
-          const exited = outcome.primary.exited + outcome.replica.exited
-          if (exited > 0) recorder.notes.push(`${variant} rep ${rep + 1}: ${exited} backends exited inside the window`)
+          for (const [server, window] of [
+            ['primary', outcome.primary],
+            ['replica', outcome.replica],
+          ] as const)
+            if (window.exited > 0)
+              recorder.notes.push(
+                `${variant} rep ${rep + 1}: ${window.exited} backends of the ${server} exited inside the window`,
+              )
           ctx.log(
             `  replica-storm rep ${rep + 1} ${variant}: ${Math.round(outcome.perSec)} events/s in ${outcome.seconds.toFixed(1)} s, primary ${Math.round(primaryNs / 1e6)} ms CPU (${topRoles(outcome.primary)}), replica ${Math.round(replicaNs / 1e6)} ms (${topRoles(outcome.replica)}), apps ${(outcome.appUs / Math.max(1, outcome.frames)).toFixed(1)} µs/event, replica reads ${outcome.reads.reads} (to the primary ${outcome.reads.fallbacks})`,
           )
