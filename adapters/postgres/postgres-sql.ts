@@ -65,6 +65,10 @@ export interface PostgresStatements {
   replicaReadAfter: string
   /** `readAfterOne` on a replica, likewise. */
   replicaReadAfterOne: string
+  /** `heads` on a replica: rows `topic`, `head` of the topics that have events (the fence brings the timeline). */
+  replicaHeads: string
+  /** `resumeState` on a replica: one row, `head` and `pruned_through` (the fence brings the timeline). */
+  replicaResumeState: string
   /** `$1` topics: rows `timeline`, `topic`, `head` of the topics that have events; one row with a null `topic` when none has. */
   heads: string
   /** `$1` topic: one row, `head` and `pruned_through` (null when unknown), and `timeline`. */
@@ -125,6 +129,10 @@ export function postgresSql(
   // `ORDER BY x.seq`, the column: a bare `seq` would name the ::text output and sort "10" before "9".
   const readAfterOneRows = `SELECT x.topic, x.seq::text AS seq, x.type, x.data, ${isoText('x.created_at')} AS created_at, x.trace_context
       FROM ${events} x WHERE x.topic = $1 AND x.seq > $2 ORDER BY x.seq LIMIT $3`
+
+  /** A topic's head and how far retention pruned it (`$1` topic). */
+  const resumeStateRows = `SELECT (SELECT head::text FROM ${streams} WHERE topic = $1) AS head,
+                         (SELECT through::text FROM ${pruned} WHERE topic = $1) AS pruned_through`
 
   return {
     tables,
@@ -189,12 +197,12 @@ export function postgresSql(
 
     heads: `SELECT t.timeline, s.topic, s.head::text AS head
       FROM (SELECT ${CURRENT_TIMELINE} AS timeline) t LEFT JOIN ${streams} s ON s.topic = ANY($1::text[])`,
+    replicaHeads: `SELECT topic, head::text AS head FROM ${streams} WHERE topic = ANY($1::text[])`,
 
     notify: `SELECT pg_notify(${channel}, $1) AS notified`,
 
-    resumeState: `SELECT (SELECT head::text FROM ${streams} WHERE topic = $1) AS head,
-                         (SELECT through::text FROM ${pruned} WHERE topic = $1) AS pruned_through,
-                         ${CURRENT_TIMELINE} AS timeline`,
+    resumeState: `${resumeStateRows}, ${CURRENT_TIMELINE} AS timeline`,
+    replicaResumeState: resumeStateRows,
 
     // `pruned` is its own table, not a column of `streams`, so retention never waits for (nor
     // blocks) a publisher holding a topic's head row. One statement: the deletion and the record
@@ -227,7 +235,7 @@ export function postgresSql(
 /** The statements the store runs once migrated (the ones a statement deadline recognises on a caller's pool). */
 export function runtimeStatements(statements: PostgresStatements): Set<string> {
   const { append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, heads, resumeState } = statements
-  const { notify, deleteBatch, selectEpoch, databaseEpoch, fence, replayed } = statements
+  const { notify, deleteBatch, selectEpoch, databaseEpoch, fence, replayed, replicaHeads, replicaResumeState } = statements
   return new Set([
     append,
     readAfter,
@@ -235,7 +243,9 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
     replicaReadAfter,
     replicaReadAfterOne,
     heads,
+    replicaHeads,
     resumeState,
+    replicaResumeState,
     notify,
     deleteBatch,
     selectEpoch,
@@ -248,5 +258,15 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
 /** The statements worth naming (prepared once per connection): the ones every publish, poll, page and resume runs (and a replica read's fence and replay check), never inside a transaction. */
 export function hotStatements(statements: PostgresStatements): string[] {
   const { append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, resumeState, fence, replayed } = statements
-  return [append, readAfter, readAfterOne, replicaReadAfter, replicaReadAfterOne, resumeState, fence, replayed]
+  return [
+    append,
+    readAfter,
+    readAfterOne,
+    replicaReadAfter,
+    replicaReadAfterOne,
+    resumeState,
+    statements.replicaResumeState,
+    fence,
+    replayed,
+  ]
 }
