@@ -77,7 +77,7 @@ export interface PostgresStatements {
   notify: string
   /** `$1` cutoff, `$2` batch size: deletes one batch and records how far each topic was pruned; one row, `deleted`. */
   deleteBatch: string
-  /** On the primary: one row, `lsn`, how far its WAL is written (the read fence of a replica read; no table access), and `timeline`. */
+  /** On the primary: one row, `lsn` (how far its WAL is inserted), `segment_offset` and `block_size` (to tell a page start): the read fence of a replica read, without table access; and `timeline`. */
   fence: string
   /** On a replica: one row, `lsn`, how far it has replayed the primary's WAL (null when it is not a standby). */
   replayed: string
@@ -224,10 +224,13 @@ export function postgresSql(
       )
       SELECT coalesce(sum(n), 0)::text AS deleted FROM through`,
 
-    // The write position, not the insert position: a commit is visible only once its record is
-    // written and flushed (synchronous_commit on), and the insert position can stand 24 bytes
-    // past the last record (a page header) that no replay ever reaches until the next record.
-    fence: `SELECT pg_current_wal_lsn()::text AS lsn, ${CURRENT_TIMELINE} AS timeline`,
+    // The insert position, not the write position: a commit made with synchronous_commit = off
+    // is visible before its record is written. At a page's start the insert position stands past
+    // the page header, where no replay ends: `fenceOf` (read-fence.ts) moves it back to the page
+    // boundary, with the segment offset (a segment's first page has the longer header).
+    fence: `SELECT f.lsn::text AS lsn, (pg_walfile_name_offset(f.lsn)).file_offset AS segment_offset,
+      current_setting('wal_block_size') AS block_size,
+      ${CURRENT_TIMELINE} AS timeline FROM (SELECT pg_current_wal_insert_lsn() AS lsn) f`,
     replayed: 'SELECT pg_last_wal_replay_lsn()::text AS lsn',
   }
 }

@@ -12,7 +12,7 @@ import { openReplicaConnection } from './postgres-connection.js'
 import { hotStatements, type PostgresStatements } from './postgres-sql.js'
 import { isPool, type PostgresReplica, type PostgresStoreConfig, type PostgresStoreOptions } from './postgres-store-config.js'
 import { PreparedStatements } from './prepared-statements.js'
-import { coalesced, type Fence, parseLsn } from './read-fence.js'
+import { coalesced, type Fence, type FenceRow, fenceOf } from './read-fence.js'
 import { Replica } from './replica.js'
 
 /** A store's reads, routed. */
@@ -55,9 +55,9 @@ export function replicaReads(
   ours: ReadonlySet<string>,
 ): ReplicaReads {
   const fence = coalesced(async (): Promise<Fence> => {
-    const [row] = await rowsOf<{ lsn: string; timeline: number | string }>(primary, sql.fence)
-    const lsn = parseLsn(row?.lsn ?? '')
-    return { lsn, at: performance.now(), timeline: (row as { timeline: number | string }).timeline }
+    const [row] = await rowsOf<FenceRow & { timeline: number | string }>(primary, sql.fence)
+    if (row === undefined) throw new Error('durable-sse/postgres: the fence statement returned no row')
+    return { lsn: fenceOf(row), at: performance.now(), timeline: row.timeline }
   })
   /** Rejects unless the replica `db` holds the database of `primary`: the same epoch in its meta table. */
   const sameDatabase = async (db: Kysely<any>, name: string): Promise<void> => {
@@ -75,7 +75,16 @@ export function replicaReads(
     (replica, index) =>
       new Replica({
         name: replicaName(replica, index),
-        connection: openReplicaConnection(replica, options, config, ours, new PreparedStatements(hotStatements(sql))),
+        connect: (lost) => {
+          const noticing: PostgresStoreConfig = {
+            ...config,
+            onError: (error, source) => {
+              lost()
+              config.onError(error, source)
+            },
+          }
+          return openReplicaConnection(replica, options, noticing, ours, new PreparedStatements(hotStatements(sql)))
+        },
         replayedSql: sql.replayed,
         fence,
         sameDatabase: (db) => sameDatabase(db, replicaName(replica, index)),

@@ -17,6 +17,13 @@ import { coalesced, type Fence, parseLsn } from './read-fence.js'
 /** Pauses between a read's looks at the replica's replay position, in ms (cut at `maxReplicaLagMs` in all). */
 const RETRY_PAUSES_MS = [2, 5, 10, 20, 40, 80, 160, 320]
 
+/**
+ * How long a replay position seen stands for the replica's state without another look, in ms. A
+ * restarted standby can briefly show less than it did (it opens once consistent, then replays again
+ * what it had replayed), but a restart takes far longer than this.
+ */
+const TRUSTED_FOR_MS = 10
+
 /** How often a replica bypassed for lagging is probed, in ms. */
 const LAGGING_PROBE_MS = 100
 
@@ -36,8 +43,8 @@ function orLate<T>(promise: Promise<T>, ms: number): Promise<T | typeof LATE> {
 export interface ReplicaSettings {
   /** Its name for status and errors: `host:port/database`. */
   name: string
-  /** Its connection (deadlines and guards as the store's). */
-  connection: PostgresConnection
+  /** Opens its connection (deadlines and guards as the store's); `lost` is to be called with each of its connections that fails. */
+  connect: (lost: () => void) => PostgresConnection
   /** The statement that reads its replay position (`replayed` of `postgres-sql.ts`). */
   replayedSql: string
   /** The primary's fence, shared by the store's reads. */
@@ -62,8 +69,9 @@ class NotAStandbyError extends Error {
 /** One read replica of a store. */
 export class Replica {
   private state: ReplicaReadStatus['state'] = 'starting'
-  /** The highest replay position seen while it stayed up (what it holds at least). */
+  /** The replay position seen last, and `performance.now()` when. */
   private replayed = 0n
+  private replayedAt = Number.NEGATIVE_INFINITY
   private lagMs: number | undefined
   /** `performance.now()` of the oldest fence a read waited for in vain, while it has not replayed it. */
   private behindSince: { lsn: bigint; at: number } | undefined
@@ -77,11 +85,15 @@ export class Replica {
   private readonly observe: () => Promise<bigint>
   /** The check that it holds the primary's database, once it passed or while it runs. */
   private checked: Promise<void> | undefined
+  private readonly connection: PostgresConnection
+  /** Counts its failures and lost connections: a read during which it changed may have met a restarted server. */
+  private generation = 0
 
   constructor(private readonly settings: ReplicaSettings) {
     this.probeDelayMs = settings.probeMinMs
+    this.connection = settings.connect(() => this.generation++)
     this.observe = coalesced(async () => {
-      const [row] = await rowsOf<{ lsn: string | null }>(settings.connection.db, settings.replayedSql)
+      const [row] = await rowsOf<{ lsn: string | null }>(this.connection.db, settings.replayedSql)
       if (row?.lsn == null)
         throw new NotAStandbyError(`durable-sse/postgres: replica ${settings.name} is not a standby: not read`)
       return parseLsn(row.lsn)
@@ -107,9 +119,12 @@ export class Replica {
   /**
    * Runs `read` on the replica once it has replayed `fence`, and returns its answer; `undefined`
    * when it did not get there within `maxLagMs` (a replica that does not answer at all included:
-   * the read does not wait for its deadline) or failed (the caller reads the primary).
+   * the read does not wait for its deadline) or failed (the caller reads the primary). An answer
+   * is dropped when one of its connections failed meanwhile: a restarted standby opens before it
+   * has replayed again all it had, and the read may have met it there.
    */
   async read<T>(fence: Fence, read: (db: Kysely<any>) => Promise<T>): Promise<{ answer: T } | undefined> {
+    const generation = this.generation
     try {
       const ready = this.sameDatabase().then(() => this.caughtUp(fence))
       const caughtUp = await orLate(ready, fence.at + this.settings.maxLagMs - performance.now())
@@ -117,9 +132,11 @@ export class Replica {
         ready.catch((error: unknown) => this.down(error)) // it answers later, or its deadline fails it
         if (this.state !== 'down') this.behind(fence)
       } else if (caughtUp) {
-        const answer = await read(this.settings.connection.db)
-        this.reads++
-        return { answer }
+        const answer = await read(this.connection.db)
+        if (this.generation === generation) {
+          this.reads++
+          return { answer }
+        }
       }
     } catch (error) {
       this.down(error)
@@ -132,7 +149,7 @@ export class Replica {
   async close(): Promise<void> {
     this.closed = true
     clearTimeout(this.probe)
-    await this.settings.connection.close()
+    await this.connection.close()
   }
 
   /**
@@ -146,8 +163,8 @@ export class Replica {
         if (leftMs <= 0) break
         await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, leftMs)))
       }
-      if (this.replayed < fence.lsn) this.saw(await this.observe())
-      if (this.replayed >= fence.lsn) {
+      if (!this.covers(fence)) this.saw(await this.observe())
+      if (this.covers(fence)) {
         this.lagMs = Math.round(performance.now() - fence.at)
         if (probing || this.state === 'starting') this.state = 'up'
         return true
@@ -166,24 +183,30 @@ export class Replica {
 
   /** Resolves once it was found to hold the primary's database (checked once until it fails). */
   private sameDatabase(): Promise<void> {
-    this.checked ??= this.settings.sameDatabase(this.settings.connection.db).catch((error: unknown) => {
+    this.checked ??= this.settings.sameDatabase(this.connection.db).catch((error: unknown) => {
       this.checked = undefined
       throw error
     })
     return this.checked
   }
 
-  /** Records a replay position read from the replica. */
+  /** Whether the replay position seen last, seen recently enough, is at or past `fence`. */
+  private covers(fence: Fence): boolean {
+    return this.replayed >= fence.lsn && performance.now() - this.replayedAt <= TRUSTED_FOR_MS
+  }
+
+  /** Records a replay position read from the replica (looks run one at a time: the latest answer is the newest). */
   private saw(position: bigint): void {
-    if (position > this.replayed) this.replayed = position
+    this.replayed = position
+    this.replayedAt = performance.now()
     if (this.behindSince !== undefined && this.replayed >= this.behindSince.lsn) this.behindSince = undefined
   }
 
   /** It failed: bypassed, reported once, probed after a pause that doubles while it keeps failing. */
   private down(error: unknown): void {
     if (this.closed) return
+    this.generation++
     this.checked = undefined // a restarted or replaced server is checked again
-    this.replayed = 0n // a restarted standby may show less than it did before, until it replays again
     this.behindSince = undefined
     if (this.state !== 'down') {
       this.settings.report(error)

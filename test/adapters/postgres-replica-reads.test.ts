@@ -5,10 +5,11 @@
  * stops, is bypassed and reported once, and used again once it answers; several replicas take
  * reads in turn; and where reads go shows in `readStatus()`, `broker.stats()` and `broker.health()`.
  */
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type PostgresStore, type PostgresStoreOptions, postgresStore } from '../../adapters/postgres/index.js'
-import { coalesced } from '../../adapters/postgres/read-fence.js'
+import { coalesced, fenceOf, parseLsn } from '../../adapters/postgres/read-fence.js'
 import { createBroker, type EventRecord } from '../../src/index.js'
 import { describeScratchPostgres } from '../helpers/describe-scratch-postgres.js'
 import { type ScratchReplica, startScratchReplica } from '../helpers/scratch-postgres.js'
@@ -64,6 +65,21 @@ describe('coalesced (the fence shared by concurrent reads)', () => {
     })
     await expect(query()).rejects.toThrow('down')
     expect(await query()).toBe(2)
+  })
+})
+
+describe('fenceOf (the insert position, moved back to a page boundary where no replay ends)', () => {
+  it.each([
+    ['0/3002048', 8264, '0/3002048', 'inside a page: as it is'],
+    ['0/3002018', 8216, '0/3002000', "right after a page's header: the page boundary"],
+    ['0/4000028', 40, '0/4000000', "right after a segment's first, longer header: the segment boundary"],
+    ['1/28', 40, '1/0', 'the same past 4 GiB'],
+  ])('%s (segment offset %d) → %s: %s', (lsn, segmentOffset, fence) => {
+    expect(fenceOf({ lsn, segment_offset: segmentOffset, block_size: '8192' })).toBe(parseLsn(fence))
+  })
+
+  it('a malformed position is a TypeError', () => {
+    expect(() => parseLsn('3002048')).toThrow(TypeError)
   })
 })
 
@@ -154,6 +170,28 @@ describeScratchPostgres('postgresStore({ replica }) on a streaming replica', { c
     expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 2 })
     expect(replicaOf(store)?.lagMs).toBeLessThan(100)
     await broker.close()
+  })
+
+  it('a commit made with synchronous_commit = off is read the moment it is visible (the fence covers WAL not yet written)', async () => {
+    // Waiting up to 1 s: an asynchronous commit reaches the replica once the WAL writer flushes it (every 200 ms).
+    const store = await storeWith({ replica: replica.url(), maxReplicaLagMs: 1_000 })
+    const app = new Kysely<any>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: cluster().url(), max: 1 }) }),
+    })
+    try {
+      let after = start
+      for (let i = 0; i < 20; i++) {
+        const [record] = await app.transaction().execute(async (trx) => {
+          await sql`SET LOCAL synchronous_commit = off`.execute(trx)
+          return store.append([{ topic: 'async', type: 't', data: '{}' }], { transaction: trx })
+        })
+        expect(ids(await store.readAfter([{ topic: 'async', after }], 10), 'async'), `commit ${i}`).toEqual([record?.id])
+        after = record?.id as string
+      }
+      expect(replicaOf(store)).toMatchObject({ state: 'up', reads: 20 })
+    } finally {
+      await app.destroy()
+    }
   })
 
   it('several replicas (a URL and a pg.Pool) take reads in turn', async () => {
