@@ -101,11 +101,12 @@ interface OnTimeline {
   timeline: number | string
 }
 
-/** A read's row: an event, or (the only row of a read that found nothing) just the timeline. */
-type ReadRow = OnTimeline & ((EventRow & { seq: string; created_at: string }) | { topic: null })
+/** A read's row: an event, or (the only row of a read that found nothing) just the timeline; on a replica, or past the first row of the one-topic read, no timeline. */
+type ReadRow = { timeline?: number | string | null } & ((EventRow & { seq: string; created_at: string }) | { topic: null })
 
-/** The timeline of a statement's rows (each statement returns at least one). */
-const timelineOf = (rows: readonly OnTimeline[]): number | string => (rows[0] as OnTimeline).timeline
+/** The timeline of a statement's rows (each statement that reports it returns at least one row). */
+const timelineOf = (rows: ReadonlyArray<{ timeline?: number | string | null }>): number | string =>
+  (rows[0] as OnTimeline).timeline
 
 /** Undefined column (42703): the meta table predates migration 0003. */
 const UNDEFINED_COLUMN = '42703'
@@ -239,13 +240,23 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const one = after.size === 1 && only !== undefined
       const parameters = one ? [only[0], only[1], perTopic] : [[...after.keys()], [...after.values()], perTopic]
       // On the primary the read reports the timeline it ran on; on a replica, the fence it waited for does.
-      const read = async (executor: Kysely<any>, fence?: Fence) => {
-        if (fence === undefined) {
-          const rows = await rowsOf<ReadRow>(executor, one ? sql.readAfterOne : sql.readAfter, parameters)
+      const read = async (executor: Kysely<any>, fence?: Fence): Promise<{ rows: ReadRow[]; timeline: number | string }> => {
+        if (fence !== undefined) {
+          const rows = await rowsOf<ReadRow>(executor, one ? sql.replicaReadAfterOne : sql.replicaReadAfter, parameters)
+          return { rows, timeline: fence.timeline }
+        }
+        if (!one) {
+          const rows = await rowsOf<ReadRow>(executor, sql.readAfter, parameters)
           return { rows, timeline: timelineOf(rows) }
         }
-        const rows = await rowsOf<ReadRow>(executor, one ? sql.replicaReadAfterOne : sql.replicaReadAfter, parameters)
-        return { rows, timeline: fence.timeline }
+        const rows = await rowsOf<ReadRow>(executor, sql.readAfterOne, parameters)
+        const timeline = rows[0]?.timeline
+        if (timeline !== undefined && timeline !== null) return { rows, timeline }
+        // Nothing to label: the timeline alone says whether the cursor's epoch still holds.
+        if (rows.length === 0) return { rows, timeline: timelineOf(await rowsOf<OnTimeline>(executor, sql.timeline)) }
+        // Pruned past the cursor: the first row names no timeline, so read again with it in every row.
+        const again = await rowsOf<ReadRow>(executor, sql.readAfterOneOnTimeline, parameters)
+        return { rows: again, timeline: timelineOf(again) }
       }
       const { rows, timeline } = await routed(read)
       // Labelled with the timeline the read ran on; after a promotion, a cursor of the earlier one

@@ -104,5 +104,18 @@ describePostgres('postgres timeline epoch', (database) => {
       10,
     )
     expect([...both.values()].flat().map((record) => record.id)).toEqual([`${moved}.3`, `${moved}.1`])
+
+    // Retention pruned past the cursor: the one-topic read's first row is not the next position,
+    // so it names no timeline and the store reads again with it.
+    const pruned = uniqueTopic('pruned')
+    await after.append([1, 2, 3, 4].map((n) => draft(pruned, n)))
+    await database.query(
+      `UPDATE ${table(prefix, 'events')} SET created_at = now() - interval '1 day' WHERE topic = $1 AND seq <= 2`,
+      [pruned],
+    )
+    expect(await after.deleteBefore(new Date(Date.now() - 3_600_000))).toBe(2)
+    const rest = await after.readAfter([{ topic: pruned, after: `${moved}.0` }], 10)
+    expect(rest.get(pruned)?.map((record) => record.id)).toEqual([`${moved}.3`, `${moved}.4`])
+    await expect(after.readAfter([{ topic: pruned, after: `${epoch}.0` }], 10)).rejects.toBeInstanceOf(CannotResumeError)
   })
 })
