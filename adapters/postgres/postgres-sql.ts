@@ -72,6 +72,10 @@ export interface PostgresStatements {
   replicaReadAfter: string
   /** `readAfterOne` on a replica, likewise. */
   replicaReadAfterOne: string
+  /** `heads` on a replica: rows `topic`, `head` of the topics that have events (the fence brings the timeline). */
+  replicaHeads: string
+  /** `resumeState` on a replica: one row, `head` and `pruned_through` (the fence brings the timeline). */
+  replicaResumeState: string
   /** `$1` topics: rows `timeline`, `topic`, `head` of the topics that have events; one row with a null `topic` when none has. */
   heads: string
   /** One row, `timeline`: the server's (after a one-topic read that found nothing). */
@@ -136,6 +140,13 @@ export function postgresSql(
   // `ORDER BY x.seq`, the column: a bare `seq` would name the ::text output and sort "10" before "9".
   const readAfterOneRows = `SELECT x.topic, x.seq::text AS seq, x.type, x.data, ${isoText('x.created_at')} AS created_at, x.trace_context
       FROM ${events} x WHERE x.topic = $1 AND x.seq > $2 ORDER BY x.seq LIMIT $3`
+
+  /** The heads of the topics that have events (`$1` topics). */
+  const headsRows = `SELECT topic, head::text AS head FROM ${streams} WHERE topic = ANY($1::text[])`
+
+  /** A topic's head and how far retention pruned it (`$1` topic). */
+  const resumeStateRows = `SELECT (SELECT head::text FROM ${streams} WHERE topic = $1) AS head,
+                         (SELECT through::text FROM ${pruned} WHERE topic = $1) AS pruned_through`
 
   return {
     tables,
@@ -205,15 +216,15 @@ export function postgresSql(
     replicaReadAfter: readAfterRows,
     replicaReadAfterOne: readAfterOneRows,
 
-    heads: onTimeline(`SELECT topic, head::text AS head FROM ${streams} WHERE topic = ANY($1::text[])`),
+    heads: onTimeline(headsRows),
+    replicaHeads: headsRows,
 
     timeline: `SELECT ${CURRENT_TIMELINE} AS timeline`,
 
     notify: `SELECT pg_notify(${channel}, $1) AS notified`,
 
-    resumeState: `SELECT (SELECT head::text FROM ${streams} WHERE topic = $1) AS head,
-                         (SELECT through::text FROM ${pruned} WHERE topic = $1) AS pruned_through,
-                         ${CURRENT_TIMELINE} AS timeline`,
+    resumeState: `${resumeStateRows}, ${CURRENT_TIMELINE} AS timeline`,
+    replicaResumeState: resumeStateRows,
 
     // `pruned` is its own table, not a column of `streams`, so retention never waits for (nor
     // blocks) a publisher holding a topic's head row. One statement: the deletion and the record
@@ -252,6 +263,7 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
   const { append, readAfter, readAfterOne, readAfterOneOnTimeline, replicaReadAfter, replicaReadAfterOne } = statements
   const { heads, timeline, resumeState, notify, deleteBatch, selectEpoch, databaseEpoch, fence, replayed, replicaTimeline } =
     statements
+  const { replicaHeads, replicaResumeState } = statements
   return new Set([
     append,
     readAfter,
@@ -260,8 +272,10 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
     replicaReadAfter,
     replicaReadAfterOne,
     heads,
+    replicaHeads,
     timeline,
     resumeState,
+    replicaResumeState,
     notify,
     deleteBatch,
     selectEpoch,
@@ -276,5 +290,17 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
 export function hotStatements(statements: PostgresStatements): string[] {
   const { append, readAfter, readAfterOne, timeline, replicaReadAfter, replicaReadAfterOne, resumeState, fence, replayed } =
     statements
-  return [append, readAfter, readAfterOne, timeline, replicaReadAfter, replicaReadAfterOne, resumeState, fence, replayed]
+  const { replicaResumeState } = statements
+  return [
+    append,
+    readAfter,
+    readAfterOne,
+    timeline,
+    replicaReadAfter,
+    replicaReadAfterOne,
+    resumeState,
+    replicaResumeState,
+    fence,
+    replayed,
+  ]
 }

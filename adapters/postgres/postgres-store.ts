@@ -127,7 +127,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const ours = runtimeStatements(sql)
   const connection = openConnection(options, config, ours, new PreparedStatements(hotStatements(sql)))
   const { db } = connection
-  /** With `replica`: where `readAfter` runs (every other statement runs on the primary). */
+  /** With `replica`: where the reads run (`readAfter`, `heads`, `checkResume`); appends, snapshots, retention and the epoch stay on the primary. */
   const reads = config.replicas.length === 0 ? undefined : replicaReads(db, sql, options, config, ours)
 
   /** The meta row, read now: the recorded epoch and timeline, and the server's current timeline. */
@@ -146,13 +146,28 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return epochOnTimeline(recorded, current)
   }
 
-  /** Each topic's head id (the start id for a topic without events), read through `executor`. */
-  const headsThrough = async (executor: Kysely<any>, topics: readonly string[]): Promise<Map<string, string>> => {
+  /**
+   * Each topic's head id (the start id for a topic without events), read through `executor`: the
+   * primary (or a transaction on it), or a replica that replayed `fence` (which brings the timeline).
+   */
+  const headsThrough = async (executor: Kysely<any>, topics: readonly string[], fence?: Fence): Promise<Map<string, string>> => {
     const meta = await recorded.get()
-    const rows = await rowsOf<OnTimeline & { topic: string | null; head: string }>(executor, sql.heads, [[...new Set(topics)]])
+    const unique = [[...new Set(topics)]]
+    if (fence !== undefined) {
+      const found = await rowsOf<{ topic: string; head: string }>(executor, sql.replicaHeads, unique)
+      return headIds(epochOnTimeline(meta, fence.timeline), topics, found)
+    }
+    const rows = await rowsOf<OnTimeline & { topic: string | null; head: string }>(executor, sql.heads, unique)
     const found = rows.filter((row): row is OnTimeline & { topic: string; head: string } => row.topic !== null)
     return headIds(epochOnTimeline(meta, timelineOf(rows)), topics, found)
   }
+
+  /**
+   * Runs a read-only statement where reads go: with `replica`, on a replica behind a fence (so it
+   * answers what the primary would have, as of after the call), else on the primary.
+   */
+  const routed = <T>(read: (executor: Kysely<any>, fence?: Fence) => Promise<T>): Promise<T> =>
+    reads === undefined ? read(db) : reads.read(db, read)
 
   const listenConfig = connection.listenConfig
   const wakes =
@@ -243,7 +258,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         const again = await rowsOf<ReadRow>(executor, sql.readAfterOneOnTimeline, parameters)
         return { rows: again, timeline: timelineOf(again) }
       }
-      const { rows, timeline } = reads === undefined ? await read(db) : await reads.read(db, read)
+      const { rows, timeline } = await routed(read)
       // Labelled with the timeline the read ran on; after a promotion, a cursor of the earlier one
       // names a position the new primary may have handed out again: the caller must reset it.
       const epoch = epochOnTimeline(meta, timeline)
@@ -253,7 +268,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async heads(topics: readonly string[]): Promise<Map<string, string>> {
-      return topics.length === 0 ? new Map() : headsThrough(db, topics)
+      return topics.length === 0 ? new Map() : routed((executor, fence) => headsThrough(executor, topics, fence))
     },
 
     async checkResume(topic: string, id: string): Promise<ResumeCheck> {
@@ -261,14 +276,17 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const meta = await recorded.get()
       // Another database's id (neither this database's epoch nor one of its timelines) needs no read.
       if (parsed === undefined || !parsed.epoch.startsWith(meta.epoch)) return { ok: false, reason: 'foreign' }
-      const check = async (): Promise<ResumeCheck> => {
-        const [state] = await rowsOf<OnTimeline & { head: string | null; pruned_through: string | null }>(db, sql.resumeState, [
-          topic,
-        ])
-        const timeline = (state as OnTimeline).timeline
-        if (parsed.epoch !== epochOnTimeline(meta, timeline)) return { ok: false, reason: 'foreign' }
-        return resumeCheck(parsed.seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
-      }
+      const check = (): Promise<ResumeCheck> =>
+        routed(async (executor, fence) => {
+          const [state] = await rowsOf<Partial<OnTimeline> & { head: string | null; pruned_through: string | null }>(
+            executor,
+            fence === undefined ? sql.resumeState : sql.replicaResumeState,
+            [topic],
+          )
+          const timeline = fence?.timeline ?? (state as OnTimeline).timeline
+          if (parsed.epoch !== epochOnTimeline(meta, timeline)) return { ok: false, reason: 'foreign' }
+          return resumeCheck(parsed.seq, int8(state?.head ?? '0'), int8(state?.pruned_through ?? '0'))
+        })
       let answer = await check()
       // The relay decodes a commit from the WAL a moment before other sessions see it, so a browser
       // can resume after an id this session cannot see yet: look again before calling it ahead.
