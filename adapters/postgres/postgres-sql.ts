@@ -90,6 +90,8 @@ export interface PostgresStatements {
   fence: string
   /** On a replica: one row, `lsn`, how far it has replayed the primary's WAL (null when it is not a standby). */
   replayed: string
+  /** On a replica: one row, `timeline`, that of its last restartpoint (`replica-timeline.ts`). */
+  replicaTimeline: string
 }
 
 /** `created_at` as ISO 8601 with milliseconds, the format of `Date.prototype.toISOString()`. */
@@ -259,13 +261,15 @@ export function postgresSql(
     // instead of 1-1.6 ms in the same test.)
     fence: `SELECT pg_current_wal_lsn()::text AS lsn, ${CURRENT_TIMELINE} AS timeline`,
     replayed: 'SELECT pg_last_wal_replay_lsn()::text AS lsn',
+    replicaTimeline: 'SELECT timeline_id AS timeline FROM pg_control_checkpoint()',
   }
 }
 
 /** The statements the store runs once migrated (the ones a statement deadline recognises on a caller's pool). */
 export function runtimeStatements(statements: PostgresStatements): Set<string> {
   const { append, readAfter, readAfterOne, readAfterOneOnTimeline, replicaReadAfter, replicaReadAfterOne } = statements
-  const { heads, timeline, resumeState, notify, deleteBatch, selectEpoch, databaseEpoch, fence, replayed } = statements
+  const { heads, timeline, resumeState, notify, deleteBatch, selectEpoch, databaseEpoch, fence, replayed, replicaTimeline } =
+    statements
   const { replicaHeads, replicaResumeState } = statements
   return new Set([
     append,
@@ -285,6 +289,7 @@ export function runtimeStatements(statements: PostgresStatements): Set<string> {
     databaseEpoch,
     fence,
     replayed,
+    replicaTimeline,
   ])
 }
 

@@ -14,6 +14,7 @@ import { isPool, type PostgresReplica, type PostgresStoreConfig, type PostgresSt
 import { PreparedStatements } from './prepared-statements.js'
 import { coalesced, type Fence, parseLsn } from './read-fence.js'
 import { Replica } from './replica.js'
+import { ReplicaTimelines } from './replica-timeline.js'
 
 /** A store's reads, routed. */
 export interface ReplicaReads {
@@ -94,6 +95,7 @@ export function replicaReads(
         report: (error) => config.onError(error, 'replica'),
       }),
   )
+  const timelines = new ReplicaTimelines(sql.replicaTimeline, (error) => config.onError(error, 'replica'))
   let turn = 0
   /** The next usable replica in turn, if any. */
   const pick = (): Replica | undefined => {
@@ -110,6 +112,7 @@ export function replicaReads(
       const replica = pick()
       if (replica === undefined) return read(db)
       const fenced = await fence()
+      if (!(await timelines.holds(replica.name, replica.db, fenced.timeline))) return read(db)
       const done = await replica.read(fenced, (replicaDb) => read(replicaDb, fenced))
       return done === undefined ? read(db) : done.answer
     },

@@ -100,6 +100,16 @@ export class Replica {
     })
   }
 
+  /** Its connection's Kysely (for the store's own checks of it). */
+  get db(): Kysely<any> {
+    return this.connection.db
+  }
+
+  /** Its name for status and errors. */
+  get name(): string {
+    return this.settings.name
+  }
+
   /** Whether reads may go to it now. */
   get usable(): boolean {
     return this.state === 'up' || this.state === 'starting'

@@ -228,3 +228,56 @@ describeScratchPostgres('failover: a store and broker that stay up across the pr
     }
   }, 120_000)
 })
+
+describeScratchPostgres('failover: a replica that stayed on the old timeline', {}, (primary) => {
+  it('is not read: it replayed events the new primary lacks, and its position still looks caught up', async () => {
+    const stale = await startScratchReplica(primary()) // receives everything, then cannot follow the promotion
+    const promoted = await startScratchReplica(primary())
+    const cleanups: Array<() => Promise<unknown>> = [() => stale.close(), () => promoted.close()]
+    try {
+      const topic = 'topic-forked'
+      const before = storeOn(primary().url())
+      cleanups.push(() => before.close())
+      await before.migrate()
+      await before.append(range(1, 10).map((n) => ({ topic, type: 'n', data: JSON.stringify(n) })))
+      await replayed(primary(), promoted)
+      await promoted.detach()
+      // Lost in the failover, but replayed by the other standby: far more WAL than the promotion writes.
+      for (let i = 0; i < 20; i++) {
+        await before.append(range(1, 50).map((n) => ({ topic, type: 'n', data: JSON.stringify(-n) })))
+      }
+      await replayed(primary(), stale)
+      await primary().stop('immediate')
+      await promoted.promote()
+
+      const errors: unknown[] = []
+      const store = postgresStore({ connectionString: promoted.url(), replica: stale.url(), onError: (e) => errors.push(e) })
+      cleanups.push(() => store.close())
+      const fresh = await store.append(range(101, 103).map((n) => ({ topic, type: 'n', data: JSON.stringify(n) })))
+      const moved = epochOf(fresh[0]?.id) as string
+      expect(moved).toMatch(/t2$/)
+      for (let i = 0; i < 5; i++) {
+        const read = (await store.readAfter([{ topic, after: `${moved}.10` }], 10)).get(topic) ?? []
+        expect(read.map((event) => JSON.parse(event.data))).toEqual([101, 102, 103])
+      }
+      expect(errors.map(String)).toEqual([
+        expect.stringMatching(/replica .* is on timeline 1, the primary on 2: reads go to the primary/),
+      ])
+
+      // A standby of the new primary is on its timeline: read.
+      const follower = await startScratchReplica(promoted)
+      cleanups.push(() => follower.close())
+      const following = postgresStore({
+        connectionString: promoted.url(),
+        replica: follower.url(),
+        onError: (e) => errors.push(e),
+      })
+      cleanups.push(() => following.close())
+      const read = (await following.readAfter([{ topic, after: `${moved}.10` }], 10)).get(topic) ?? []
+      expect(read.map((event) => JSON.parse(event.data))).toEqual([101, 102, 103])
+      expect(following.readStatus().replicas[0]).toMatchObject({ state: 'up', reads: 1 })
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup()
+    }
+  }, 120_000)
+})
