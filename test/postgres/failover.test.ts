@@ -11,6 +11,10 @@
  * - A store and broker that stay up across the promotion (their address moves to the new primary):
  *   every live stream ends, its browser comes back with its last id, gets one `reset`, then every
  *   event after it; nothing the new primary wrote reaches a browser under the old epoch.
+ * - A replica left on the old timeline (it replayed the lost commits) is never read; a standby of
+ *   the new primary is.
+ * - A crash and restart of the same server keeps the timeline: live streams and resuming browsers
+ *   carry on exactly, with no reset.
  */
 import pg from 'pg'
 import { expect, it } from 'vitest'
@@ -276,6 +280,53 @@ describeScratchPostgres('failover: a replica that stayed on the old timeline', {
       const read = (await following.readAfter([{ topic, after: `${moved}.10` }], 10)).get(topic) ?? []
       expect(read.map((event) => JSON.parse(event.data))).toEqual([101, 102, 103])
       expect(following.readStatus().replicas[0]).toMatchObject({ state: 'up', reads: 1 })
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup()
+    }
+  }, 120_000)
+})
+
+describeScratchPostgres('failover: a crash and restart of the same server (same timeline)', {}, (primary) => {
+  it('live streams and browsers resuming with an earlier id carry on exactly, with no reset', async () => {
+    const cleanups: Array<() => Promise<unknown>> = []
+    try {
+      const topic = 'topic-restarted'
+      const store = storeOn(primary().url())
+      cleanups.push(() => store.close())
+      await store.migrate()
+      const broker = brokerOn(store)
+      cleanups.push(() => broker.close())
+      const server = await httpServer((req, res) => broker.handle(req, res, { topic }))
+      cleanups.push(() => server.close())
+      const live = recordingClient(`${server.url}/${topic}`, ['n'])
+      cleanups.push(async () => live.close())
+      await live.until((received) => received.at(-1)?.type === 'connected')
+      const before = await publishN(broker, topic, 1, 5)
+      await live.until((received) => ns(received).length === 5)
+
+      await primary().stop('immediate') // a crash: recovery at the next start, on the same timeline
+      await primary().start()
+      await until(
+        () =>
+          publishN(broker, topic, 6, 1).then(
+            () => true,
+            () => false,
+          ),
+        20_000,
+        'a publish once the server is back',
+      )
+      await publishN(broker, topic, 7, 4)
+      const resumed = recordingClient(`${server.url}/${topic}`, ['n'], { lastEventId: before[2]?.id })
+      cleanups.push(async () => resumed.close())
+      await live.until((received) => ns(received).at(-1) === 10, 10_000)
+      await resumed.until((received) => ns(received).at(-1) === 10, 10_000)
+
+      expect(ns(live.received)).toEqual(range(1, 10))
+      expect(ns(resumed.received)).toEqual(range(4, 10))
+      for (const client of [live, resumed]) {
+        expect(count(client, 'reset')).toBe(0)
+        for (const m of client.events()) expect(epochOf(m.id)).toBe(epochOf(before[0]?.id))
+      }
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup()
     }
