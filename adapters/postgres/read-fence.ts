@@ -1,8 +1,9 @@
 /**
- * The read fence of a replica read: the primary's WAL insert position taken after the read was
- * asked. A replica that has replayed up to it holds every commit the primary had made visible by
- * then (a standby applies commits in WAL order; a visible commit's record is inserted, written or
- * not), so a read there answers what a read of the primary would have at the moment it was asked.
+ * The read fence of a replica read: the primary's WAL write position taken after the read was
+ * asked. A replica that has replayed up to it holds every commit with events the primary had made
+ * visible by then (a standby applies commits in WAL order, and such a commit is visible only once
+ * its record is flushed: the append keeps `synchronous_commit` at least `local`), so a read there
+ * answers what a read of the primary would have at the moment it was asked.
  * Concurrent reads share one fence query.
  * @module
  */
@@ -25,32 +26,6 @@ export function parseLsn(text: string): bigint {
   const match = LSN.exec(text)
   if (match === null) throw new TypeError(`durable-sse/postgres: not a WAL position: ${JSON.stringify(text)}`)
   return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`)
-}
-
-/** The primary's answer to the fence statement (`fence` of `postgres-sql.ts`). */
-export interface FenceRow {
-  /** `pg_current_wal_insert_lsn()`. */
-  lsn: string
-  /** Its offset in its WAL segment file. */
-  segment_offset: string | number
-  /** `wal_block_size`: the WAL page size. */
-  block_size: string | number
-}
-
-/** Sizes of a WAL page header on a 64-bit server: a segment's first page has the long one. */
-const SHORT_PAGE_HEADER = 24n
-const LONG_PAGE_HEADER = 40n
-
-/**
- * The fence of the primary's answer: its insert position, or the page boundary when that position
- * is right after a page header (Postgres reports the next record's start there, while a replica
- * that replayed everything stands at the boundary, where the last record ended).
- */
-export function fenceOf(row: FenceRow): bigint {
-  const lsn = parseLsn(row.lsn)
-  if (BigInt(row.segment_offset) === LONG_PAGE_HEADER) return lsn - LONG_PAGE_HEADER
-  if (lsn % BigInt(row.block_size) === SHORT_PAGE_HEADER) return lsn - SHORT_PAGE_HEADER
-  return lsn
 }
 
 const ignore = (): void => {}

@@ -12,7 +12,7 @@ import { openReplicaConnection } from './postgres-connection.js'
 import { hotStatements, type PostgresStatements } from './postgres-sql.js'
 import { isPool, type PostgresReplica, type PostgresStoreConfig, type PostgresStoreOptions } from './postgres-store-config.js'
 import { PreparedStatements } from './prepared-statements.js'
-import { coalesced, type Fence, type FenceRow, fenceOf } from './read-fence.js'
+import { coalesced, type Fence, parseLsn } from './read-fence.js'
 import { Replica } from './replica.js'
 import { ReplicaTimelines } from './replica-timeline.js'
 
@@ -56,9 +56,9 @@ export function replicaReads(
   ours: ReadonlySet<string>,
 ): ReplicaReads {
   const fence = coalesced(async (): Promise<Fence> => {
-    const [row] = await rowsOf<FenceRow & { timeline: number | string }>(primary, sql.fence)
+    const [row] = await rowsOf<{ lsn: string; timeline: number | string }>(primary, sql.fence)
     if (row === undefined) throw new Error('durable-sse/postgres: the fence statement returned no row')
-    return { lsn: fenceOf(row), at: performance.now(), timeline: row.timeline }
+    return { lsn: parseLsn(row.lsn), at: performance.now(), timeline: row.timeline }
   })
   /** Rejects unless the replica `db` holds the database of `primary`: the same epoch in its meta table. */
   const sameDatabase = async (db: Kysely<any>, name: string): Promise<void> => {
