@@ -14,8 +14,8 @@ import { rowsOf } from '../kit/sql-store-parts.js'
 import type { PostgresConnection } from './postgres-connection.js'
 import { coalesced, type Fence, parseLsn } from './read-fence.js'
 
-/** Pauses between a read's looks at the replica's replay position, in ms (cut at `maxReplicaLagMs` in all). */
-const RETRY_PAUSES_MS = [2, 5, 10, 20, 40, 80, 160, 320]
+/** Pauses between a read's looks at the replica's replay position, in ms (cut at `maxReplicaLagMs` in all): short at first, since a healthy replica replays a commit within a millisecond or two. */
+const RETRY_PAUSES_MS = [1, 1, 2, 2, 4, 5, 10, 20, 40, 80, 160, 320]
 
 /**
  * How long a replay position seen stands for the replica's state without another look, in ms. A
