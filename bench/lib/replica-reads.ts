@@ -4,7 +4,10 @@
  * of two counts is what a trial did.
  * @module
  */
+import { scratchPostgresUnavailable } from '../../test/helpers/scratch-postgres.js'
 import type { Child } from './child.js'
+import type { RunContext } from './context.js'
+import type { ScenarioRecorder } from './results.js'
 
 /** Reads answered by replicas, and reads that tried one and went to the primary. */
 export interface ReplicaReadCount {
@@ -32,4 +35,18 @@ export async function countReplicaReads(servers: readonly Child[]): Promise<Repl
 /** What happened between two counts. */
 export function readsBetween(before: ReplicaReadCount, after: ReplicaReadCount): ReplicaReadCount {
   return { reads: after.reads - before.reads, fallbacks: after.fallbacks - before.fallbacks }
+}
+
+/** Declares the two replica-read rows (`replicaReads`, `fallbacks`), the last of a replica scenario's metrics; `answered` names who answered. */
+export function replicaReadMetrics(recorder: ScenarioRecorder, answered: string): void {
+  recorder.metric('replicaReads', answered, '', 'higher')
+  recorder.metric('fallbacks', 'reads that tried the replica and went to the primary', '', 'lower')
+}
+
+/** Whether scenario `id` cannot run here (no PostgreSQL server binaries for its scratch cluster): noted and logged if so. */
+export function skippedWithoutScratch(recorder: ScenarioRecorder, ctx: RunContext, id: string): boolean {
+  if (scratchPostgresUnavailable === undefined) return false
+  recorder.notes.push(`skipped: ${scratchPostgresUnavailable}`)
+  ctx.log(`${id}: skipped (${scratchPostgresUnavailable})`)
+  return true
 }

@@ -11,7 +11,6 @@
  * @module
  */
 import { postgresStore } from '../../adapters/postgres/index.js'
-import { scratchPostgresUnavailable } from '../../test/helpers/scratch-postgres.js'
 import type { Child } from '../lib/child.js'
 import type { RunContext } from '../lib/context.js'
 import { measureCpu } from '../lib/cpu-window.js'
@@ -20,7 +19,13 @@ import { Fleet } from '../lib/fleet.js'
 import { payload } from '../lib/payload.js'
 import { pgExec } from '../lib/postgres.js'
 import { type ReplicaCluster, startReplicaCluster } from '../lib/replica-cluster.js'
-import { countReplicaReads, type ReplicaReadCount, readsBetween } from '../lib/replica-reads.js'
+import {
+  countReplicaReads,
+  type ReplicaReadCount,
+  readsBetween,
+  replicaReadMetrics,
+  skippedWithoutScratch,
+} from '../lib/replica-reads.js'
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import type { ReplicaStormSize } from '../lib/sizes.js'
 import { endServer, startServer } from '../lib/sse-trial.js'
@@ -193,13 +198,8 @@ export async function replicaStormScenario(ctx: RunContext, selected: (id: strin
   recorder.metric('replicaCpuMs', "replica's database CPU during the storm (every backend)", 'ms', 'lower')
   recorder.metric('appUsPerEvent', 'app processes CPU per delivered event (all together)', 'µs', 'lower')
   recorder.metric('lost', 'events not delivered', '', 'lower')
-  recorder.metric('replicaReads', 'reads the replica answered', '', 'higher')
-  recorder.metric('fallbacks', 'reads that tried the replica and went to the primary', '', 'lower')
-  if (scratchPostgresUnavailable !== undefined) {
-    recorder.notes.push(`skipped: ${scratchPostgresUnavailable}`)
-    ctx.log(`replica-storm: skipped (${scratchPostgresUnavailable})`)
-    return [recorder.result()]
-  }
+  replicaReadMetrics(recorder, 'reads the replica answered')
+  if (skippedWithoutScratch(recorder, ctx, 'replica-storm')) return [recorder.result()]
   ctx.log(`replica-storm: ${browsers} browsers × ${each} events over ${topics} topics, ${apps} app processes`)
   const cluster = await startReplicaCluster({ statementStats: true })
   const rigs = new Map<Variant, Rig>()

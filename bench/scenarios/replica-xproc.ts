@@ -8,13 +8,12 @@
  * schema; repetitions alternate between them.
  * @module
  */
-import { scratchPostgresUnavailable } from '../../test/helpers/scratch-postgres.js'
 import type { RunContext } from '../lib/context.js'
 import { Fleet } from '../lib/fleet.js'
 import { type NatsServer, startNatsServer } from '../lib/nats-server.js'
 import { createSchema } from '../lib/postgres.js'
 import { type ReplicaCluster, startReplicaCluster } from '../lib/replica-cluster.js'
-import { countReplicaReads, readsBetween } from '../lib/replica-reads.js'
+import { countReplicaReads, readsBetween, replicaReadMetrics, skippedWithoutScratch } from '../lib/replica-reads.js'
 import { ScenarioRecorder, type ScenarioResult } from '../lib/results.js'
 import { rotate } from '../lib/stats.js'
 import type { StoreConfig } from '../lib/stores.js'
@@ -58,13 +57,8 @@ export async function replicaXprocScenario(ctx: RunContext, selected: (id: strin
   recorder.metric('p999', 'p99.9 publish→receive', 'ms', 'lower')
   recorder.metric('commitP50', 'p50 scheduled → publish resolved in A (committed)', 'ms', 'lower')
   recorder.metric('lost', 'events not received', '', 'lower')
-  recorder.metric('replicaReads', "reads B's replica answered", '', 'higher')
-  recorder.metric('fallbacks', 'reads that tried the replica and went to the primary', '', 'lower')
-  if (scratchPostgresUnavailable !== undefined) {
-    recorder.notes.push(`skipped: ${scratchPostgresUnavailable}`)
-    ctx.log(`replica-xproc: skipped (${scratchPostgresUnavailable})`)
-    return [recorder.result()]
-  }
+  replicaReadMetrics(recorder, "reads B's replica answered")
+  if (skippedWithoutScratch(recorder, ctx, 'replica-xproc')) return [recorder.result()]
   ctx.log(`replica-xproc: ${VARIANTS.join(', ')} at ${rate} events/s for ${seconds} s`)
   const cluster = await startReplicaCluster()
   const rigs = new Map<Variant, OursRig>()
