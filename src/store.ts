@@ -155,7 +155,7 @@ export interface EventStore {
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
   /** Optional, with `onCommitted`: this process's part in it (`'leader'`: its store hands on every commit of the database). Keep it cheap. */
   relayRole?(): RelayRole
-  /** Optional, for stores that can read from replicas (Postgres `replica`): where `readAfter` goes and each replica's state and lag. Called by every `broker.stats()` and `broker.health()`: keep it cheap. */
+  /** Optional, for stores that can read from replicas (Postgres `replica`): where its reads go and each replica's state and lag. Called by every `broker.stats()` and `broker.health()`: keep it cheap. */
   readStatus?(): ReadStatus
   /**
    * Optional, for stores whose commits have one global order (SQLite's rowid): the topics with

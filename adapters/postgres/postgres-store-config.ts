@@ -121,10 +121,10 @@ export interface PostgresStoreSettings {
    */
   relay?: boolean | PostgresRelayOptions
   /**
-   * Read replicas (hot standbys of this database; a list spreads reads over them in turn): only
-   * `readAfter` goes to them (the poller's reads, catch-up pages, replays), behind a fence that
-   * makes a replica read answer what the primary would have; everything else stays on the
-   * primary. A replica that fails or falls behind is bypassed until it has caught up (see
+   * Read replicas (hot standbys of this database; a list spreads reads over them in turn): the
+   * store's reads go to them (`readAfter`: the poller's reads, catch-up pages, replays; `heads`;
+   * `checkResume`), behind a fence that makes a replica read answer what the primary would have;
+   * appends, snapshots, retention, LISTEN and the relay stay on the primary. A replica that fails or falls behind is bypassed until it has caught up (see
    * README.md, "Read replicas"). Default none.
    */
   replica?: PostgresReplica | readonly PostgresReplica[]

@@ -49,7 +49,7 @@ export interface PostgresStore extends EventStore {
    * registered this process competes for it. A broker registers itself. Without `relay`, absent.
    */
   onCommitted?(listener: (records: readonly EventRecord[]) => void): Unsubscribe
-  /** Where `readAfter` goes (`'replicas'` or `'primary'`) and each read replica's state and lag (`replica` option); cheap. */
+  /** Where the reads go (`'replicas'` or `'primary'`) and each read replica's state and lag (`replica` option); cheap. */
   readStatus(): ReadStatus
   /** What this process's relay is doing: `'leader'` (it streams the slot), `'standby'`, `'starting'`, `'unavailable'`, or `'off'` (no relay, or no listener). */
   relayRole(): RelayRole

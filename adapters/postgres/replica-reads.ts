@@ -1,7 +1,7 @@
 /**
- * Where a store's `readAfter` goes: to its read replicas in turn, each read behind a fence taken
- * on the primary after the read was asked (concurrent reads share one), so the answer is what the
- * primary would have given; to the primary when no replica is usable, or when the replica read
+ * Where a store's reads (`readAfter`, `heads`, `checkResume`) go: to its read replicas in turn,
+ * each behind a fence taken on the primary after the read was asked (concurrent reads share one),
+ * so the answer is what the primary would have given; to the primary when no replica is usable, or when the replica read
  * could not be made in time. Every other statement of the store runs on the primary.
  * @module
  */
