@@ -162,9 +162,14 @@ export class Poller {
   unfollow(follower: Follower): void {
     const tail = this.tails.get(follower.topic)
     if (!tail?.followers.delete(follower) || tail.followers.size > 0) return
-    this.tails.delete(follower.topic)
-    this.named.forget(follower.topic)
-    this.options.onTailed?.(follower.topic, false)
+    this.untail(tail)
+  }
+
+  /** Stops tailing `tail`'s topic; with the last topic, the timers and wake-ups stop too. */
+  private untail(tail: Tail): void {
+    this.tails.delete(tail.topic)
+    this.named.forget(tail.topic)
+    this.options.onTailed?.(tail.topic, false)
     if (this.tails.size === 0) this.stop()
   }
 
@@ -351,9 +356,7 @@ export class Poller {
   /** Stops tailing `tail` (if still tailed) and ends its followers with `error`. */
   private drop(tail: Tail, error: CannotResumeError): void {
     if (this.tails.get(tail.topic) !== tail) return
-    this.tails.delete(tail.topic)
-    this.named.forget(tail.topic)
-    this.options.onTailed?.(tail.topic, false)
+    this.untail(tail)
     for (const follower of tail.followers) {
       try {
         follower.fail(error)
@@ -361,7 +364,6 @@ export class Poller {
         this.options.onError(failure)
       }
     }
-    if (this.tails.size === 0) this.stop()
   }
 
   /** Moves `tail`'s cursor past `read` (committed events right after it, in order) and hands them to its followers, screened. */
